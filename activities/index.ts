@@ -1,0 +1,171 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import { ZodError } from 'zod';
+import type { CallEventInput, DomainRecord, PersistTransitionInput } from '../machines/records.types';
+import { createRepositories, RecordConflictError, RecordNotReadyError, type Repositories } from '../db/repositories';
+
+export interface ActivityDeps {
+  knex: Knex;
+  /** For activities that talk back to Temporal (none yet). */
+  temporal?: { client: Client };
+}
+
+/** Error types the workflows can list as non-retryable: retrying the same input can never succeed. */
+export const PersistErrorType = {
+  InvalidInput: 'InvalidPersistInput',
+  UnknownRecordKind: 'UnknownRecordKind',
+  /** The (center, seq) or (call, seq) slot already holds a different transition: the histories have diverged. */
+  SequenceConflict: 'SequenceConflict',
+  /**
+   * A record needs a row an earlier transition writes (a funding decision needs its request) and that transition
+   * is not persisted yet. Retryable: do NOT list it as non-retryable, the retry succeeds once the earlier one lands.
+   */
+  PrerequisiteMissing: 'PrerequisiteMissing',
+} as const;
+
+/**
+ * Activities do all the I/O (SPEC §1). They come from a factory so the worker injects the real knex and tests
+ * inject a database of their own (house style, temporalio/samples-typescript activities-dependency-injection).
+ *
+ * Idempotency (SPEC §3): each activity runs in one transaction whose first statement inserts its log row
+ * (audit_log or call_events) with ON CONFLICT DO NOTHING on its unique key. That insert is both the write lock
+ * (so a concurrent duplicate waits for this one to commit) and the record of completion: when it inserts nothing,
+ * the same input was already persisted (an activity retry, a worker crash after commit) and nothing else is written.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const { knex } = deps;
+  const repos = createRepositories(knex);
+
+  return {
+    /** Persists one statechart transition: its audit row, the records it produced and the center's row. */
+    async persistTransition(input: PersistTransitionInput): Promise<{ written: boolean }> {
+      checkSameCenter(input);
+      return guardInput(() =>
+        knex.transaction(async (tx) => {
+          if (!(await repos.insertAudit(input.audit, tx))) {
+            const existing = await repos.findAudit(input.audit.centerId, input.audit.seq, tx);
+            if (
+              existing &&
+              (existing.event !== input.audit.event || existing.fromState !== input.audit.fromState || existing.toState !== input.audit.toState)
+            ) {
+              throw ApplicationFailure.nonRetryable(
+                `audit seq ${input.audit.seq} of center ${input.audit.centerId} already holds ${existing.fromState} --${existing.event}--> ${existing.toState}, not ${input.audit.fromState} --${input.audit.event}--> ${input.audit.toState}`,
+                PersistErrorType.SequenceConflict,
+              );
+            }
+            return { written: false };
+          }
+          // The center first: the records reference it.
+          await repos.upsertCenter(input.center, input.audit.seq, tx);
+          for (const record of input.records) await writeRecord(repos, record, input.audit.seq, tx);
+          return { written: true };
+        }),
+      );
+    },
+
+    /** Persists one event of a call (Art. 7, 9) and the call's row. */
+    async persistCallEvent(input: CallEventInput): Promise<{ written: boolean }> {
+      if (input.call.callId !== input.callId) {
+        throw ApplicationFailure.nonRetryable(
+          `call event for ${input.callId} carries a snapshot of call ${input.call.callId}`,
+          PersistErrorType.InvalidInput,
+        );
+      }
+      return guardInput(() =>
+        knex.transaction(async (tx) => {
+          if (!(await repos.insertCallEvent(input, tx))) {
+            const existing = await repos.findCallEvent(input.callId, input.seq, tx);
+            if (existing && existing.kind !== input.kind) {
+              throw ApplicationFailure.nonRetryable(
+                `call ${input.callId} event seq ${input.seq} is already "${existing.kind}", not "${input.kind}"`,
+                PersistErrorType.SequenceConflict,
+              );
+            }
+            return { written: false };
+          }
+          await repos.upsertCall(input, tx);
+          return { written: true };
+        }),
+      );
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+/**
+ * Writes one domain record to its table(s), idempotently: append-only records by their natural key (insert, on
+ * conflict do nothing); records that move (annual summary, evaluation) as an upsert guarded by the audit `seq`,
+ * so a late retry of an older transition never overwrites a newer row.
+ */
+async function writeRecord(repos: Repositories, record: DomainRecord, seq: number, tx: Knex.Transaction): Promise<void> {
+  switch (record.kind) {
+    case 'application':
+      return repos.insertApplication(record, tx);
+    case 'eligibility':
+      return repos.insertEligibility(record, tx);
+    case 'expertAssignment':
+      return repos.insertExpertAssignment(record, tx);
+    case 'review':
+      return repos.insertReview(record, tx);
+    case 'decision':
+      return repos.insertDecision(record, tx);
+    case 'cycle':
+      return repos.insertCycle(record, tx);
+    case 'fundingRequest':
+      return repos.insertFundingRequest(record, tx);
+    case 'fundingDecision':
+      // Art. 16: the ledger row is written by the decision that grants, once (see decideFunding).
+      await repos.decideFunding(record, tx);
+      return;
+    case 'annualSummary':
+      await repos.upsertAnnualSummary(record, seq, tx);
+      return;
+    case 'notification':
+      return repos.insertNotification(record, tx);
+    case 'evaluation':
+      await repos.upsertEvaluation(record, seq, tx);
+      return;
+    case 'evaluationReview':
+      return repos.insertEvaluationReview(record, tx);
+    case 'integrityIncident':
+      return repos.insertIntegrityIncident(record, tx);
+    // A new kind: add it to DomainRecord (machines/records.types.ts), a migration and schema for its table, a
+    // writer in db/repositories, and a case here. The `never` below makes the compiler list every kind not handled.
+    default:
+      return unknownRecord(record);
+  }
+}
+
+function unknownRecord(record: never): never {
+  const kind = (record as { kind?: unknown } | null)?.kind;
+  throw ApplicationFailure.nonRetryable(`unknown record kind ${JSON.stringify(kind)}`, PersistErrorType.UnknownRecordKind);
+}
+
+function checkSameCenter({ audit, center, records }: PersistTransitionInput): void {
+  const others = [center.centerId, ...records.map((r) => r.centerId)].filter((id) => id !== audit.centerId);
+  if (others.length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `a transition of center ${audit.centerId} carries rows of ${[...new Set(others)].join(', ')}`,
+      PersistErrorType.InvalidInput,
+    );
+  }
+}
+
+/**
+ * A row that fails its table's schema, or contradicts the rows stored, will fail on every retry: report it as
+ * non-retryable. A row that waits for an earlier transition's row is retryable.
+ */
+async function guardInput<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ZodError) {
+      throw ApplicationFailure.nonRetryable(`invalid row: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, PersistErrorType.InvalidInput);
+    }
+    if (err instanceof RecordConflictError) throw ApplicationFailure.nonRetryable(err.message, PersistErrorType.InvalidInput);
+    if (err instanceof RecordNotReadyError) throw ApplicationFailure.retryable(err.message, PersistErrorType.PrerequisiteMissing);
+    throw err;
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Reading what the user typed: the actor, command ids, numbers and JSON input files, each validated with the
+ * same zod schemas the statechart uses, so a bad file is reported field by field before anything is sent.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ZodError, ZodTypeAny, z } from 'zod';
+import { CommandIdSchema } from '../machines/commands';
+import { ActorSchema, type Actor } from '../machines/domain';
+import { InputError, UsageError } from './errors';
+
+/** Who acts when a commission-only command is given no actor. */
+export const DEFAULT_COMMISSION_ACTOR: Actor = { id: 'operator', role: 'commission' };
+export const ACTOR_ENV_VAR = 'CENTERS_ACTOR';
+
+/** zod issues as `{ path, message }`, the path written as a file reader would (`conditions.staff[2].name`). */
+export function zodIssues(error: ZodError, prefix = ''): { path: string; message: string }[] {
+  return error.issues.map((issue) => {
+    const p = issue.path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${key}` : String(key)), prefix);
+    return { path: p || '(the whole input)', message: issue.message };
+  });
+}
+
+/** `role:id[@orgId]`, e.g. `university:bjut-office@bjut`, `expert:expert-pku-1@pku`, `commission:operator`. */
+export function parseActor(spec: string, source: string): Actor {
+  const m = /^([^:@\s]+):([^@\s]+)(?:@(\S+))?$/.exec(spec.trim());
+  if (!m) {
+    throw new InputError(`${source} "${spec}" is not an actor: expected role:id[@orgId], e.g. university:bjut-office@bjut or commission:operator`);
+  }
+  const [, role, id, orgId] = m;
+  const parsed = ActorSchema.safeParse(orgId === undefined ? { role, id } : { role, id, orgId });
+  if (!parsed.success) throw new InputError(`${source} "${spec}" is not a valid actor:`, zodIssues(parsed.error));
+  return parsed.data;
+}
+
+/**
+ * The actor of a command: --as, else CENTERS_ACTOR, else `fallback` (commission-only commands); a command that
+ * needs a university or an expert says so.
+ */
+export function resolveActor(as: string | undefined, env: NodeJS.ProcessEnv, fallback: Actor | null, command: string, example: string): Actor {
+  if (as !== undefined) return parseActor(as, '--as');
+  const fromEnv = env[ACTOR_ENV_VAR];
+  if (fromEnv) return parseActor(fromEnv, ACTOR_ENV_VAR);
+  if (fallback) return fallback;
+  throw new UsageError(`\`centers ${command}\` needs an actor: --as ${example} (or set ${ACTOR_ENV_VAR}).`, command);
+}
+
+export function parseCommandId(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const parsed = CommandIdSchema.safeParse(value);
+  if (!parsed.success) throw new InputError(`--command-id "${value}" is not a valid command id:`, zodIssues(parsed.error));
+  return parsed.data;
+}
+
+export function parseWholeNumber(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) throw new InputError(`${flag} "${value}" is not a whole number.`);
+  return Number(value.trim());
+}
+
+/** Reads a JSON file (`-` for standard input) without validating it. */
+export function readJson(file: string): unknown {
+  const label = file === '-' ? 'standard input' : file;
+  let text: string;
+  try {
+    text = fs.readFileSync(file === '-' ? 0 : path.resolve(file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `No such file: ${label}` : `Cannot read ${label}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new InputError(`${label} is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Reads a JSON file and validates it; every failing field is named. */
+export function readJsonFile<S extends ZodTypeAny>(file: string, schema: S, what: string): z.output<S> {
+  return validate(readJson(file), schema, `${file === '-' ? 'standard input' : file} is not a valid ${what}:`);
+}
+
+export function validate<S extends ZodTypeAny>(value: unknown, schema: S, message: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InputError(message, zodIssues(parsed.error));
+  return parsed.data as z.output<S>;
+}
+
+/** A file may hold the payload itself or the value under `key` (`[...]` or `{ "experts": [...] }`). */
+export function unwrapKey(value: unknown, key: string): unknown {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && key in value && Object.keys(value).length === 1
+    ? (value as Record<string, unknown>)[key]
+    : value;
+}

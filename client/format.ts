@@ -1,0 +1,79 @@
+/**
+ * Plain-text output for people: aligned tables and "label: value" blocks. Chinese names are double width in a
+ * terminal, so widths are measured in columns, not characters.
+ */
+import type { Actor } from '../machines/domain';
+
+/** East Asian wide and fullwidth characters take two terminal columns. */
+function charWidth(cp: number): number {
+  if (cp < 0x1100) return 1;
+  const wide =
+    (cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x20000 && cp <= 0x3fffd);
+  return wide ? 2 : 1;
+}
+
+export function displayWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += charWidth(ch.codePointAt(0)!);
+  return w;
+}
+
+const pad = (s: string, width: number) => s + ' '.repeat(Math.max(0, width - displayWidth(s)));
+
+export type Cell = string | number | boolean | null | undefined;
+
+function cellText(v: Cell): string {
+  if (v === null || v === undefined || v === '') return '-';
+  if (typeof v === 'boolean') return v ? 'yes' : 'no';
+  return String(v).replace(/\s*\n\s*/g, ' ');
+}
+
+/** An aligned table with a header row; `empty` is printed instead when there are no rows. */
+export function table(headers: string[], rows: Cell[][], empty = '(none)'): string {
+  if (rows.length === 0) return empty;
+  const text = rows.map((r) => r.map(cellText));
+  const widths = headers.map((h, i) => Math.max(displayWidth(h), ...text.map((r) => displayWidth(r[i] ?? ''))));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...text.map(line)].join('\n');
+}
+
+/** "Label:  value" lines, labels aligned; rows whose value is undefined are left out. */
+export function fields(rows: [string, Cell][]): string {
+  const shown = rows.filter(([, v]) => v !== undefined);
+  const width = Math.max(0, ...shown.map(([k]) => displayWidth(k) + 1));
+  return shown.map(([k, v]) => `${pad(`${k}:`, width)}  ${cellText(v)}`).join('\n');
+}
+
+/** A titled block, indented. */
+export function section(title: string, body: string): string {
+  return `${title}\n${body
+    .split('\n')
+    .map((l) => (l ? `  ${l}` : l))
+    .join('\n')}`;
+}
+
+/** ISO timestamps without milliseconds: 2026-11-26T09:12:00Z. */
+export function time(iso: string | null | undefined): string | null {
+  if (!iso) return null;
+  return iso.replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function actorText(a: Actor): string {
+  return `${a.role}:${a.id}${a.orgId ? `@${a.orgId}` : ''}`;
+}
+
+/** Integer fen (Art. 16) as yuan. */
+export function yuan(fen: number): string {
+  return `¥${(fen / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+}

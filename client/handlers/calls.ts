@@ -1,0 +1,116 @@
+/** Calls for applications (Art. 7) and their quota (Art. 9): open, show, list, raise the quota, close early. */
+import type { CallEventRecord } from '../../db/repositories';
+import { CallCommandSchema } from '../../machines/call';
+import { CallInfoSchema } from '../../machines/domain';
+import type { CallCommand, CallStatus } from '../../workflows/definitions';
+import { CallIdKey } from '../../workflows/search-attributes';
+import { DEFAULT_COMMISSION_ACTOR, parseCommandId, parseWholeNumber, readJsonFile, resolveActor, zodIssues } from '../args';
+import type { CommandContext, Output } from '../commands';
+import { warnIfNoWorker } from '../connect';
+import { InputError, UsageError } from '../errors';
+import { actorText, fields, section, table, time } from '../format';
+import { getCall, newCommandId, openCall, sendCallCommand } from '../operations';
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+function sourceOf(ctx: CommandContext): 'database' | 'temporal' {
+  const s = str(ctx.values.source) ?? 'database';
+  if (s !== 'database' && s !== 'temporal') throw new UsageError(`--source must be "database" or "temporal", not "${s}".`);
+  return s;
+}
+
+export function callText(call: CallStatus): string {
+  return [
+    fields([
+      ['Call', `${call.callId} — ${call.title}`],
+      ['Status', call.status + (call.closedEarlyAt ? ` (closed early at ${time(call.closedEarlyAt)})` : '')],
+      ['Window', `${time(call.opensAt)} – ${time(call.closesAt)}`],
+      ['Quota', `${call.quota} (${call.approvedCount} approved)`],
+      ['Approved', call.approved.join(', ') || null],
+    ]),
+    section('Applicants', table(['CENTER', 'WORKFLOW', 'SETTLED'], call.applicants.map((a) => [a.centerId, a.workflowId, a.settled]))),
+    section('Quota history', table(['QUOTA', 'AT', 'BY', 'REASON'], call.quotaHistory.map((q) => [q.quota, time(q.at), q.by, q.reason]))),
+  ].join('\n\n');
+}
+
+/** Sends a call command (Art. 7, 9) after checking its options locally. */
+async function sendCall(ctx: CommandContext, type: CallCommand['type'], payload: Record<string, unknown>): Promise<Output> {
+  const [callId] = ctx.positionals;
+  const actor = resolveActor(str(ctx.values.as), ctx.env, DEFAULT_COMMISSION_ACTOR, `call ${type === 'RAISE_QUOTA' ? 'raise-quota' : 'close'}`, 'commission:<id>');
+  const commandId = parseCommandId(str(ctx.values['command-id'])) ?? newCommandId();
+  const parsed = CallCommandSchema.safeParse({ commandId, actor, type, payload });
+  if (!parsed.success) {
+    throw new InputError(
+      'Invalid options:',
+      zodIssues(parsed.error).map((i) => ({ ...i, path: i.path.replace(/^payload\./, '--') })),
+    );
+  }
+  const t = await ctx.services.temporal();
+  await warnIfNoWorker(t, ctx.services.cfg, ctx.warn);
+  ctx.warn(`Sending ${type} to call ${callId} as ${actorText(actor)} (command id ${commandId})…`);
+  const call = await sendCallCommand(t.ops, callId, parsed.data as CallCommand);
+  return { data: { commandId, type, call }, text: `${type} applied to call ${callId}.\nCommand id: ${commandId}\n\n${callText(call)}` };
+}
+
+export async function openCallCommand(ctx: CommandContext): Promise<Output> {
+  const file = str(ctx.values.file)!;
+  const call = readJsonFile(file, CallInfoSchema, 'call');
+  const actor = resolveActor(str(ctx.values.as), ctx.env, DEFAULT_COMMISSION_ACTOR, 'call open', 'commission:<id>');
+  const commandId = parseCommandId(str(ctx.values['command-id'])) ?? newCommandId();
+  const t = await ctx.services.temporal();
+  await warnIfNoWorker(t, ctx.services.cfg, ctx.warn);
+  ctx.warn(`Opening call ${call.callId} as ${actorText(actor)} (command id ${commandId})…`);
+  const status = await openCall(t.ops, call, actor, commandId);
+  return { data: { commandId, call: status }, text: `Call ${call.callId} is open.\nCommand id: ${commandId}\n\n${callText(status)}` };
+}
+
+export async function showCallCommand(ctx: CommandContext): Promise<Output> {
+  const [callId] = ctx.positionals;
+  const t = await ctx.services.temporal();
+  const call = await getCall(t.ops, callId);
+  let events: CallEventRecord[] | null = null;
+  try {
+    events = await (await ctx.services.repos()).callEvents(callId);
+  } catch (err) {
+    ctx.warn(`Warning: the call's events could not be read from the database: ${(err as Error).message}`);
+  }
+  const eventsText = events
+    ? table(
+        ['SEQ', 'AT', 'KIND', 'ACTOR', 'COMMAND', 'REASON'],
+        events.map((e) => [e.seq, time(e.at), e.kind, actorText(e.actor), e.commandId, e.reason]),
+      )
+    : '(database unavailable)';
+  return { data: { ...call, events }, text: `${callText(call)}\n\n${section('Events (database)', eventsText)}` };
+}
+
+export async function listCallsCommand(ctx: CommandContext): Promise<Output> {
+  if (sourceOf(ctx) === 'database') {
+    const calls = await (await ctx.services.repos()).listCalls();
+    return {
+      data: { source: 'database', calls },
+      text: table(
+        ['CALL', 'STATUS', 'OPENS', 'CLOSES', 'QUOTA', 'APPROVED', 'TITLE'],
+        calls.map((c) => [c.callId, c.status, time(c.opensAt), time(c.closesAt), c.quota, c.approvedCount, c.title]),
+        'No calls. Open one with `centers call open --file examples/call.json`.',
+      ),
+    };
+  }
+  const t = await ctx.services.temporal();
+  const calls: { callId: string | null; workflowId: string; status: string; startTime: string }[] = [];
+  for await (const wf of t.client.workflow.list({ query: "WorkflowType = 'callWorkflow'" })) {
+    calls.push({ callId: wf.typedSearchAttributes.get(CallIdKey) ?? null, workflowId: wf.workflowId, status: wf.status.name, startTime: wf.startTime.toISOString() });
+  }
+  return {
+    data: { source: 'temporal', calls },
+    text: table(['CALL', 'WORKFLOW', 'STATUS', 'STARTED'], calls.map((c) => [c.callId, c.workflowId, c.status, time(c.startTime)]), 'No call workflows.'),
+  };
+}
+
+export async function raiseQuotaCommand(ctx: CommandContext): Promise<Output> {
+  const quota = parseWholeNumber(str(ctx.values.quota), '--quota');
+  return sendCall(ctx, 'RAISE_QUOTA', { quota, reason: str(ctx.values.reason) });
+}
+
+export async function closeCallCommand(ctx: CommandContext): Promise<Output> {
+  return sendCall(ctx, 'CLOSE_EARLY', { reason: str(ctx.values.reason) });
+}

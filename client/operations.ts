@@ -1,0 +1,193 @@
+/**
+ * What the CLI (and the tests) do with Temporal: every command to a center or a call, checked locally first
+ * with the same pure code the workflow uses, then sent as an update whose validator checks it again.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  Client,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { initialTransition } from 'xstate';
+import { checkCommand } from '../machines/authorize';
+import { checkCallCommand } from '../machines/call';
+import { centerMachine } from '../machines/center';
+import { CommandSchema, describeZodError, type Command, type RefusalReason } from '../machines/commands';
+import { CallInfoSchema, type Actor, type CallInfo } from '../machines/domain';
+import type { Policy } from '../machines/policy';
+import {
+  callCommand,
+  callStatus,
+  callWorkflowId,
+  centerCommand,
+  centerIdFor,
+  centerState,
+  centerWorkflowId,
+  type CallCommand,
+  type CallStatus,
+  type CenterView,
+  type CommandResult,
+} from '../workflows/definitions';
+import { CallIdKey, CenterIdKey, CenterStateKey, UniversityIdKey } from '../workflows/search-attributes';
+import type { centerWorkflow, callWorkflow } from '../workflows';
+
+/** A command refused by the statechart or the rules (SPEC §3a); `reason` is one of the named reasons. */
+export class CommandRefusedError extends Error {
+  override readonly name = 'CommandRefusedError';
+  constructor(
+    readonly reason: RefusalReason | string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Something the user asked for does not exist (no such call or center). */
+export class NotFoundError extends Error {
+  override readonly name = 'NotFoundError';
+}
+
+export interface OperationsContext {
+  client: Client;
+  taskQueue: string;
+  policy: Policy;
+  /** The server's clock for local pre-checks (the time-skipping test server's differs from the wall clock). */
+  now?: () => Promise<number>;
+}
+
+const clock = async (ctx: OperationsContext): Promise<number> => (ctx.now ? ctx.now() : Date.now());
+
+export const newCommandId = () => `cmd-${randomUUID()}`;
+
+/** Unwraps a refused update into a CommandRefusedError naming the reason. */
+function translate(err: unknown): never {
+  if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+    throw new CommandRefusedError(err.cause.type ?? 'refused', err.cause.message);
+  }
+  if (err instanceof WorkflowNotFoundError) throw new NotFoundError(err.message);
+  throw err;
+}
+
+async function send<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    translate(err);
+  }
+}
+
+// ---- Calls (Art. 7) ----
+
+export async function openCall(ctx: OperationsContext, call: unknown, actor: Actor, commandId = newCommandId()): Promise<CallStatus> {
+  const parsed = CallInfoSchema.safeParse(call);
+  if (!parsed.success) throw new CommandRefusedError('invalid-input', `Invalid call: ${describeZodError(parsed.error)}`);
+  if (actor.role !== 'commission') throw new CommandRefusedError('forbidden-role', `Opening a call is for the commission, not a ${actor.role}.`);
+  if (Date.parse(parsed.data.closesAt) <= (await clock(ctx))) {
+    throw new CommandRefusedError('invalid-input', `The call's window must close in the future (closesAt ${parsed.data.closesAt}).`);
+  }
+  try {
+    const handle = await ctx.client.workflow.start<typeof callWorkflow>('callWorkflow', {
+      workflowId: callWorkflowId(parsed.data.callId),
+      taskQueue: ctx.taskQueue,
+      args: [{ call: parsed.data, openedBy: actor, commandId }],
+      typedSearchAttributes: [{ key: CallIdKey, value: parsed.data.callId }],
+    });
+    return await handle.query(callStatus);
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      throw new CommandRefusedError('not-allowed-in-state', `A call with id "${parsed.data.callId}" already exists; choose another callId.`);
+    }
+    throw err;
+  }
+}
+
+export async function getCall(ctx: OperationsContext, callId: string): Promise<CallStatus> {
+  try {
+    return await ctx.client.workflow.getHandle(callWorkflowId(callId)).query(callStatus);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`No call "${callId}". Open one with \`centers call open --file call.json\`.`);
+    throw err;
+  }
+}
+
+export async function sendCallCommand(ctx: OperationsContext, callId: string, command: CallCommand): Promise<CallStatus> {
+  const current = await getCall(ctx, callId);
+  const check = checkCallCommand(current, command);
+  if (!check.ok) throw new CommandRefusedError(check.refusal.reason, check.refusal.message);
+  return send(() => ctx.client.workflow.getHandle(callWorkflowId(callId)).executeUpdate(callCommand, { args: [command], updateId: command.commandId }));
+}
+
+// ---- Centers ----
+
+/**
+ * Art. 8: a university submits its application to an open call. Starts the university's center workflow
+ * (one live per university: its id is derived from the university) and submits in one step.
+ */
+export async function submitApplication(ctx: OperationsContext, command: Command): Promise<CommandResult> {
+  const parsed = CommandSchema.safeParse(command);
+  if (!parsed.success) throw new CommandRefusedError('invalid-input', `Invalid command: ${describeZodError(parsed.error)}`);
+  if (parsed.data.type !== 'SUBMIT_APPLICATION') throw new CommandRefusedError('invalid-input', 'expected a SUBMIT_APPLICATION command');
+  const { callId, application } = parsed.data.payload;
+  const call = await getCall(ctx, callId);
+  const universityId = application.universityId;
+  const centerId = centerIdFor(universityId, callId);
+  const workflowId = centerWorkflowId(universityId);
+  const callView = { callId, title: call.title, opensAt: call.opensAt, closesAt: call.closesAt, quota: call.quota, approvedCount: call.approvedCount, closedEarlyAt: call.closedEarlyAt } satisfies CallInfo & Record<string, unknown>;
+
+  // The same checks as the workflow's validator, so a refusal starts no workflow at all.
+  const [fresh] = initialTransition(centerMachine, { policy: ctx.policy, centerId, workflowId, universityId, call: callView });
+  const local = checkCommand(fresh, parsed.data, new Date(await clock(ctx)).toISOString());
+  if (!local.ok) throw new CommandRefusedError(local.refusal.reason, local.refusal.message);
+
+  const start = new WithStartWorkflowOperation<typeof centerWorkflow>('centerWorkflow', {
+    workflowId,
+    taskQueue: ctx.taskQueue,
+    args: [{ centerId, universityId, call: callView, policy: ctx.policy }],
+    // A university has at most one live center workflow: a live one receives the command (and refuses it).
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    typedSearchAttributes: [
+      { key: CenterIdKey, value: centerId },
+      { key: UniversityIdKey, value: universityId },
+      { key: CallIdKey, value: callId },
+      { key: CenterStateKey, value: 'awaitingApplication' },
+    ],
+  });
+  return send(() =>
+    ctx.client.workflow.executeUpdateWithStart(centerCommand, { args: [parsed.data], updateId: parsed.data.commandId, startWorkflowOperation: start }),
+  );
+}
+
+/** Accepts a center id ("bjut.call-2026") or a university id ("bjut"). */
+export function resolveCenter(ref: string): { workflowId: string; centerId: string | null } {
+  const dot = ref.indexOf('.');
+  return dot > 0 ? { workflowId: centerWorkflowId(ref.slice(0, dot)), centerId: ref } : { workflowId: centerWorkflowId(ref), centerId: null };
+}
+
+export async function showCenter(ctx: OperationsContext, ref: string): Promise<CenterView> {
+  const { workflowId, centerId } = resolveCenter(ref);
+  let view: CenterView;
+  try {
+    view = await ctx.client.workflow.getHandle(workflowId).query(centerState);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) throw new NotFoundError(`No center "${ref}". List centers with \`centers list\`.`);
+    throw err;
+  }
+  if (centerId && view.centerId !== centerId) {
+    throw new NotFoundError(`The live workflow of this university is center "${view.centerId}", not "${centerId}".`);
+  }
+  return view;
+}
+
+/** Sends a command to an existing center; a refusal names its reason and leaves no trace. */
+export async function sendCenterCommand(ctx: OperationsContext, ref: string, command: Command): Promise<CommandResult> {
+  const parsed = CommandSchema.safeParse(command);
+  if (!parsed.success) throw new CommandRefusedError('invalid-input', `Invalid command: ${describeZodError(parsed.error)}`);
+  if (parsed.data.type === 'SUBMIT_APPLICATION') return submitApplication(ctx, parsed.data);
+  const view = await showCenter(ctx, ref);
+  return send(() =>
+    ctx.client.workflow.getHandle(view.workflowId).executeUpdate(centerCommand, { args: [parsed.data], updateId: parsed.data.commandId }),
+  );
+}

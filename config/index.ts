@@ -1,0 +1,441 @@
+/**
+ * The whole configuration, validated at start-up.
+ *
+ * Sources, later ones winning:
+ *   1. built-in defaults (the same values as the repository's temporal.config.json);
+ *   2. the configuration file: <repo>/temporal.config.json, or the file named by CENTERS_CONFIG
+ *      (a relative path is resolved against the repository root); a file may give only some settings;
+ *   3. environment variables, one per setting: CENTERS_<SECTION>_<KEY> in upper snake case
+ *      (devServer.port -> CENTERS_DEV_SERVER_PORT), see CONFIG_ENV_VARS; and CENTERS_POLICY, a JSON object
+ *      deep-merged over the policy section. Env values are coerced to the setting's type ("7233" -> 7233,
+ *      "true"/"false" -> booleans); "null" means null; an empty variable counts as unset.
+ * Relative file paths (devServer.dbFilename, database.filename) are resolved against the repository root.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z, ZodFirstPartyTypeKind, type ZodIssue, type ZodTypeAny } from 'zod';
+import { PolicySchema } from '../machines/policy';
+
+export { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_KEYS } from './search-attributes';
+export type { SearchAttributeName, SearchAttributeTypeName } from './search-attributes';
+
+/** This file lives at <repo>/config/index.ts. */
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DEFAULT_CONFIG_FILE = path.join(repoRoot, 'temporal.config.json');
+
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})$/;
+const port = () => z.number().int().min(1).max(65535);
+
+const TemporalSchema = z
+  .object({
+    /** null: start the embedded dev server (devServer section); "host:port": connect to that server, start none. */
+    address: z
+      .string()
+      .regex(HOST_PORT, 'expected "host:port" (e.g. "temporal.example.org:7233"), or null to start the embedded dev server')
+      .nullable()
+      .default(null),
+    namespace: z.string().min(1).default('default'),
+    taskQueue: z.string().min(1).default('centers'),
+    tls: z.boolean().default(false),
+    apiKey: z.string().min(1).nullable().default(null),
+  })
+  .strict();
+
+const DevServerSchema = z
+  .object({
+    ip: z.string().min(1).default('127.0.0.1'),
+    port: port().default(7233),
+    uiPort: port().default(8233),
+    /** null: keep the dev server's state in memory only. */
+    dbFilename: z.string().min(1).nullable().default('data/temporal.db'),
+    headless: z.boolean().default(false),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error', 'never']).default('warn'),
+  })
+  .strict();
+
+const DatabaseSchema = z
+  .object({
+    client: z.enum(['sqlite3', 'pg']).default('sqlite3'),
+    /** SQLite file (client "sqlite3"); ":memory:" for an in-memory database. */
+    filename: z.string().min(1).nullable().default('data/centers.sqlite'),
+    /** PostgreSQL connection string (client "pg"), e.g. postgres://user:password@host:5432/centers. */
+    connection: z.string().min(1).nullable().default(null),
+  })
+  .strict();
+
+const WorkerSchema = z
+  .object({
+    maxConcurrentActivityTaskExecutions: z.number().int().min(1).default(100),
+    maxConcurrentWorkflowTaskExecutions: z.number().int().min(2).default(40),
+  })
+  .strict();
+
+const SECTIONS = {
+  temporal: TemporalSchema,
+  devServer: DevServerSchema,
+  database: DatabaseSchema,
+  worker: WorkerSchema,
+} as const;
+type SectionName = keyof typeof SECTIONS;
+
+export const ConfigSchema = z
+  .object({
+    temporal: TemporalSchema.default({}),
+    devServer: DevServerSchema.default({}),
+    database: DatabaseSchema.default({}),
+    worker: WorkerSchema.default({}),
+    policy: PolicySchema.default({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.database.client === 'pg' && !c.database.connection) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['database', 'connection'],
+        message:
+          'required when database.client is "pg": expected a PostgreSQL connection string, e.g. postgres://user:password@host:5432/centers',
+      });
+    }
+    if (c.database.client === 'sqlite3' && !c.database.filename) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['database', 'filename'],
+        message: 'required when database.client is "sqlite3": expected a file path (or ":memory:")',
+      });
+    }
+    if (!c.devServer.headless && c.devServer.uiPort === c.devServer.port) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['devServer', 'uiPort'],
+        message: 'must differ from devServer.port (or set devServer.headless to true)',
+      });
+    }
+  });
+
+export type AppConfig = z.output<typeof ConfigSchema>;
+export type AppConfigInput = z.input<typeof ConfigSchema>;
+
+const POLICY_ENV_VAR = 'CENTERS_POLICY';
+const CONFIG_FILE_ENV_VAR = 'CENTERS_CONFIG';
+
+function upperSnake(s: string): string {
+  return s.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+/** Setting path ("devServer.port") -> environment variable ("CENTERS_DEV_SERVER_PORT"); "policy" -> CENTERS_POLICY. */
+export const CONFIG_ENV_VARS: Readonly<Record<string, string>> = Object.freeze({
+  ...Object.fromEntries(
+    (Object.keys(SECTIONS) as SectionName[]).flatMap((section) =>
+      Object.keys(SECTIONS[section].shape).map((key) => [
+        `${section}.${key}`,
+        `CENTERS_${upperSnake(section)}_${upperSnake(key)}`,
+      ]),
+    ),
+  ),
+  policy: POLICY_ENV_VAR,
+});
+
+export interface ConfigIssue {
+  /** Setting path, e.g. "devServer.port" or "policy.dimensionWeights". */
+  path: string;
+  /** The environment variable that sets it, if any. */
+  envVar: string | null;
+  /** The value given (undefined when missing). */
+  value: unknown;
+  /** What is allowed / what is wrong. */
+  message: string;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly issues: ConfigIssue[],
+    /** The configuration file read (null: none, built-in defaults). */
+    readonly configFile: string | null,
+    footer = true,
+  ) {
+    super(
+      issues.map((i) => `Invalid configuration: ${formatIssue(i)}`).join('\n') +
+        (footer ? `\n(settings come from ${configFile ?? 'built-in defaults'} and CENTERS_* environment variables)` : ''),
+    );
+  }
+}
+
+function formatIssue(i: ConfigIssue): string {
+  const name = i.path || 'configuration file';
+  const where = i.envVar ? `${name} (${i.envVar})` : name;
+  return `${where} = ${showValue(i.value)}: ${i.message}`;
+}
+
+function showValue(v: unknown): string {
+  if (v === undefined) return '(not set)';
+  let s: string;
+  try {
+    s = JSON.stringify(v) ?? String(v);
+  } catch {
+    s = String(v);
+  }
+  return s.length > 200 ? `${s.slice(0, 200)}…` : s;
+}
+
+/** The configuration file loadConfig reads for these options. */
+export function configFilePath(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}): string {
+  const env = opts.env ?? process.env;
+  const given = opts.file ?? nonEmpty(env[CONFIG_FILE_ENV_VAR]);
+  return given ? path.resolve(repoRoot, given) : DEFAULT_CONFIG_FILE;
+}
+
+/**
+ * Loads and validates the configuration (file, then environment). Pure apart from reading the file.
+ * Throws ConfigError naming each bad setting, its environment variable, the value given and what is allowed.
+ */
+export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}): AppConfig {
+  const env = opts.env ?? process.env;
+  const explicit = opts.file !== undefined || nonEmpty(env[CONFIG_FILE_ENV_VAR]) !== undefined;
+  const file = configFilePath(opts);
+  const fileLabel = opts.file !== undefined ? 'loadConfig({ file })' : CONFIG_FILE_ENV_VAR;
+
+  // 1. the file
+  let raw: Record<string, unknown> = {};
+  let usedFile: string | null = file;
+  if (fs.existsSync(file)) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(
+        [{ path: '', envVar: explicit ? fileLabel : null, value: file, message: `cannot be read: ${(e as Error).message}` }],
+        file,
+        false,
+      );
+    }
+    if (!isPlainObject(parsed)) {
+      throw new ConfigError(
+        [{ path: '', envVar: explicit ? fileLabel : null, value: parsed, message: `${file} must hold a JSON object` }],
+        file,
+        false,
+      );
+    }
+    raw = parsed;
+  } else if (explicit) {
+    throw new ConfigError(
+      [{ path: '', envVar: fileLabel, value: file, message: 'not found' }],
+      file,
+      false,
+    );
+  } else {
+    usedFile = null; // no temporal.config.json: built-in defaults
+  }
+
+  // 2. the environment
+  const preIssues: ConfigIssue[] = [];
+  const fromEnv = new Set<string>();
+  for (const [settingPath, envVar] of Object.entries(CONFIG_ENV_VARS)) {
+    const value = nonEmpty(env[envVar]);
+    if (value === undefined || settingPath === 'policy') continue;
+    const [section, key] = settingPath.split('.') as [SectionName, string];
+    const schema = SECTIONS[section].shape[key as keyof (typeof SECTIONS)[SectionName]['shape']] as ZodTypeAny;
+    if (raw[section] === undefined) raw[section] = {};
+    const target = raw[section];
+    if (!isPlainObject(target)) continue; // the file's section is not an object: the schema reports it
+    target[key] = coerceEnvValue(value, schema);
+    fromEnv.add(settingPath);
+  }
+  const policyEnv = nonEmpty(env[POLICY_ENV_VAR]);
+  if (policyEnv !== undefined) {
+    let overrides: unknown;
+    try {
+      overrides = JSON.parse(policyEnv);
+    } catch (e) {
+      preIssues.push({
+        path: 'policy',
+        envVar: POLICY_ENV_VAR,
+        value: policyEnv,
+        message: `expected a JSON object of policy settings (invalid JSON: ${(e as Error).message})`,
+      });
+    }
+    if (overrides !== undefined && !isPlainObject(overrides)) {
+      preIssues.push({ path: 'policy', envVar: POLICY_ENV_VAR, value: overrides, message: 'expected a JSON object of policy settings' });
+    } else if (overrides !== undefined) {
+      raw.policy = deepMerge(raw.policy ?? {}, overrides);
+    }
+  }
+  if (preIssues.length) throw new ConfigError(preIssues, usedFile);
+
+  // 3. validate
+  const result = ConfigSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => toConfigIssue(issue, raw)),
+      usedFile,
+    );
+  }
+
+  // 4. resolve relative paths against the repository root
+  const cfg = result.data;
+  cfg.devServer.dbFilename = resolvePath(cfg.devServer.dbFilename);
+  if (cfg.database.client === 'sqlite3') cfg.database.filename = resolvePath(cfg.database.filename);
+  return cfg;
+}
+
+function resolvePath(p: string | null): string | null {
+  if (p === null || p === ':memory:' || p.startsWith('file:')) return p;
+  return path.resolve(repoRoot, p);
+}
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function deepMerge(base: unknown, over: Record<string, unknown>): unknown {
+  if (!isPlainObject(base)) return over;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    out[k] = isPlainObject(v) && isPlainObject(out[k]) ? deepMerge(out[k], v) : v;
+  }
+  return out;
+}
+
+/** Peels default / optional / nullable / effects wrappers off a schema. */
+function unwrap(schema: ZodTypeAny): { base: ZodTypeAny; nullable: boolean } {
+  let s = schema;
+  let nullable = false;
+  for (;;) {
+    const def = s._def as { typeName: ZodFirstPartyTypeKind; innerType?: ZodTypeAny; schema?: ZodTypeAny };
+    if (def.typeName === ZodFirstPartyTypeKind.ZodNullable) nullable = true;
+    if (
+      def.typeName === ZodFirstPartyTypeKind.ZodDefault ||
+      def.typeName === ZodFirstPartyTypeKind.ZodOptional ||
+      def.typeName === ZodFirstPartyTypeKind.ZodNullable
+    ) {
+      s = def.innerType!;
+    } else if (def.typeName === ZodFirstPartyTypeKind.ZodEffects) {
+      s = def.schema!;
+    } else {
+      return { base: s, nullable };
+    }
+  }
+}
+
+/** Converts an environment string to the type the setting expects; leaves it a string when it does not fit. */
+function coerceEnvValue(value: string, schema: ZodTypeAny): unknown {
+  const t = value.trim();
+  if (t === 'null') return null;
+  const { base } = unwrap(schema);
+  switch ((base._def as { typeName: ZodFirstPartyTypeKind }).typeName) {
+    case ZodFirstPartyTypeKind.ZodNumber:
+      return /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t) ? Number(t) : value;
+    case ZodFirstPartyTypeKind.ZodBoolean:
+      if (/^(true|1|yes)$/i.test(t)) return true;
+      if (/^(false|0|no)$/i.test(t)) return false;
+      return value;
+    default:
+      return value;
+  }
+}
+
+/** The schema of the setting at a path, if it can be found. */
+function schemaAt(p: (string | number)[]): ZodTypeAny | undefined {
+  let s: ZodTypeAny = ConfigSchema;
+  for (const key of p) {
+    const { base } = unwrap(s);
+    if ((base._def as { typeName: ZodFirstPartyTypeKind }).typeName !== ZodFirstPartyTypeKind.ZodObject) return undefined;
+    const next = (base as z.AnyZodObject).shape[key];
+    if (!next) return undefined;
+    s = next;
+  }
+  return s;
+}
+
+function valueAt(raw: unknown, p: (string | number)[]): unknown {
+  let v = raw;
+  for (const key of p) {
+    if (!isPlainObject(v) && !Array.isArray(v)) return undefined;
+    v = (v as Record<string | number, unknown>)[key];
+  }
+  return v;
+}
+
+/** "a number (whole, 1 to 65535)", "one of "sqlite3", "pg"", "a string or null"... */
+function describeAllowed(schema: ZodTypeAny): string | undefined {
+  const { base, nullable } = unwrap(schema);
+  const def = base._def as {
+    typeName: ZodFirstPartyTypeKind;
+    checks?: { kind: string; value?: number; inclusive?: boolean }[];
+    values?: readonly string[];
+  };
+  let text: string;
+  switch (def.typeName) {
+    case ZodFirstPartyTypeKind.ZodNumber: {
+      const checks = def.checks ?? [];
+      const int = checks.some((c) => c.kind === 'int');
+      const min = checks.find((c) => c.kind === 'min');
+      const max = checks.find((c) => c.kind === 'max');
+      const parts: string[] = [];
+      if (int) parts.push('whole');
+      if (min && max && min.inclusive !== false && max.inclusive !== false) parts.push(`${min.value} to ${max.value}`);
+      else {
+        if (min) parts.push(`${min.inclusive === false ? '>' : '>='} ${min.value}`);
+        if (max) parts.push(`${max.inclusive === false ? '<' : '<='} ${max.value}`);
+      }
+      text = parts.length ? `a number (${parts.join(', ')})` : 'a number';
+      break;
+    }
+    case ZodFirstPartyTypeKind.ZodString:
+      text = (def.checks ?? []).some((c) => c.kind === 'min') ? 'a non-empty string' : 'a string';
+      break;
+    case ZodFirstPartyTypeKind.ZodBoolean:
+      text = 'true or false';
+      break;
+    case ZodFirstPartyTypeKind.ZodEnum:
+      text = `one of ${(def.values ?? []).map((v) => JSON.stringify(v)).join(', ')}`;
+      break;
+    case ZodFirstPartyTypeKind.ZodObject:
+      text = 'an object';
+      break;
+    default:
+      return undefined;
+  }
+  return nullable ? `${text} or null` : text;
+}
+
+function toConfigIssue(issue: ZodIssue, raw: unknown): ConfigIssue {
+  const p = issue.path;
+  const settingPath = p.join('.');
+  const envVar =
+    p[0] === 'policy' ? POLICY_ENV_VAR : p.length === 2 ? (CONFIG_ENV_VARS[settingPath] ?? null) : null;
+  const value = valueAt(raw, p);
+  const schema = schemaAt(p);
+  let message: string;
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const { base } = schema ? unwrap(schema) : { base: undefined };
+      const allowed =
+        base && (base._def as { typeName: string }).typeName === ZodFirstPartyTypeKind.ZodObject
+          ? Object.keys((base as z.AnyZodObject).shape)
+          : [];
+      message =
+        `unknown setting${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}` +
+        (allowed.length ? `; allowed: ${allowed.join(', ')}` : '');
+      break;
+    }
+    case 'invalid_type':
+    case 'too_small':
+    case 'too_big':
+    case 'invalid_enum_value':
+    case 'not_multiple_of': {
+      const allowed = schema ? describeAllowed(schema) : undefined;
+      message = allowed ? `expected ${allowed}` : issue.message;
+      if (issue.code === 'invalid_type' && issue.received === 'undefined') message = `missing: ${message}`;
+      break;
+    }
+    default:
+      message = issue.message;
+  }
+  return { path: settingPath, envVar, value, message };
+}

@@ -1,0 +1,28 @@
+import type { Knex } from 'knex';
+import * as initial from './20261126000100_initial';
+import * as buildCycle from './20261126000200_build_cycle';
+
+/**
+ * Every migration, in order, imported explicitly. knex's file-system loader guesses at extensions and uses
+ * require(), which breaks under TS + ESM (tsx, vitest, a bundled worker); an explicit list loads the same
+ * everywhere. Add a new migration by creating `<yyyymmddhhmmss>_<name>.ts` and appending it here.
+ *
+ * Names carry no extension, so the rows knex writes to knex_migrations do not depend on whether the code
+ * runs as .ts or compiled .js.
+ */
+export interface NamedMigration {
+  name: string;
+  migration: Knex.Migration;
+}
+
+export const migrations: readonly NamedMigration[] = [
+  { name: '20261126000100_initial', migration: initial },
+  { name: '20261126000200_build_cycle', migration: buildCycle },
+];
+
+/** The knex MigrationSource over the list above. */
+export const migrationSource: Knex.MigrationSource<NamedMigration> = {
+  getMigrations: async () => [...migrations].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+  getMigrationName: (m) => m.name,
+  getMigration: async (m) => m.migration,
+};

@@ -1,0 +1,29 @@
+import type { Knex } from 'knex';
+import { createAuditRepository } from './audit';
+import { createCallsRepository } from './calls';
+import { createCentersRepository } from './centers';
+import { createCyclesRepository } from './cycles';
+import { createEvaluationsRepository } from './evaluations';
+import { createFundingRepository } from './funding';
+import { createRecordsRepository } from './records';
+
+export type * from './types';
+export { RecordConflictError, RecordNotReadyError } from './errors';
+
+/**
+ * Data access for the CLI, the activities and the tests. Every function takes an optional transaction last
+ * (house style), so the activities can compose writes into one transaction.
+ */
+export function createRepositories(knex: Knex) {
+  return {
+    ...createCentersRepository(knex),
+    ...createCallsRepository(knex),
+    ...createAuditRepository(knex),
+    ...createRecordsRepository(knex),
+    ...createCyclesRepository(knex),
+    ...createFundingRepository(knex),
+    ...createEvaluationsRepository(knex),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;

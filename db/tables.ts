@@ -1,0 +1,44 @@
+/**
+ * Every table's name, in one place (house style: migrations, schemas and repositories all name tables from here).
+ */
+export const TableName = {
+  /** Art. 7: calls for applications (read model of the call workflows). */
+  Calls: 'calls',
+  /** Append-only log of what happened to each call (open, quota raised, closed, slot reserved). */
+  CallEvents: 'call_events',
+  /** Read model: one row per center, upserted on every transition. */
+  Centers: 'centers',
+  /** Art. 8: every submitted version of an application. */
+  Applications: 'applications',
+  /** Art. 8: the seven conditions' results for each application version. */
+  EligibilityResults: 'eligibility_results',
+  /** Art. 9, 18: experts assigned to a stage (the application review, later each evaluation). */
+  ExpertAssignments: 'expert_assignments',
+  /** Art. 9, 18: one review per expert and stage. */
+  Reviews: 'reviews',
+  /** Art. 9: the commission's decision on an application. */
+  Decisions: 'decisions',
+  /** SPEC §3 "Audit": one row per transition. */
+  AuditLog: 'audit_log',
+  /** Art. 6, 19: each five-year build cycle of a center, with its tier. */
+  Cycles: 'cycles',
+  /** Art. 13–15: yearly funding requests (promotion or guidance) and their decisions. */
+  FundingRequests: 'funding_requests',
+  /** Art. 16: the money — one row per grant, never two. */
+  FundingLedger: 'funding_ledger',
+  /** Art. 18: the annual summary of each year of a cycle. */
+  AnnualSummaries: 'annual_summaries',
+  /** Art. 18: outbox of reminders, overdue notices and escalations, delivered later. */
+  Notifications: 'notifications',
+  /** Art. 17–18: mid-term, acceptance and re-evaluations. */
+  Evaluations: 'evaluations',
+  /** Art. 18: experts' dimension scores in an evaluation. */
+  EvaluationReviews: 'evaluation_reviews',
+  /** Art. 12: integrity incidents recorded against a center. */
+  IntegrityIncidents: 'integrity_incidents',
+} as const;
+
+export type TableName = (typeof TableName)[keyof typeof TableName];
+
+/** knex's own bookkeeping table. */
+export const MIGRATIONS_TABLE = 'knex_migrations';

@@ -1,0 +1,195 @@
+import { z } from 'zod';
+
+/** Identifiers are slugs so they can be used in workflow ids, file names and URLs. */
+export const SlugSchema = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'use letters, digits, "-" or "_" (and start with a letter or digit)');
+
+export const ROLES = ['commission', 'university', 'expert', 'scheduler', 'auditor'] as const;
+export const RoleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof RoleSchema>;
+
+/** Every command carries its actor (SPEC §3 "Who may do what"). Universities and experts belong to an organisation. */
+export const ActorSchema = z
+  .object({ id: SlugSchema, role: RoleSchema, orgId: SlugSchema.optional() })
+  .strict()
+  .superRefine((a, ctx) => {
+    if ((a.role === 'university' || a.role === 'expert') && !a.orgId) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['orgId'], message: `a ${a.role} actor needs orgId` });
+    }
+  });
+export type Actor = z.infer<typeof ActorSchema>;
+
+const text = z.string().trim().min(1).max(4000);
+const evidenceItem = z.object({ done: z.boolean(), evidence: z.string().max(4000).default('') }).strict();
+const policyDocument = z
+  .object({ exists: z.boolean(), title: z.string().max(400).default(''), reference: z.string().max(400).default('') })
+  .strict();
+const mechanism = z.object({ established: z.boolean(), running: z.boolean(), description: z.string().max(4000).default('') }).strict();
+const commitment = z.object({ committed: z.boolean(), description: z.string().max(4000).default('') }).strict();
+const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const STAFF_BACKGROUNDS = ['techTransfer', 'ip', 'law', 'finance', 'other'] as const;
+
+/** Art. 8: the seven conditions, each a structured part of the application. */
+export const ApplicationSchema = z
+  .object({
+    universityId: SlugSchema,
+    /** Art. 20: the university's official names, from which the center's names are generated. */
+    universityNameZh: z.string().trim().regex(/^[\u4e00-\u9fff（）()]{2,40}$/, 'the Chinese name, in Chinese characters'),
+    universityNameEn: z.string().trim().min(2).max(200),
+    /** Art. 6: the director heads the university's tech-transfer management department. */
+    director: z.object({ name: text, title: text, department: text }).strict(),
+    conditions: z
+      .object({
+        /** Art. 8(1): planned, deployed, implemented and assessed together with the university's reform. */
+        reformIntegration: z.object({ planned: evidenceItem, deployed: evidenceItem, implemented: evidenceItem, assessed: evidenceItem }).strict(),
+        /** Art. 8(2): four policies. */
+        policies: z
+          .object({
+            resultsManagement: policyDocument,
+            ipManagement: policyDocument,
+            personnelEvaluation: policyDocument,
+            offPostEntrepreneurship: policyDocument,
+          })
+          .strict(),
+        /** Art. 8(3): three working mechanisms. */
+        mechanisms: z
+          .object({ techTransfer: mechanism, ipManagement: mechanism, industryUniversityCooperation: mechanism })
+          .strict(),
+        /** Art. 8(4): results of high applied value and the transfer record of each of the last three years. */
+        transferRecord: z
+          .object({
+            highValueResults: z.number().int().min(0),
+            years: z
+              .array(
+                z
+                  .object({
+                    year: z.number().int().min(1990).max(2200),
+                    transfers: z.number().int().min(0),
+                    contractAmountFen: fen,
+                  })
+                  .strict(),
+              )
+              .max(20),
+          })
+          .strict(),
+        /** Art. 8(5): posts, hiring and incentives, funding (with the committed annual amount). */
+        support: z
+          .object({
+            posts: commitment,
+            hiringAndIncentives: commitment,
+            funding: z.object({ committed: z.boolean(), annualAmountFen: fen }).strict(),
+          })
+          .strict(),
+        /** Art. 8(6): a fixed workplace with office equipment. */
+        workplace: z
+          .object({ address: z.string().trim().max(400), floorAreaM2: z.number().min(0).max(1e6), officeEquipment: z.boolean() })
+          .strict(),
+        /** Art. 8(7): full-time staff with professional backgrounds. */
+        staff: z
+          .array(z.object({ name: text, fullTime: z.boolean(), background: z.enum(STAFF_BACKGROUNDS) }).strict())
+          .max(500),
+      })
+      .strict(),
+  })
+  .strict();
+export type Application = z.infer<typeof ApplicationSchema>;
+
+/** Art. 7: a call for applications, with a window and a quota. */
+export const CallInfoSchema = z
+  .object({
+    callId: SlugSchema,
+    title: z.string().trim().min(1).max(200),
+    opensAt: z.string().datetime(),
+    closesAt: z.string().datetime(),
+    quota: z.number().int().min(1).max(1000),
+  })
+  .strict()
+  .refine((c) => Date.parse(c.closesAt) > Date.parse(c.opensAt), { message: 'closesAt must be after opensAt', path: ['closesAt'] });
+export type CallInfo = z.infer<typeof CallInfoSchema>;
+
+export const ExpertSchema = z.object({ id: SlugSchema, name: text, orgId: SlugSchema }).strict();
+export type Expert = z.infer<typeof ExpertSchema>;
+
+export const ReviewSchema = z
+  .object({ score: z.number().min(0).max(100), recommendation: z.enum(['approve', 'reject']), opinion: text })
+  .strict();
+export type Review = z.infer<typeof ReviewSchema>;
+
+export const ReasonSchema = z.string().trim().min(3, 'give a reason of at least a few words').max(2000);
+
+// ---- The build cycle (Art. 3, 6, 10–19) ----
+
+export const FUNDING_KINDS = ['promotion', 'guidance'] as const;
+
+/** Art. 15: guidance projects are chosen on the opinion of professional bodies and enterprises. */
+export const ExternalOpinionSchema = z
+  .object({ from: text, kind: z.enum(['professionalBody', 'enterprise']), opinion: text })
+  .strict();
+
+/** Art. 13–16: a yearly funding request for that year's tasks; money in integer fen (Art. 16). */
+export const FundingRequestSchema = z
+  .object({
+    kind: z.enum(FUNDING_KINDS),
+    title: text,
+    tasks: z.array(text).min(1).max(50),
+    amountFen: fen.refine((v) => v > 0, 'the amount must be positive'),
+    budgetLines: z.array(z.object({ item: text, amountFen: fen }).strict()).max(100).default([]),
+    opinions: z.array(ExternalOpinionSchema).max(50).default([]),
+  })
+  .strict()
+  .superRefine((r, ctx) => {
+    if (r.kind === 'guidance' && r.opinions.length === 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['opinions'], message: 'a guidance project carries the opinions of professional bodies or enterprises (Art. 15)' });
+    }
+    if (r.budgetLines.length > 0 && r.budgetLines.reduce((a, b) => a + b.amountFen, 0) !== r.amountFen) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['budgetLines'], message: 'budget lines must add up to the amount requested (Art. 16)' });
+    }
+  });
+export type FundingRequest = z.infer<typeof FundingRequestSchema>;
+
+const count = z.number().int().min(0).max(1_000_000);
+const transfer = z.object({ count, contractAmountFen: fen }).strict();
+
+/** Art. 3, Op. 4–5: the indicators collected every year. */
+export const IndicatorsSchema = z
+  .object({
+    patentApplications: count,
+    patentGrants: count,
+    preApplicationAssessments: count,
+    transfers: z.object({ assignment: transfer, licence: transfer, equityInvestment: transfer, spinOff: transfer }).strict(),
+    peopleTrained: count,
+  })
+  .strict();
+export type Indicators = z.infer<typeof IndicatorsSchema>;
+
+/** Art. 10–11: the five key tasks, which are also the evaluation dimensions (Art. 17). */
+const dimensions = <T extends z.ZodTypeAny>(t: T) =>
+  z
+    .object({ mechanismInnovation: t, ipManagement: t, talentTraining: t, resourceSharing: t, professionalServices: t })
+    .strict();
+
+/** Art. 18: the annual summary. */
+export const AnnualSummarySchema = z
+  .object({ indicators: IndicatorsSchema, progress: dimensions(z.string().trim().min(1).max(4000)) })
+  .strict();
+export type AnnualSummary = z.infer<typeof AnnualSummarySchema>;
+
+export const DimensionScoresSchema = dimensions(z.number().min(0).max(100));
+export type DimensionScores = z.infer<typeof DimensionScoresSchema>;
+
+/** Art. 18: self-evaluation, on-site inspection, expert review. */
+export const SelfEvaluationSchema = z.object({ scores: DimensionScoresSchema, report: text }).strict();
+export const InspectionSchema = z.object({ inspectedOn: z.string().date(), inspectors: z.array(text).min(1).max(20), findings: text }).strict();
+export const EvaluationReviewSchema = z.object({ scores: DimensionScoresSchema, opinion: text }).strict();
+export const GRADES = ['excellent', 'qualified', 'unqualified'] as const;
+export type Grade = (typeof GRADES)[number];
+
+/** Art. 12: an integrity incident recorded against a center. */
+export const IntegrityIncidentSchema = z
+  .object({ occurredOn: z.string().date(), category: z.enum(['ethical', 'legal', 'credit', 'other']), description: text })
+  .strict();
+export type IntegrityIncident = z.infer<typeof IntegrityIncidentSchema>;

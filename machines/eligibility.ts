@@ -1,0 +1,96 @@
+import type { Application, CallInfo } from './domain';
+import type { Policy } from './policy';
+import type { ConditionResult } from './records.types';
+
+const PROFESSIONAL_BACKGROUNDS = new Set(['techTransfer', 'ip', 'law', 'finance']);
+
+function result(condition: number, key: string, failures: string[]): ConditionResult {
+  return { condition, key, passed: failures.length === 0, reason: failures.join('; ') };
+}
+
+/**
+ * Art. 8: the automatic check of the seven conditions. Pure; every failed condition carries its reason.
+ * `callYear` anchors Art. 8(4)'s "last three years": the years before the call opened.
+ */
+export function checkEligibility(app: Application, policy: Policy, call: Pick<CallInfo, 'opensAt'>): ConditionResult[] {
+  const c = app.conditions;
+
+  // Art. 8(1): planned, deployed, implemented and assessed together with the university's reform.
+  const reform = (['planned', 'deployed', 'implemented', 'assessed'] as const).flatMap((k) =>
+    !c.reformIntegration[k].done
+      ? [`transfer work is not ${k} together with the university's reform`]
+      : c.reformIntegration[k].evidence.trim() === ''
+        ? [`no evidence that transfer work is ${k} together with the reform`]
+        : [],
+  );
+
+  // Art. 8(2): the four policies must exist.
+  const policyNames = {
+    resultsManagement: 'results management',
+    ipManagement: 'IP management',
+    personnelEvaluation: 'personnel evaluation',
+    offPostEntrepreneurship: 'off-post part-time entrepreneurship',
+  } as const;
+  const policies = (Object.keys(policyNames) as (keyof typeof policyNames)[]).flatMap((k) =>
+    c.policies[k].exists && c.policies[k].title.trim() !== '' ? [] : [`no ${policyNames[k]} policy`],
+  );
+
+  // Art. 8(3): the three working mechanisms must exist and run.
+  const mechanismNames = {
+    techTransfer: 'tech transfer',
+    ipManagement: 'IP management',
+    industryUniversityCooperation: 'industry–university cooperation',
+  } as const;
+  const mechanisms = (Object.keys(mechanismNames) as (keyof typeof mechanismNames)[]).flatMap((k) =>
+    !c.mechanisms[k].established
+      ? [`no ${mechanismNames[k]} mechanism`]
+      : !c.mechanisms[k].running
+        ? [`the ${mechanismNames[k]} mechanism is not running`]
+        : [],
+  );
+
+  // Art. 8(4): results of high applied value, and transfers in each of the last N years (policy: transferRecordYears).
+  const callYear = new Date(call.opensAt).getUTCFullYear();
+  const wanted = Array.from({ length: policy.transferRecordYears }, (_, i) => callYear - policy.transferRecordYears + i);
+  const record: string[] = [];
+  if (c.transferRecord.highValueResults < 1) record.push('no results of high applied value');
+  for (const year of wanted) {
+    const y = c.transferRecord.years.find((r) => r.year === year);
+    if (!y) record.push(`no transfer figures for ${year}`);
+    else if (y.transfers < 1) record.push(`no transfers in ${year}`);
+  }
+
+  // Art. 8(5): sustained support for posts, hiring and incentives, and funding.
+  const support: string[] = [];
+  if (!c.support.posts.committed) support.push('no commitment of posts');
+  if (!c.support.hiringAndIncentives.committed) support.push('no commitment on hiring and incentives');
+  if (!c.support.funding.committed || c.support.funding.annualAmountFen <= 0) support.push('no committed annual funding');
+
+  // Art. 8(6): a fixed workplace with office equipment.
+  const workplace: string[] = [];
+  if (c.workplace.address.trim() === '') workplace.push('no workplace address');
+  if (c.workplace.floorAreaM2 <= 0) workplace.push('no floor area');
+  if (!c.workplace.officeEquipment) workplace.push('no office equipment');
+
+  // Art. 8(7): at least policy.minFullTimeStaff full-time staff with a professional background.
+  const qualified = c.staff.filter((s) => s.fullTime && PROFESSIONAL_BACKGROUNDS.has(s.background)).length;
+  const staff =
+    qualified >= policy.minFullTimeStaff
+      ? []
+      : [
+          `${qualified} full-time staff with a tech-transfer, IP, law or finance background; at least ${policy.minFullTimeStaff} are required`,
+        ];
+
+  return [
+    result(1, 'reformIntegration', reform),
+    result(2, 'policies', policies),
+    result(3, 'mechanisms', mechanisms),
+    result(4, 'transferRecord', record),
+    result(5, 'support', support),
+    result(6, 'workplace', workplace),
+    result(7, 'staff', staff),
+  ];
+}
+
+export const isEligible = (results: readonly ConditionResult[] | null): boolean =>
+  !!results && results.length === 7 && results.every((r) => r.passed);

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/**
+ * Every number the regulation (or the commission's practice) fixes lives here, with the article beside it.
+ * Machines and workflows read these values from their input; they never hold literals of their own.
+ * Values marked "policy default" are not fixed by the regulation (SPEC §2) and may be changed by configuration.
+ */
+const dimensionWeightsSchema = z
+  .object({
+    // Art. 10–11, 17: the five key tasks are the evaluation dimensions. Policy default: equal weights.
+    mechanismInnovation: z.number().min(0).max(1).default(0.2),
+    ipManagement: z.number().min(0).max(1).default(0.2),
+    talentTraining: z.number().min(0).max(1).default(0.2),
+    resourceSharing: z.number().min(0).max(1).default(0.2),
+    professionalServices: z.number().min(0).max(1).default(0.2),
+  })
+  .strict()
+  .refine((w) => Math.abs(Object.values(w).reduce((a, b) => a + b, 0) - 1) < 1e-9, {
+    message: 'dimension weights must add up to 1',
+  });
+
+const gradeThresholdsSchema = z
+  .object({
+    // Art. 18: results are excellent / qualified / unqualified. Policy default cut-offs on a 0–100 weighted score.
+    excellent: z.number().min(0).max(100).default(90),
+    qualified: z.number().min(0).max(100).default(60),
+  })
+  .strict()
+  .refine((t) => t.excellent > t.qualified, { message: 'the excellent threshold must be above the qualified one' });
+
+export const PolicySchema = z
+  .object({
+    /** Art. 6: the build cycle is five years. */
+    cycleYears: z.number().int().min(1).max(10).default(5),
+    /** Art. 18: the mid-term evaluation comes after two full years of building. */
+    midTermAfterYears: z.number().int().min(1).default(2),
+    /** Art. 18 annual summary: policy default, due 30 days after the year's end. */
+    summaryGraceDays: z.number().int().min(1).max(365).default(30),
+    /** Policy default: a reminder this many days before a summary or report is due. */
+    reminderDaysBefore: z.number().int().min(0).max(90).default(7),
+    /** Art. 19 rectification: policy default deadline of 180 days when the commission gives none. */
+    rectificationDays: z.number().int().min(1).max(730).default(180),
+    /** Art. 19: policy default, how many times the commission may extend a rectification deadline. */
+    maxRectificationExtensions: z.number().int().min(0).max(10).default(1),
+    /** Art. 8(7): at least three full-time staff with a tech-transfer, IP, law or finance background. */
+    minFullTimeStaff: z.number().int().min(1).default(3),
+    /** Art. 8(4): an outstanding transfer record in the last three years. */
+    transferRecordYears: z.number().int().min(1).max(10).default(3),
+    /** Art. 9: policy default, the fewest experts the commission may assign to one review. */
+    minExpertsPerReview: z.number().int().min(1).max(20).default(3),
+    /** Art. 17–18 grade thresholds (policy default). */
+    gradeThresholds: gradeThresholdsSchema.default({}),
+    /** Art. 10–11, 17 dimension weights (policy default). */
+    dimensionWeights: dimensionWeightsSchema.default({}),
+    /**
+     * Length of one build year in milliseconds, or null for calendar years (the k-th anniversary, SPEC §3 "Time").
+     * Only the benchmark compresses it (a year in seconds); production leaves it null.
+     */
+    compressedYearMs: z.number().int().positive().nullable().default(null),
+  })
+  .strict()
+  .refine((p) => p.midTermAfterYears < p.cycleYears, {
+    message: 'the mid-term evaluation must come before the end of the cycle (Art. 18)',
+    path: ['midTermAfterYears'],
+  });
+
+export type Policy = z.infer<typeof PolicySchema>;
+export type PolicyInput = z.input<typeof PolicySchema>;
+export type Dimension = keyof Policy['dimensionWeights'];
+export const DIMENSIONS = [
+  'mechanismInnovation',
+  'ipManagement',
+  'talentTraining',
+  'resourceSharing',
+  'professionalServices',
+] as const satisfies readonly Dimension[];
+
+/** The policy with every default; parse(overrides) for a configured one. */
+export const defaultPolicy: Policy = PolicySchema.parse({});
+
+export function parsePolicy(input: unknown): Policy {
+  return PolicySchema.parse(input ?? {});
+}

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKnex, type DatabaseConfig } from '../../db/knex';
+import { migrateLatest, migrateRollbackAll, migrationStatus } from '../../db/migrate';
+import { migrations } from '../../db/migrations';
+import { TableName } from '../../db/tables';
+
+const TABLES = Object.values(TableName);
+const ALL = migrations.map((m) => m.name);
+
+let dir: string;
+let database: DatabaseConfig;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-migrations-'));
+  database = { client: 'sqlite3', filename: path.join(dir, 'nested', 'centers.sqlite'), connection: null };
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function existingTables(): Promise<string[]> {
+  const knex = createKnex(database);
+  try {
+    const present = await Promise.all(TABLES.map(async (t) => ((await knex.schema.hasTable(t)) ? [t] : [])));
+    return present.flat();
+  } finally {
+    await knex.destroy();
+  }
+}
+
+describe('database migrations (timestamped, reversible, loaded from an explicit list)', () => {
+  it('latest creates every table, creating the database file and its directory', async () => {
+    expect(await migrateLatest({ database })).toEqual({ applied: ALL });
+    expect(fs.existsSync(database.filename!)).toBe(true);
+    expect((await existingTables()).sort()).toEqual([...TABLES].sort());
+    expect(await migrationStatus({ database })).toEqual({ completed: ALL, pending: [] });
+  });
+
+  it('latest on an up-to-date database applies nothing', async () => {
+    expect(await migrateLatest({ database })).toEqual({ applied: [] });
+  });
+
+  it('rollback of all migrations drops every table (each down reverses its up)', async () => {
+    expect(await migrateRollbackAll({ database })).toEqual({ applied: [...ALL].reverse() });
+    expect(await existingTables()).toEqual([]);
+    expect(await migrationStatus({ database })).toEqual({ completed: [], pending: ALL });
+  });
+
+  it('latest after a full rollback creates every table again', async () => {
+    expect(await migrateLatest({ database })).toEqual({ applied: ALL });
+    expect((await existingTables()).sort()).toEqual([...TABLES].sort());
+  });
+});
+
+/** The tables the build-cycle migration (Art. 6, 12–19) adds on top of the application process. */
+const BUILD_CYCLE_TABLES = [
+  TableName.Cycles,
+  TableName.FundingRequests,
+  TableName.FundingLedger,
+  TableName.AnnualSummaries,
+  TableName.Notifications,
+  TableName.Evaluations,
+  TableName.EvaluationReviews,
+  TableName.IntegrityIncidents,
+];
+
+async function withKnex<T>(fn: (knex: ReturnType<typeof createKnex>) => Promise<T>): Promise<T> {
+  const knex = createKnex(database);
+  try {
+    return await fn(knex);
+  } finally {
+    await knex.destroy();
+  }
+}
+
+describe('the build-cycle migration (Art. 6, 12–19)', () => {
+  it('latest creates the cycle, funding, ledger, summary, outbox, evaluation and incident tables', async () => {
+    await migrateLatest({ database });
+    expect(await existingTables()).toEqual(expect.arrayContaining(BUILD_CYCLE_TABLES));
+    const columns = await withKnex((knex) => knex(TableName.FundingLedger).columnInfo());
+    expect(Object.keys(columns).sort()).toEqual(['amount_fen', 'center_id', 'cycle', 'granted_at', 'granted_by', 'kind', 'request_id', 'year']);
+  });
+
+  it('its down drops exactly its tables and leaves the application tables; latest creates them again', async () => {
+    await withKnex((knex) => knex.migrate.down());
+    const initialTables = TABLES.filter((t) => !BUILD_CYCLE_TABLES.includes(t));
+    expect((await existingTables()).sort()).toEqual([...initialTables].sort());
+    expect(await migrationStatus({ database })).toEqual({ completed: ['20261126000100_initial'], pending: ['20261126000200_build_cycle'] });
+
+    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000200_build_cycle'] });
+    expect((await existingTables()).sort()).toEqual([...TABLES].sort());
+  });
+
+  it('Art. 16: the ledger holds at most one row per request, and only for a request that exists', async () => {
+    await withKnex(async (knex) => {
+      const center = { center_id: 'c1', workflow_id: 'center-c1', university_id: 'bjut', call_id: 'call', state: 'building', cycle: 1, last_seq: 1, updated_at: '2026-03-10T00:00:00.000Z' };
+      const request = {
+        center_id: 'c1', request_id: 'r1', cycle: 1, year: 1, kind: 'promotion', title: 't', amount_fen: 5_000_000_000, request: '{}',
+        requested_at: '2026-04-01T00:00:00.000Z', requested_by: 'bjut-office',
+      };
+      const grant = { center_id: 'c1', cycle: 1, year: 1, request_id: 'r1', kind: 'promotion', amount_fen: 5_000_000_000, granted_at: '2026-05-01T00:00:00.000Z', granted_by: 'operator-1' };
+      await knex(TableName.Centers).insert(center);
+      await knex(TableName.FundingRequests).insert(request);
+      await knex(TableName.FundingLedger).insert(grant);
+      await expect(knex(TableName.FundingLedger).insert(grant)).rejects.toThrow(/UNIQUE/);
+      await expect(knex(TableName.FundingLedger).insert({ ...grant, request_id: 'r-missing' })).rejects.toThrow(/FOREIGN KEY/);
+      // Money is bigint: 50 million CNY in fen does not fit a 32-bit integer.
+      expect(await knex(TableName.FundingLedger).sum({ total: 'amount_fen' })).toEqual([{ total: 5_000_000_000 }]);
+      expect((await knex(TableName.FundingRequests).first()).status).toBe('pending');
+      await knex(TableName.FundingLedger).del();
+      await knex(TableName.FundingRequests).del();
+      await knex(TableName.Centers).del();
+    });
+  });
+});
+
+describe('SQLite connections', () => {
+  it('enforce foreign keys, use WAL and wait for a busy database', async () => {
+    const knex = createKnex(database);
+    try {
+      const pragma = async (name: string) => Object.values((await knex.raw(`PRAGMA ${name}`))[0] as object)[0];
+      expect(await pragma('foreign_keys')).toBe(1);
+      expect(await pragma('journal_mode')).toBe('wal');
+      expect(await pragma('busy_timeout')).toBe(5000);
+    } finally {
+      await knex.destroy();
+    }
+  });
+});

@@ -1,0 +1,122 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { loadConfig, SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTES } from '../config';
+import { findFreePort, startDevServer, type DevServer } from '../config/dev-server';
+
+const SDK_TYPE = { Keyword: SearchAttributeType.KEYWORD, Int: SearchAttributeType.INT, Datetime: SearchAttributeType.DATETIME } as const;
+
+/** Every custom search attribute with its indexed value type, as the server should report them. */
+const expectedAttributes = Object.fromEntries(
+  Object.entries(SEARCH_ATTRIBUTES).map(([name, type]) => [name, encodeSearchAttributeIndexedValueType(SDK_TYPE[type])]),
+);
+
+const running: DevServer[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop()));
+});
+
+async function withConnection<T>(address: string, fn: (c: Connection) => Promise<T>): Promise<T> {
+  const connection = await Connection.connect({ address });
+  try {
+    return await fn(connection);
+  } finally {
+    await connection.close();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** True if host:port can be bound (nobody listens). */
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen({ host: '127.0.0.1', port, exclusive: true }, () => srv.close(() => resolve(true)));
+  });
+}
+
+describe('startDevServer', () => {
+  it('starts an in-memory headless dev server with the custom search attributes, and stops it', async () => {
+    const cfg = loadConfig({ env: {} });
+    const port = await findFreePort();
+    const server = await startDevServer(cfg, { dbFilename: null, port, headless: true });
+    running.push(server);
+    expect(server.address).toBe(`127.0.0.1:${port}`);
+    expect(server.uiUrl).toBeNull();
+
+    const { customAttributes } = await withConnection(server.address, (c) =>
+      c.operatorService.listSearchAttributes({ namespace: cfg.temporal.namespace }),
+    );
+    expect(customAttributes).toMatchObject(expectedAttributes);
+
+    await server.stop();
+    expect(processAlive(server.pid)).toBe(false);
+    expect(await portFree(port)).toBe(true);
+    await server.stop(); // idempotent
+  });
+
+  it('says clearly when the port is already taken', async () => {
+    const cfg = loadConfig({ env: {} });
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen({ host: '127.0.0.1', port: 0 }, r));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      await expect(startDevServer(cfg, { dbFilename: null, port, headless: true })).rejects.toThrow(
+        new RegExp(`port 127\\.0\\.0\\.1:${port} is already in use`),
+      );
+    } finally {
+      await new Promise((r) => blocker.close(r));
+    }
+  });
+
+  it('persists to a file: a restart keeps workflows and restores missing search attributes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-devserver-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const dbFilename = path.join(dir, 'nested', 'temporal.db'); // the directory is created
+    const cfg = loadConfig({ env: { CENTERS_TEMPORAL_NAMESPACE: 'centers-test' } });
+    const port = await findFreePort();
+    const workflowId = `persisted-${Date.now()}`;
+
+    const first = await startDevServer(cfg, { dbFilename, port, headless: true });
+    running.push(first);
+    await withConnection(first.address, async (connection) => {
+      const client = new Client({ connection, namespace: 'centers-test' });
+      // No worker polls this queue: the workflow just stays open.
+      await client.workflow.start('nobodyRunsThis', {
+        taskQueue: 'no-worker',
+        workflowId,
+        typedSearchAttributes: new TypedSearchAttributes([{ key: SEARCH_ATTRIBUTE_KEYS.CenterId, value: 'center-1' }]),
+      });
+      // The CLI registers --search-attribute only on a fresh database; simulate an attribute added later.
+      await connection.operatorService.removeSearchAttributes({ namespace: 'centers-test', searchAttributes: ['CallId'] });
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'centers-test' });
+      expect(customAttributes).not.toHaveProperty('CallId');
+    });
+    await first.stop();
+    expect(fs.existsSync(dbFilename)).toBe(true);
+
+    const second = await startDevServer(cfg, { dbFilename, port, headless: true });
+    running.push(second);
+    await withConnection(second.address, async (connection) => {
+      const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace: 'centers-test' });
+      expect(customAttributes).toMatchObject(expectedAttributes);
+      const client = new Client({ connection, namespace: 'centers-test' });
+      const description = await client.workflow.getHandle(workflowId).describe();
+      expect(description.status.name).toBe('RUNNING');
+      expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.CenterId)).toBe('center-1');
+    });
+  });
+});

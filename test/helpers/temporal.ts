@@ -1,0 +1,78 @@
+/**
+ * One real Temporal server per test file (time-skipping test server or dev server), a real SQLite file,
+ * and a worker running the project's real workflows and activities.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import { temporalTestServerPath } from '../../config/binaries';
+import { SEARCH_ATTRIBUTES } from '../../config/search-attributes';
+import { createKnex } from '../../db/knex';
+import { migrateLatest } from '../../db/migrate';
+import { createCenterWorker, workflowsPath } from '../../worker/worker';
+import { defaultPolicy, type Policy } from '../../machines/policy';
+import type { OperationsContext } from '../../client/operations';
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundling takes seconds: once per test file. */
+export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger }));
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m), log() {} } as never;
+
+export async function tempDatabase(): Promise<{ knex: Knex; filename: string; dir: string }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-test-'));
+  const filename = path.join(dir, 'centers.sqlite');
+  const database = { client: 'sqlite3' as const, filename, connection: null };
+  await migrateLatest({ database });
+  return { knex: createKnex(database), filename, dir };
+}
+
+const TYPE_TO_INDEXED: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
+
+export interface Harness {
+  env: TestWorkflowEnvironment;
+  knex: Knex;
+  worker: Worker;
+  ops: OperationsContext;
+  taskQueue: string;
+  teardown(): Promise<void>;
+}
+
+/** The time-skipping server (SPEC §5): years pass by skipping, never by waiting. */
+export async function timeSkippingHarness(policy: Policy = defaultPolicy): Promise<Harness> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+  });
+  // The test server needs custom search attributes registered through the operator service (SPEC §6).
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => [k, TYPE_TO_INDEXED[t]])),
+  });
+  const { knex } = await tempDatabase();
+  const taskQueue = `centers-test-${Math.random().toString(36).slice(2, 8)}`;
+  const worker = await createCenterWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    knex,
+    options: { workflowBundle: await workflowBundle() },
+  });
+  // The worker polls for the whole file; a worker runs only once.
+  const running = worker.run();
+  return {
+    env,
+    knex,
+    worker,
+    taskQueue,
+    ops: { client: env.client, taskQueue, policy, now: () => env.currentTimeMs() },
+    async teardown() {
+      worker.shutdown();
+      await running;
+      await knex.destroy();
+      await env.teardown();
+    },
+  };
+}

@@ -1,0 +1,189 @@
+/**
+ * The five-year build cycle on the pure statechart (Art. 6, 13–19): funding, summaries, evaluations, next cycle.
+ */
+import { describe, expect, it } from 'vitest';
+import { stateName, type CenterSnapshot } from '../../machines/center';
+import { defaultPolicy } from '../../machines/policy';
+import { summaryDueKey, yearEndKey } from '../../machines/rules';
+import { advance, send, start } from '../helpers/drive';
+import {
+  annualSummary,
+  application,
+  callInfo,
+  callView,
+  cmd,
+  commission,
+  expertActor,
+  experts,
+  guidanceRequest,
+  promotionRequest,
+  scores,
+  university,
+} from '../helpers/fixtures';
+
+const T0 = Date.parse('2026-03-01T00:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+const DAY = 24 * 3600_000;
+const uni = university('bjut');
+
+/** An established center: approved at `approvedAt`. */
+function established(approvedAt = iso(T0 + 10 * DAY)): CenterSnapshot {
+  const call = callInfo(T0, { callId: 'call-2026' });
+  let s = start({ policy: defaultPolicy, centerId: 'bjut.call-2026', workflowId: 'center-bjut', universityId: 'bjut', call: callView(call) });
+  s = send(s, cmd('SUBMIT_APPLICATION', uni, { callId: call.callId, application: application('bjut') }), iso(T0 + DAY)).snapshot;
+  const panel = experts('pku');
+  s = send(s, cmd('ASSIGN_EXPERTS', commission, { experts: panel }), iso(T0 + 2 * DAY)).snapshot;
+  for (const e of panel) s = send(s, cmd('SUBMIT_REVIEW', expertActor(e), { review: { score: 90, recommendation: 'approve', opinion: 'ok' } }), iso(T0 + 3 * DAY)).snapshot;
+  return send(s, cmd('APPROVE', commission, {}), approvedAt).snapshot;
+}
+
+/** Runs the evaluation sub-process with every expert scoring `score` on each dimension. */
+function evaluate(s: CenterSnapshot, at: number, score: number, assess: { grade?: 'excellent' | 'qualified' | 'unqualified'; reason?: string } = {}) {
+  s = send(s, cmd('SUBMIT_SELF_EVALUATION', uni, { scores: scores(score), report: 'Self-evaluation report' }), iso(at)).snapshot;
+  s = send(s, cmd('RECORD_INSPECTION', commission, { inspectedOn: iso(at).slice(0, 10), inspectors: ['Inspector Liu'], findings: 'Workplace and records seen' }), iso(at + DAY)).snapshot;
+  const panel = experts('tsinghua');
+  s = send(s, cmd('ASSIGN_EVALUATION_EXPERTS', commission, { experts: panel }), iso(at + 2 * DAY)).snapshot;
+  for (const e of panel) s = send(s, cmd('SUBMIT_EVALUATION_REVIEW', expertActor(e), { scores: scores(score), opinion: 'Scored' }), iso(at + 3 * DAY)).snapshot;
+  return send(s, cmd('ASSESS', commission, assess), iso(at + 4 * DAY));
+}
+
+describe('Art. 6 and SPEC §3 "Time": the cycle starts on the approval date; year k ends on the k-th anniversary', () => {
+  it('arms five year-end deadlines on the anniversaries of the approval', () => {
+    const s = established('2026-03-10T08:00:00.000Z');
+    expect(stateName(s)).toBe('building.running');
+    const ends = s.context.deadlines.filter((d) => d.kind === 'yearEnd').map((d) => [d.key, d.dueAt]);
+    expect(ends).toEqual([1, 2, 3, 4, 5].map((k) => [yearEndKey(1, k), `${2026 + k}-03-10T08:00:00.000Z`]));
+  });
+});
+
+describe('Art. 13–16: yearly funding', () => {
+  it('requests promotion and guidance projects; grants a lower amount with a reason, declines with a reason', () => {
+    let s = established();
+    const req = send(s, cmd('REQUEST_FUNDING', uni, { request: promotionRequest(500_000_00) }), iso(T0 + 20 * DAY));
+    s = req.snapshot;
+    expect(req.records.map((r) => r.kind)).toContain('fundingRequest');
+    s = send(s, cmd('REQUEST_FUNDING', uni, { request: guidanceRequest() }), iso(T0 + 21 * DAY)).snapshot;
+    const [p, g] = s.context.funding;
+    expect([p.requestId, p.year, g.requestId]).toEqual(['c1-y1-f1', 1, 'c1-y1-f2']);
+    expect(() => send(s, cmd('GRANT_FUNDING', commission, { requestId: p.requestId, amountFen: 400_000_00 }), iso(T0 + 22 * DAY))).toThrow(/needs a reason/);
+    expect(() => send(s, cmd('GRANT_FUNDING', commission, { requestId: p.requestId, amountFen: 600_000_00 }), iso(T0 + 22 * DAY))).toThrow(/may not exceed/);
+    const grant = send(s, cmd('GRANT_FUNDING', commission, { requestId: p.requestId, amountFen: 400_000_00, reason: 'Budget line 3 not justified' }), iso(T0 + 22 * DAY));
+    s = grant.snapshot;
+    expect(grant.records).toContainEqual(expect.objectContaining({ kind: 'fundingDecision', status: 'granted', grantedFen: 400_000_00 }));
+    s = send(s, cmd('DECLINE_FUNDING', commission, { requestId: g.requestId, reason: 'No enterprise co-funding' }), iso(T0 + 23 * DAY)).snapshot;
+    expect(s.context.funding.map((f) => f.status)).toEqual(['granted', 'declined']);
+    expect(() => send(s, cmd('GRANT_FUNDING', commission, { requestId: p.requestId, amountFen: 1 , reason: 'again'}), iso(T0 + 24 * DAY))).toThrow(/not-allowed-in-state: .*already granted/);
+  });
+});
+
+describe('Art. 18: annual summaries, reminders, overdue and escalation', () => {
+  it('opens a summary at each year end, due after the grace period; reminds, flags overdue and escalates a missing one', () => {
+    let s = established('2026-03-10T00:00:00.000Z');
+    const y1 = advance(s, '2027-03-10T00:00:00.000Z');
+    s = y1.snapshot;
+    const summary = s.context.summaries[0];
+    expect(summary).toMatchObject({ cycle: 1, year: 1, status: 'open', dueAt: '2027-04-09T00:00:00.000Z' });
+    const late = advance(s, '2027-04-09T00:00:00.000Z');
+    s = late.snapshot;
+    expect(late.records.filter((r) => r.kind === 'notification').map((r) => r.kind === 'notification' && [r.notice, r.recipientRole])).toEqual([
+      ['reminder', 'university'],
+      ['overdue', 'university'],
+      ['escalation', 'commission'],
+    ]);
+    expect(s.context.summaries[0]).toMatchObject({ overdue: true, reminders: 1 });
+    // Still accepted late: never dropped.
+    s = send(s, cmd('SUBMIT_SUMMARY', uni, { year: 1, summary: annualSummary() }), '2027-04-20T00:00:00.000Z').snapshot;
+    s = send(s, cmd('RETURN_SUMMARY', commission, { year: 1, reason: 'Spin-off figures missing' }), '2027-04-21T00:00:00.000Z').snapshot;
+    s = send(s, cmd('SUBMIT_SUMMARY', uni, { year: 1, summary: annualSummary() }), '2027-04-22T00:00:00.000Z').snapshot;
+    s = send(s, cmd('ACCEPT_SUMMARY', commission, { year: 1 }), '2027-04-23T00:00:00.000Z').snapshot;
+    expect(s.context.summaries[0]).toMatchObject({ status: 'accepted', submissions: 2, overdue: true });
+  });
+
+  it('sends no reminder and no escalation for a summary submitted in time', () => {
+    let s = advance(established('2026-03-10T00:00:00.000Z'), '2027-03-10T00:00:00.000Z').snapshot;
+    s = send(s, cmd('SUBMIT_SUMMARY', uni, { year: 1, summary: annualSummary() }), '2027-03-15T00:00:00.000Z').snapshot;
+    const after = advance(s, '2027-05-01T00:00:00.000Z');
+    expect(after.records.filter((r) => r.kind === 'notification')).toEqual([]);
+    expect(after.snapshot.context.deadlines.find((d) => d.key === summaryDueKey(1, 1))?.status).toBe('fired');
+  });
+});
+
+describe('Art. 17–19: mid-term evaluation, acceptance and the next cycle', () => {
+  it('starts the mid-term after year 2; qualified continues building; acceptance excellent → cycle 2 at tier A', () => {
+    let s = advance(established('2026-03-10T00:00:00.000Z'), '2028-03-10T00:00:00.000Z').snapshot;
+    expect(stateName(s)).toBe('building.evaluation.selfEvaluation');
+    expect(s.context.evaluation).toMatchObject({ kind: 'midTerm', evaluationId: 'c1-midTerm' });
+    const mid = evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 75);
+    s = mid.snapshot;
+    expect(stateName(s)).toBe('building.running');
+    expect(s.context.evaluations.at(-1)).toMatchObject({ kind: 'midTerm', grade: 'qualified', score: 75 });
+    s = advance(s, '2031-03-10T00:00:00.000Z').snapshot;
+    expect(stateName(s)).toBe('building.evaluation.selfEvaluation');
+    expect(s.context.evaluation?.kind).toBe('acceptance');
+    const acc = evaluate(s, Date.parse('2031-04-01T00:00:00Z'), 93);
+    s = acc.snapshot;
+    expect(stateName(s)).toBe('building.running');
+    expect(s.context).toMatchObject({ cycle: 2, tier: 'A', yearsEnded: 0, cycleStartAt: '2031-04-05T00:00:00.000Z' });
+    expect(acc.records).toContainEqual(expect.objectContaining({ kind: 'cycle', cycle: 2, tier: 'A' }));
+    expect(s.context.deadlines.filter((d) => d.kind === 'yearEnd' && d.status === 'pending').map((d) => d.key)).toEqual([1, 2, 3, 4, 5].map((k) => yearEndKey(2, k)));
+  });
+
+  it('acceptance qualified → tier B; an override needs a written reason, which is recorded', () => {
+    let s = advance(established('2026-03-10T00:00:00.000Z'), '2028-03-10T00:00:00.000Z').snapshot;
+    s = evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 80).snapshot;
+    s = advance(s, '2031-03-10T00:00:00.000Z').snapshot;
+    expect(() => evaluate(s, Date.parse('2031-04-01T00:00:00Z'), 93, { grade: 'qualified' })).toThrow(/needs a written reason/);
+    const r = evaluate(s, Date.parse('2031-04-01T00:00:00Z'), 93, { grade: 'qualified', reason: 'Integrity incident of 2030 weighs on the grade' });
+    expect(r.snapshot.context).toMatchObject({ cycle: 2, tier: 'B' });
+    expect(r.records).toContainEqual(expect.objectContaining({ kind: 'evaluation', computedGrade: 'excellent', grade: 'qualified', overrideReason: 'Integrity incident of 2030 weighs on the grade' }));
+  });
+
+  it('refuses funding once the five build years have ended (Art. 13)', () => {
+    let s = advance(established('2026-03-10T00:00:00.000Z'), '2028-03-10T00:00:00.000Z').snapshot;
+    s = evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 80).snapshot;
+    s = advance(s, '2031-03-10T00:00:00.000Z').snapshot;
+    expect(() => send(s, cmd('REQUEST_FUNDING', uni, { request: promotionRequest() }), '2031-03-11T00:00:00.000Z')).toThrow(/build years have ended/);
+  });
+});
+
+describe('Art. 12: integrity incidents', () => {
+  it('are recorded by the commission and kept with the center', () => {
+    const r = send(established(), cmd('RECORD_INTEGRITY_INCIDENT', commission, { incident: { occurredOn: '2026-05-01', category: 'credit', description: 'False figures in a report' } }), iso(T0 + 40 * DAY));
+    expect(r.snapshot.context.incidents).toHaveLength(1);
+    expect(r.records).toContainEqual(expect.objectContaining({ kind: 'integrityIncident', incidentId: 'incident-1' }));
+  });
+});
+
+describe('Art. 19: unqualified → notice, rectification, re-evaluation', () => {
+  it('mid-term unqualified publishes a notice, suspends funding, and a passed re-evaluation resumes building', () => {
+    let s = advance(established('2026-03-10T00:00:00.000Z'), '2027-03-10T00:00:00.000Z').snapshot;
+    s = send(s, cmd('REQUEST_FUNDING', uni, { request: promotionRequest() }), '2027-03-11T00:00:00.000Z').snapshot;
+    s = advance(s, '2028-03-10T00:00:00.000Z').snapshot;
+    expect(() => evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 50)).toThrow(/give a reason/);
+    const failed = evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 50, { reason: 'IP management not running' });
+    s = failed.snapshot;
+    expect(stateName(s)).toBe('building.rectification');
+    expect(failed.records).toContainEqual(expect.objectContaining({ kind: 'notice', grade: 'unqualified', reasons: 'IP management not running' }));
+    expect(s.context.funding[0].status).toBe('held');
+    expect(() => send(s, cmd('GRANT_FUNDING', commission, { requestId: 'c1-y2-f1', amountFen: promotionRequest().amountFen }), '2028-04-06T00:00:00.000Z')).toThrow(/^suspended/);
+    expect(() => send(s, cmd('REQUEST_FUNDING', uni, { request: promotionRequest() }), '2028-04-06T00:00:00.000Z')).toThrow(/^suspended/);
+    s = send(s, cmd('SUBMIT_RECTIFICATION', uni, { report: 'IP office staffed and running' }), '2028-06-01T00:00:00.000Z').snapshot;
+    expect(s.context.evaluation).toMatchObject({ kind: 'reEvaluation', repeats: 'midTerm' });
+    s = evaluate(s, Date.parse('2028-07-01T00:00:00Z'), 70).snapshot;
+    expect(stateName(s)).toBe('building.running');
+    expect(s.context.rectification).toBeNull();
+    expect(s.context.funding[0].status).toBe('pending');
+  });
+
+  it('a missed rectification deadline stops support: final, pending funding cancelled', () => {
+    let s = advance(established('2026-03-10T00:00:00.000Z'), '2028-03-10T00:00:00.000Z').snapshot;
+    s = evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 40, { reason: 'No transfer activity' }).snapshot;
+    const dueAt = s.context.rectification!.dueAt;
+    expect(dueAt).toBe(new Date(Date.parse('2028-04-05T00:00:00Z') + defaultPolicy.rectificationDays * DAY).toISOString());
+    const stopped = advance(s, dueAt);
+    expect(stateName(stopped.snapshot)).toBe('supportStopped');
+    expect(stopped.snapshot.status).toBe('done');
+    expect(stopped.records).toContainEqual(expect.objectContaining({ kind: 'rectification', status: 'lapsed' }));
+    expect(stopped.records).toContainEqual(expect.objectContaining({ kind: 'supportStopped' }));
+  });
+});

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// Tests start real Temporal servers; the CI machine has 2 cores: one test file at a time, in forked processes.
+export default defineConfig({
+  test: {
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    pool: 'forks',
+    fileParallelism: false,
+  },
+});

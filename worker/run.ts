@@ -1,0 +1,40 @@
+import { NativeConnection } from '@temporalio/worker';
+import type { AppConfig } from '../config';
+import { createKnex } from '../db/knex';
+import { createCenterWorker } from './worker';
+
+/**
+ * Runs the worker until `signal` aborts (Ctrl-C in `npm start`), then shuts it down gracefully:
+ * in-flight activities finish, and the database connection is closed last.
+ */
+export async function runWorker(cfg: AppConfig, opts: { address: string; signal?: AbortSignal; log?: (s: string) => void }): Promise<void> {
+  const log = opts.log ?? ((s: string) => console.log(s));
+  const connection = await NativeConnection.connect({
+    address: opts.address,
+    tls: cfg.temporal.tls || undefined,
+    apiKey: cfg.temporal.apiKey ?? undefined,
+  });
+  const knex = createKnex(cfg.database);
+  try {
+    log('Bundling workflow code…');
+    const worker = await createCenterWorker({
+      connection,
+      namespace: cfg.temporal.namespace,
+      taskQueue: cfg.temporal.taskQueue,
+      knex,
+      options: {
+        maxConcurrentActivityTaskExecutions: cfg.worker.maxConcurrentActivityTaskExecutions,
+        maxConcurrentWorkflowTaskExecutions: cfg.worker.maxConcurrentWorkflowTaskExecutions,
+      },
+    });
+    const onAbort = () => worker.shutdown();
+    if (opts.signal?.aborted) onAbort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    log(`Worker polling task queue "${cfg.temporal.taskQueue}" in namespace "${cfg.temporal.namespace}".`);
+    await worker.run();
+    log('Worker stopped.');
+  } finally {
+    await knex.destroy();
+    await connection.close();
+  }
+}

@@ -1,0 +1,133 @@
+import * as wf from '@temporalio/workflow';
+import { checkCallCommand } from '../machines/call';
+import type { Actor } from '../machines/domain';
+import {
+  applicantSettled,
+  callCommand,
+  callStatus,
+  callStatusChanged,
+  quotaSlotAnswer,
+  registerApplicant,
+  requestQuotaSlot,
+  type CallStatus,
+  type CallWorkflowInput,
+} from './definitions';
+import { createLock, nowIso, persistence, refusalFailure } from './shared';
+
+const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
+
+/**
+ * A call for applications (Art. 7): its window is a durable timer, and it counts approvals against its quota
+ * (Art. 9) for every center that applied to it, so two approvals can never both take the last slot.
+ * It ends once its window has closed and every applicant is settled.
+ */
+export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus> {
+  const state: CallStatus = {
+    ...input.call,
+    status: 'open',
+    approvedCount: 0,
+    closedEarlyAt: null,
+    approved: [],
+    applicants: [],
+    quotaHistory: [{ quota: input.call.quota, reason: 'call opened', at: nowIso(), by: input.openedBy.id }],
+  };
+  let seq = 0;
+  const lock = createLock((fn) => wf.condition(fn));
+
+  async function record(kind: 'opened' | 'quotaRaised' | 'closedEarly' | 'windowClosed' | 'slotReserved', actor: Actor, commandId: string | null, reason: string | null): Promise<void> {
+    seq += 1;
+    await persistence.persistCallEvent({
+      callId: state.callId,
+      seq,
+      kind,
+      call: { callId: state.callId, title: state.title, opensAt: state.opensAt, closesAt: state.closesAt, quota: state.quota, status: state.status, approvedCount: state.approvedCount },
+      reason,
+      actor,
+      commandId,
+      at: nowIso(),
+    });
+  }
+
+  /** Every applicant not yet settled hears of quota changes and an early close. */
+  async function broadcast(except?: string): Promise<void> {
+    const status = { quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt, at: nowIso() };
+    await Promise.all(
+      state.applicants.filter((a) => !a.settled && a.centerId !== except).map((a) => wf.getExternalWorkflowHandle(a.workflowId).signal(callStatusChanged, status)),
+    );
+  }
+
+  wf.setHandler(callStatus, () => state);
+
+  wf.setHandler(
+    callCommand,
+    (command) =>
+      lock.run(async () => {
+        const check = checkCallCommand(state, command);
+        if (!check.ok) throw refusalFailure(check.refusal);
+        const c = check.command;
+        if (c.type === 'RAISE_QUOTA') {
+          // Art. 9: the commission may approve beyond the quota only by raising it, with a reason.
+          state.quota = c.payload.quota;
+          state.quotaHistory.push({ quota: c.payload.quota, reason: c.payload.reason, at: nowIso(), by: c.actor.id });
+          await record('quotaRaised', c.actor, c.commandId, c.payload.reason);
+        } else {
+          state.status = 'closed';
+          state.closedEarlyAt = nowIso();
+          await record('closedEarly', c.actor, c.commandId, c.payload.reason);
+        }
+        await broadcast();
+        return state;
+      }),
+    {
+      validator: (command) => {
+        const check = checkCallCommand(state, command);
+        if (!check.ok) throw refusalFailure(check.refusal);
+      },
+    },
+  );
+
+  wf.setHandler(registerApplicant, async ({ centerId, workflowId }) => {
+    if (state.applicants.some((a) => a.centerId === centerId)) return;
+    state.applicants.push({ centerId, workflowId, settled: false });
+    await wf
+      .getExternalWorkflowHandle(workflowId)
+      .signal(callStatusChanged, { quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt, at: nowIso() });
+  });
+
+  wf.setHandler(applicantSettled, ({ centerId }) => {
+    const applicant = state.applicants.find((a) => a.centerId === centerId);
+    if (applicant) applicant.settled = true;
+  });
+
+  wf.setHandler(requestQuotaSlot, ({ centerId, workflowId, requestId }) =>
+    lock.run(async () => {
+      const already = state.approved.includes(centerId);
+      const granted = already || state.approvedCount < state.quota;
+      if (granted && !already) {
+        state.approved.push(centerId);
+        state.approvedCount = state.approved.length;
+        await record('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
+      }
+      // The other applicants hear of the new count before the approval completes, so their validators refuse
+      // an approval beyond the quota before anything is written.
+      // The requester learns the count from the answer (and counts itself when it is established).
+      if (granted && !already) await broadcast(centerId);
+      await wf.getExternalWorkflowHandle(workflowId).signal(quotaSlotAnswer, { requestId, granted, quota: state.quota, approvedCount: state.approvedCount });
+    }),
+  );
+
+  await record('opened', input.openedBy, input.commandId, null);
+
+  // Art. 7: the application window, as a durable timer (not an XState `after`, SPEC §6).
+  const untilClose = Math.max(0, Date.parse(state.closesAt) - Date.now());
+  const closedEarly = untilClose > 0 ? await wf.condition(() => state.status === 'closed', untilClose) : state.status === 'closed';
+  if (!closedEarly) {
+    await lock.run(async () => {
+      state.status = 'closed';
+      await record('windowClosed', TIMER, null, null);
+    });
+  }
+
+  await wf.condition(() => state.applicants.every((a) => a.settled) && !lock.busy && wf.allHandlersFinished());
+  return state;
+}

@@ -1,0 +1,121 @@
+/**
+ * Message definitions shared by the workflows and the client (imported by both; no Node built-ins here).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Command, CommandType, RefusalReason } from '../machines/commands';
+import type { Actor, CallInfo, Role } from '../machines/domain';
+import type { CallView, CenterContext, Deadline, Decision } from '../machines/center';
+import type { Policy } from '../machines/policy';
+import type { ConditionResult } from '../machines/records.types';
+
+export const centerWorkflowId = (universityId: string) => `center-${universityId}`;
+export const callWorkflowId = (callId: string) => `call-${callId}`;
+/** A center is identified by the application that founded it: one university, one call. */
+export const centerIdFor = (universityId: string, callId: string) => `${universityId}.${callId}`;
+
+export interface CommandResult {
+  commandId: string;
+  type: CommandType;
+  /** The center's state after the command. */
+  state: string;
+  /** The audit sequence number of the transition the command caused. */
+  seq: number;
+  at: string;
+  /** True when the command id had already been processed: this is the first result, repeated. */
+  duplicate: boolean;
+}
+
+export interface CenterView {
+  centerId: string;
+  workflowId: string;
+  universityId: string;
+  callId: string;
+  state: string;
+  closed: boolean;
+  cycle: number;
+  tier: 'A' | 'B' | null;
+  names: { zh: string; en: string } | null;
+  establishedAt: string | null;
+  applicationVersion: number;
+  eligibility: ConditionResult[] | null;
+  experts: { id: string; name: string; orgId: string; reviewed: boolean }[];
+  reviews: { expertId: string; score: number; recommendation: string }[];
+  decision: Decision | null;
+  call: CallView;
+  /** The build cycle (Art. 6, 13–19). */
+  cycleStartAt: string | null;
+  yearsEnded: number;
+  funding: CenterContext['funding'];
+  summaries: CenterContext['summaries'];
+  /** The evaluation under way, or the latest graded one. */
+  evaluation: CenterContext['evaluation'];
+  evaluations: CenterContext['evaluations'];
+  incidents: CenterContext['incidents'];
+  rectification: CenterContext['rectification'];
+  notices: CenterContext['notices'];
+  supportStopped: CenterContext['supportStopped'];
+  openDeadlines: Deadline[];
+  nextDeadline: { key: string; dueAt: string } | null;
+  allowedCommands: Record<Role, CommandType[]>;
+  seq: number;
+}
+
+export interface CenterResult {
+  centerId: string;
+  state: string;
+  reason: string;
+  at: string;
+}
+
+export interface CenterCarry {
+  /** The statechart's persisted state (value + context). */
+  snapshot: unknown;
+  seq: number;
+  /** Recent command results, so a command repeated after continue-as-new still gets its first answer. */
+  results: [string, CommandResult][];
+  registeredWithCall: boolean;
+}
+
+export interface CenterWorkflowInput {
+  centerId: string;
+  universityId: string;
+  call: CallView;
+  policy: Policy;
+  carried?: CenterCarry;
+}
+
+/** Every user command to a center (SPEC §4: updates with validators). */
+export const centerCommand = defineUpdate<CommandResult, [Command]>('command');
+export const centerState = defineQuery<CenterView>('state');
+/** A scheduler fires a deadline by its stable key (SPEC §3 "Time"); a repeat has no effect. */
+export const fireDeadline = defineSignal<[{ key: string; actor: Actor }]>('fireDeadline');
+/** The call's workflow reports quota and approvals, and answers a quota reservation. */
+export const callStatusChanged = defineSignal<[{ quota: number; approvedCount: number; closedEarlyAt: string | null; at: string }]>('callStatusChanged');
+export const quotaSlotAnswer = defineSignal<[{ requestId: string; granted: boolean; quota: number; approvedCount: number }]>('quotaSlotAnswer');
+
+// ---- The call for applications (Art. 7) ----
+
+export type CallCommand =
+  | { commandId: string; actor: Actor; type: 'RAISE_QUOTA'; payload: { quota: number; reason: string } }
+  | { commandId: string; actor: Actor; type: 'CLOSE_EARLY'; payload: { reason: string } };
+
+export interface CallStatus extends CallView {
+  status: 'open' | 'closed';
+  approved: string[];
+  applicants: { centerId: string; workflowId: string; settled: boolean }[];
+  quotaHistory: { quota: number; reason: string; at: string; by: string }[];
+}
+
+export interface CallWorkflowInput {
+  call: CallInfo;
+  openedBy: Actor;
+  commandId: string;
+}
+
+export const callCommand = defineUpdate<CallStatus, [CallCommand]>('callCommand');
+export const callStatus = defineQuery<CallStatus>('callStatus');
+export const registerApplicant = defineSignal<[{ centerId: string; workflowId: string }]>('registerApplicant');
+export const applicantSettled = defineSignal<[{ centerId: string }]>('applicantSettled');
+export const requestQuotaSlot = defineSignal<[{ centerId: string; workflowId: string; requestId: string }]>('requestQuotaSlot');
+
+export type { RefusalReason };

@@ -1,0 +1,2 @@
+export { centerWorkflow } from './center';
+export { callWorkflow } from './call';

@@ -1,0 +1,43 @@
+import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { Refusal } from '../machines/commands';
+
+/**
+ * Persistence activities retry until the database answers: a decision is never dropped because the database
+ * was briefly away (the update waits). Input that can never be written fails non-retryably.
+ */
+export const persistence = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/** A refused command (SPEC §3a): the failure's type is the reason, its message the human sentence. */
+export function refusalFailure(refusal: Refusal): ApplicationFailure {
+  return ApplicationFailure.create({ type: refusal.reason, message: refusal.message, nonRetryable: true, details: [refusal] });
+}
+
+/** Workflow time (deterministic inside the sandbox). */
+export const nowIso = (): string => new Date().toISOString();
+
+/**
+ * A one-at-a-time lock: each command's check, transition and persistence run without another command's
+ * interleaving, so the state a command was checked against is the state it is applied to.
+ */
+export function createLock(condition: (fn: () => boolean) => Promise<void>) {
+  let busy = false;
+  return {
+    get busy() {
+      return busy;
+    },
+    async run<T>(fn: () => Promise<T>): Promise<T> {
+      // Several waiters may be released by the same activation; only the first to resume takes the lock.
+      while (busy) await condition(() => !busy);
+      busy = true;
+      try {
+        return await fn();
+      } finally {
+        busy = false;
+      }
+    },
+  };
+}
