@@ -114,10 +114,10 @@ async function writeRecord(repos: Repositories, record: DomainRecord, seq: numbe
     case 'cycle':
       return repos.insertCycle(record, tx);
     case 'fundingRequest':
-      return repos.insertFundingRequest(record, tx);
+      return repos.insertFundingRequest(record, seq, tx);
     case 'fundingDecision':
       // Art. 16: the ledger row is written by the decision that grants, once (see decideFunding).
-      await repos.decideFunding(record, tx);
+      await repos.decideFunding(record, seq, tx);
       return;
     case 'annualSummary':
       await repos.upsertAnnualSummary(record, seq, tx);

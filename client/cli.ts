@@ -36,8 +36,12 @@ function parse(argv: string[]): Parsed | { help: string } {
   const found = findCommand(argv);
   if (!found) {
     const group = words[0] ? groupHelp(words[0]) : null;
-    const what = words.length ? `Unknown command "${words.slice(0, 2).join(' ')}".` : 'No command given.';
-    throw new UsageError(`${what}\n${group ?? 'Run `centers --help` for the list of commands.'}`);
+    if (group) {
+      const sub = words[1] ? `Unknown command "centers ${words[0]} ${words[1]}".` : `"centers ${words[0]}" needs a subcommand.`;
+      throw new UsageError(`${sub}\n${group}`);
+    }
+    const what = words.length ? `Unknown command "${words[0]}".` : 'No command given.';
+    throw new UsageError(`${what}\nRun \`centers --help\` for the list of commands.`);
   }
   const { spec, rest } = found;
   const options = Object.fromEntries(

@@ -73,7 +73,3 @@ export function actorText(a: Actor): string {
   return `${a.role}:${a.id}${a.orgId ? `@${a.orgId}` : ''}`;
 }
 
-/** Integer fen (Art. 16) as yuan. */
-export function yuan(fen: number): string {
-  return `¥${(fen / 100).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-}

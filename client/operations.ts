@@ -13,7 +13,6 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { initialTransition } from 'xstate';
 import { checkCommand } from '../machines/authorize';
-import { checkCallCommand } from '../machines/call';
 import { centerMachine } from '../machines/center';
 import { CommandSchema, describeZodError, type Command, type RefusalReason } from '../machines/commands';
 import { CallInfoSchema, type Actor, type CallInfo } from '../machines/domain';
@@ -98,6 +97,12 @@ export async function openCall(ctx: OperationsContext, call: unknown, actor: Act
     return await handle.query(callStatus);
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) {
+      // The same command repeated (a retry) gets the call as it is; another command with this call id is refused.
+      const handle = ctx.client.workflow.getHandle(callWorkflowId(parsed.data.callId));
+      const history = await handle.fetchHistory();
+      const started = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      const input = started?.data ? (JSON.parse(Buffer.from(started.data).toString('utf8')) as { commandId?: string }) : null;
+      if (input?.commandId === commandId) return handle.query(callStatus);
       throw new CommandRefusedError('not-allowed-in-state', `A call with id "${parsed.data.callId}" already exists; choose another callId.`);
     }
     throw err;
@@ -114,9 +119,9 @@ export async function getCall(ctx: OperationsContext, callId: string): Promise<C
 }
 
 export async function sendCallCommand(ctx: OperationsContext, callId: string, command: CallCommand): Promise<CallStatus> {
-  const current = await getCall(ctx, callId);
-  const check = checkCallCommand(current, command);
-  if (!check.ok) throw new CommandRefusedError(check.refusal.reason, check.refusal.message);
+  // Not found is said here; every other check is the workflow validator's, so a retry with the same command id
+  // is answered by Temporal with the first result instead of being checked again against the new state.
+  await getCall(ctx, callId);
   return send(() => ctx.client.workflow.getHandle(callWorkflowId(callId)).executeUpdate(callCommand, { args: [command], updateId: command.commandId }));
 }
 

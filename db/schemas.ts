@@ -203,13 +203,18 @@ export const FundingRequestsSchema = z.object({
   requested_by: id,
   decided_at: isoText.nullable(),
   decided_by: id.nullable(),
+  /** The audit seq of the last transition that moved the request; an older decision never overwrites a newer one. */
+  updated_seq: int,
 });
 export type TFundingRequests = z.infer<typeof FundingRequestsSchema>;
 export type TFundingRequestsInsert = z.input<typeof FundingRequestsSchema>;
 
-/** The columns a decision writes onto its request: a grant carries a positive amount, any other status none. */
-export const FundingDecisionUpdateSchema = FundingRequestsSchema.pick({ status: true, granted_fen: true, reason: true, decided_at: true, decided_by: true })
-  .extend({ status: z.enum(['granted', 'declined', 'cancelled', 'held']), decided_at: isoText, decided_by: id })
+/**
+ * The columns a decision writes onto its request: a grant carries a positive amount, any other status none
+ * (`held` while support is suspended, `pending` again when it resumes).
+ */
+export const FundingDecisionUpdateSchema = FundingRequestsSchema.pick({ status: true, granted_fen: true, reason: true, updated_seq: true })
+  .extend({ decided_at: isoText, decided_by: id })
   .superRefine((d, ctx) => {
     if (d.status === 'granted' && !(d.granted_fen !== null && d.granted_fen > 0)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['granted_fen'], message: 'a grant carries a positive amount' });

@@ -60,7 +60,7 @@ export function checkCommand(snapshot: CenterSnapshot, input: unknown, at: strin
   if (actor.role === 'university' && actor.orgId !== ctx.universityId) {
     return refuse('wrong-organisation', `University "${actor.orgId}" may not act on the center of "${ctx.universityId}".`);
   }
-  if (command.type === 'SUBMIT_APPLICATION' && command.payload.application.universityId !== ctx.universityId) {
+  if ((command.type === 'SUBMIT_APPLICATION' || command.type === 'AMEND_APPLICATION') && command.payload.application.universityId !== ctx.universityId) {
     return refuse('wrong-organisation', `The application names university "${command.payload.application.universityId}", but this center belongs to "${ctx.universityId}".`);
   }
   if (command.type === 'SUBMIT_APPLICATION' && command.payload.callId !== ctx.call.callId) {

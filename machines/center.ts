@@ -1,4 +1,4 @@
-import { and, assign, setup, type SnapshotFrom } from 'xstate';
+import { and, assign, not, setup, stateIn, type SnapshotFrom } from 'xstate';
 import { isEligible } from './eligibility';
 import * as rules from './rules';
 import * as u from './updates';
@@ -32,8 +32,11 @@ const anyEvent =
   ({ context, event }: { context: CenterContext; event: CenterEvent }): Partial<CenterContext> =>
     fn(context, event);
 
-const deadlineOf = (ctx: CenterContext, event: CenterEvent, kind: string) =>
-  event.type === 'DEADLINE_REACHED' ? ctx.deadlines.find((d) => d.key === event.key && d.status === 'pending' && d.kind === kind) : undefined;
+const deadlineOf = (ctx: CenterContext, event: CenterEvent, kind: string) => {
+  if (event.type !== 'DEADLINE_REACHED') return undefined;
+  const d = rules.dueDeadline(ctx, event.key, event.meta.at);
+  return d?.kind === kind ? d : undefined;
+};
 
 export const centerMachine = setup({
   types: {
@@ -52,7 +55,7 @@ export const centerMachine = setup({
     completesReviews: ({ context, event }) => context.experts.every((e) => e.id === event.meta.actor.id || rules.hasReviewed(context, e.id)),
     withinQuota: ({ context }) => rules.isWithinQuota(context),
     // Deadlines
-    isPendingDeadline: ({ context, event }) => event.type === 'DEADLINE_REACHED' && !!rules.pendingDeadline(context, event.key),
+    isPendingDeadline: ({ context, event }) => event.type === 'DEADLINE_REACHED' && !!rules.dueDeadline(context, event.key, event.meta.at),
     isCallWindowDeadline: ({ context, event }) => !!deadlineOf(context, event, 'callWindow'),
     isYearEnd: ({ context, event }) => !!deadlineOf(context, event, 'yearEnd'),
     isMidTermYearEnd: ({ context, event }) => deadlineOf(context, event, 'yearEnd')?.year === context.policy.midTermAfterYears,
@@ -154,9 +157,10 @@ export const centerMachine = setup({
   }),
   initial: 'awaitingApplication',
   on: {
-    CALL_STATUS: { actions: 'updateCallStatus' },
+    // Closed applications take nothing more (their final states are nested in `closed`).
+    CALL_STATUS: { guard: not(stateIn('#center.closed')), actions: 'updateCallStatus' },
     // A deadline that no state reacts to is still recorded as fired, so it is never armed again.
-    DEADLINE_REACHED: { guard: 'isPendingDeadline', actions: 'markDeadlineFired' },
+    DEADLINE_REACHED: { guard: and(['isPendingDeadline', not(stateIn('#center.closed'))]), actions: 'markDeadlineFired' },
   },
   states: {
     awaitingApplication: {

@@ -2,6 +2,7 @@ import type { Application, CallInfo } from './domain';
 import type { Policy } from './policy';
 import type { ConditionResult } from './records.types';
 
+const BEIJING_OFFSET_MS = 8 * 3600_000;
 const PROFESSIONAL_BACKGROUNDS = new Set(['techTransfer', 'ip', 'law', 'finance']);
 
 function result(condition: number, key: string, failures: string[]): ConditionResult {
@@ -50,7 +51,8 @@ export function checkEligibility(app: Application, policy: Policy, call: Pick<Ca
   );
 
   // Art. 8(4): results of high applied value, and transfers in each of the last N years (policy: transferRecordYears).
-  const callYear = new Date(call.opensAt).getUTCFullYear();
+  // The commission counts years in Beijing time (UTC+8): a call opening at midnight on 1 January is that year's.
+  const callYear = new Date(Date.parse(call.opensAt) + BEIJING_OFFSET_MS).getUTCFullYear();
   const wanted = Array.from({ length: policy.transferRecordYears }, (_, i) => callYear - policy.transferRecordYears + i);
   const record: string[] = [];
   if (c.transferRecord.highValueResults < 1) record.push('no results of high applied value');

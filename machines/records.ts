@@ -1,5 +1,5 @@
 import type { CenterEvent, CenterSnapshot } from './center';
-import { stateName } from './center';
+import { isClosed, stateName } from './center';
 import type { CenterContext, EvaluationEntry, FundingEntry, SummaryEntry } from './types';
 import type { CenterRow, DomainRecord } from './records.types';
 
@@ -173,6 +173,7 @@ function evaluationRecord(centerId: string, ev: EvaluationEntry, step: string): 
 
 /** The earliest pending deadline, for the read model and the NextDeadline search attribute. */
 export function nextDeadline(snapshot: CenterSnapshot): { key: string; dueAt: string } | null {
+  if (isClosed(snapshot)) return null;
   const pending = snapshot.context.deadlines.filter((d) => d.status === 'pending');
   if (pending.length === 0) return null;
   const first = pending.reduce((a, b) => (Date.parse(b.dueAt) < Date.parse(a.dueAt) ? b : a));

@@ -39,6 +39,16 @@ export const isWithinQuota = (ctx: CenterContext): boolean => ctx.call.approvedC
 
 export const pendingDeadline = (ctx: CenterContext, key: string): Deadline | undefined =>
   ctx.deadlines.find((d) => d.key === key && d.status === 'pending');
+/** Timers fire on time; a clock a moment behind is tolerated, but a scheduler cannot fire a deadline early. */
+const EARLY_TOLERANCE_MS = 1000;
+/** A deadline fires only once it is due — except the call window, which the commission may close early (Art. 7). */
+export const isDue = (ctx: CenterContext, d: Deadline, at: string): boolean =>
+  Date.parse(at) + EARLY_TOLERANCE_MS >= Date.parse(d.dueAt) || (d.kind === 'callWindow' && ctx.call.closedEarlyAt !== null);
+/** The pending deadline with this key, if it is due at `at`. */
+export const dueDeadline = (ctx: CenterContext, key: string, at: string): Deadline | undefined => {
+  const d = pendingDeadline(ctx, key);
+  return d && isDue(ctx, d, at) ? d : undefined;
+};
 export const markFired = (deadlines: Deadline[], key: string, at: string): Deadline[] =>
   deadlines.map((d) => (d.key === key && d.status === 'pending' ? { ...d, status: 'fired', firedAt: at } : d));
 

@@ -63,7 +63,8 @@ export const establish: Update<'APPROVE'> = (ctx, event) => {
     cycleStartAt: at,
     yearsEnded: 0,
     call: { ...ctx.call, approvedCount: ctx.call.approvedCount + 1 },
-    deadlines: [...ctx.deadlines, ...cycleDeadlines(ctx, 1, at)],
+    // The call's window no longer concerns an established center.
+    deadlines: [...ctx.deadlines.map((d) => (d.kind === 'callWindow' && d.status === 'pending' ? { ...d, status: 'cancelled' as const } : d)), ...cycleDeadlines(ctx, 1, at)],
   };
 };
 

@@ -62,7 +62,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
       })[0];
   let seq = input.carried?.seq ?? 0;
   let registeredWithCall = input.carried?.registeredWithCall ?? false;
-  let settledWithCall = false;
+  let settledWithCall = input.carried?.settledWithCall ?? false;
   const results = new Map<string, CommandResult>(input.carried?.results ?? []);
   const slotAnswers = new Map<string, { granted: boolean; quota: number; approvedCount: number }>();
   const lock = createLock((fn) => wf.condition(fn));
@@ -145,14 +145,19 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   async function tellCall(): Promise<void> {
     const call = wf.getExternalWorkflowHandle(callWorkflowId(snapshot.context.call.callId));
     const applied = snapshot.context.applicationVersion > 0;
-    if (applied && !registeredWithCall) {
-      registeredWithCall = true;
-      await call.signal(registerApplicant, { centerId: input.centerId, workflowId });
-    }
     const settled = isClosed(snapshot) || snapshot.context.decision !== null;
-    if (registeredWithCall && settled && !settledWithCall) {
-      settledWithCall = true;
-      await call.signal(applicantSettled, { centerId: input.centerId });
+    try {
+      if (applied && !registeredWithCall) {
+        registeredWithCall = true;
+        await call.signal(registerApplicant, { centerId: input.centerId, workflowId });
+      }
+      if (registeredWithCall && settled && !settledWithCall) {
+        settledWithCall = true;
+        await call.signal(applicantSettled, { centerId: input.centerId });
+      }
+    } catch (err) {
+      // A call that has already ended has nothing left to count; the center's own state is unaffected.
+      wf.log.warn('the call workflow could not be told', { callId: snapshot.context.call.callId, error: String(err) });
     }
   }
 
@@ -279,6 +284,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         seq,
         results: [...results].slice(-CARRIED_RESULTS),
         registeredWithCall,
+        settledWithCall,
       },
     });
   }

@@ -21,7 +21,10 @@ export interface CommandResult {
   /** The audit sequence number of the transition the command caused. */
   seq: number;
   at: string;
-  /** True when the command id had already been processed: this is the first result, repeated. */
+  /**
+   * True when the workflow answered a repeated command id from its own table (e.g. after a continue-as-new).
+   * Within a run Temporal itself answers a repeated update id with the stored first result, unchanged.
+   */
   duplicate: boolean;
 }
 
@@ -74,6 +77,7 @@ export interface CenterCarry {
   /** Recent command results, so a command repeated after continue-as-new still gets its first answer. */
   results: [string, CommandResult][];
   registeredWithCall: boolean;
+  settledWithCall: boolean;
 }
 
 export interface CenterWorkflowInput {

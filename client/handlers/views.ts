@@ -98,7 +98,7 @@ export function centerText(
       'Commands allowed now',
       Object.entries(view.allowedCommands)
         .filter(([, types]) => types.length > 0)
-        .map(([role, types]) => `${role}: ${types.map((t) => `${CLI_COMMAND[t] ?? t} (${t})`).join(', ')}`)
+        .map(([role, types]) => `${role}: ${types.map((t) => (CLI_COMMAND[t] ? `${CLI_COMMAND[t]} (${t})` : t)).join(', ')}`)
         .join('\n') || '(none: the center takes no more commands)',
     ),
   ];

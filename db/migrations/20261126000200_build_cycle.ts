@@ -45,6 +45,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('requested_by', ID).notNullable();
     t.string('decided_at', TS).nullable();
     t.string('decided_by', ID).nullable();
+    /** The audit seq of the last transition that moved the request (suspend and resume go back and forth). */
+    t.integer('updated_seq').notNullable();
     t.primary(['center_id', 'request_id']);
     t.index(['center_id', 'cycle', 'year']);
   });

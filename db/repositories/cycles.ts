@@ -94,7 +94,8 @@ export function createCyclesRepository(knex: Knex) {
 
     /**
      * Inserts or updates the year's summary as of audit `seq`; a row already at a later seq is left alone (a late
-     * retry of an older transition must not roll it back). Returns whether the row was written.
+     * retry of an older transition must not roll it back; the audit gate keeps a transition from running twice, so an
+     * equal seq is a later record of the same transition). Returns whether the row was written.
      */
     async upsertAnnualSummary(r: RecordOf<'annualSummary'>, seq: number, tx?: Knex.Transaction): Promise<boolean> {
       const row = {
@@ -118,7 +119,7 @@ export function createCyclesRepository(knex: Knex) {
         .insert(row)
         .onConflict(['center_id', 'cycle', 'year'])
         .merge(Object.keys(updates))
-        .where(`${TableName.AnnualSummaries}.updated_seq`, '<', seq)
+        .where(`${TableName.AnnualSummaries}.updated_seq`, '<=', seq)
         .returning('center_id');
       return written.length > 0;
     },

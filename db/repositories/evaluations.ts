@@ -81,7 +81,8 @@ export function createEvaluationsRepository(knex: Knex) {
     // ── writes ──────────────────────────────────────────────────────────────────────────────────────────────────
     /**
      * Inserts or updates the evaluation as of audit `seq`; a row already at a later seq is left alone (a late
-     * retry of an older step must not roll it back). Returns whether the row was written.
+     * retry of an older step must not roll it back; the audit gate keeps a transition from running twice, so an
+     * equal seq is a later record of the same transition). Returns whether the row was written.
      */
     async upsertEvaluation(r: Evaluation, seq: number, tx?: Knex.Transaction): Promise<boolean> {
       const row = {
@@ -107,7 +108,7 @@ export function createEvaluationsRepository(knex: Knex) {
         .insert(row)
         .onConflict(['center_id', 'evaluation_id'])
         .merge(Object.keys(updates))
-        .where(`${TableName.Evaluations}.updated_seq`, '<', seq)
+        .where(`${TableName.Evaluations}.updated_seq`, '<=', seq)
         .returning('center_id');
       return written.length > 0;
     },

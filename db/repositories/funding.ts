@@ -18,7 +18,7 @@ import type { FundingFilter, FundingRequestRecord, LedgerRecord, LedgerTotal } f
 
 type RecordOf<K extends DomainRecord['kind']> = Extract<DomainRecord, { kind: K }>;
 
-/** A decision moves a request only while it is open; granted, declined and cancelled are final. */
+/** A decision moves a request only while it is open (pending, or held while support is suspended); the rest are final. */
 const UNDECIDED = ['pending', 'held'] as const;
 
 const toRequest = (row: TFundingRequests): FundingRequestRecord => ({
@@ -37,6 +37,7 @@ const toRequest = (row: TFundingRequests): FundingRequestRecord => ({
   requestedBy: row.requested_by,
   decidedAt: row.decided_at,
   decidedBy: row.decided_by,
+  updatedSeq: row.updated_seq,
 });
 
 const toLedger = (row: TFundingLedger): LedgerRecord => ({
@@ -96,7 +97,8 @@ export function createFundingRepository(knex: Knex) {
     },
 
     // ── writes ──────────────────────────────────────────────────────────────────────────────────────────────────
-    async insertFundingRequest(r: RecordOf<'fundingRequest'>, tx?: Knex.Transaction): Promise<void> {
+    /** `seq` is the audit seq of the requesting transition: decisions must come after it. */
+    async insertFundingRequest(r: RecordOf<'fundingRequest'>, seq: number, tx?: Knex.Transaction): Promise<void> {
       const row = {
         center_id: r.centerId,
         request_id: r.requestId,
@@ -113,22 +115,25 @@ export function createFundingRepository(knex: Knex) {
         requested_by: r.requestedBy,
         decided_at: null,
         decided_by: null,
+        updated_seq: seq,
       } satisfies TFundingRequestsInsert;
       FundingRequestsSchema.parse(row);
       await (tx ?? knex)(TableName.FundingRequests).insert(row).onConflict(['center_id', 'request_id']).ignore();
     },
 
     /**
-     * Writes a decision onto its request and, for a grant, the ledger row (Art. 16) — in the caller's transaction.
+     * Writes a decision of audit `seq` onto its request and, for a grant, the ledger row (Art. 16) — in the
+     * caller's transaction.
      *
-     * Only an undecided (pending or held) request moves, so a decision is applied at most once whatever the
-     * retries, and a late retry of an older decision (say `held`) never undoes a final one (`granted`). The ledger
-     * row is written only by the decision that actually granted the request, and its unique key makes a second
-     * one impossible even then. Throws RecordNotReadyError when the request row is missing (its transition is
+     * The request moves only while undecided (pending or held) and only forward in audit order (updated_seq <= seq; the
+     * audit gate already keeps a transition from running twice, so equal means a later record of the same one):
+     * a grant, decline or cancellation is final, and a late retry of an older `held` never undoes a newer resume
+     * (`pending`) or grant. The ledger row is written only by the decision that actually granted the request, and
+     * its unique key makes a second one impossible even then. Throws RecordNotReadyError when the request row is missing (its transition is
      * not persisted yet) and RecordConflictError when the decision contradicts it (another cycle, year or kind,
      * or more money than requested).
      */
-    async decideFunding(r: RecordOf<'fundingDecision'>, tx?: Knex.Transaction): Promise<{ decided: boolean; ledgerWritten: boolean }> {
+    async decideFunding(r: RecordOf<'fundingDecision'>, seq: number, tx?: Knex.Transaction): Promise<{ decided: boolean; ledgerWritten: boolean }> {
       const db = tx ?? knex;
       const update = FundingDecisionUpdateSchema.parse({
         status: r.status,
@@ -136,6 +141,7 @@ export function createFundingRepository(knex: Knex) {
         reason: r.reason,
         decided_at: r.decidedAt,
         decided_by: r.decidedBy,
+        updated_seq: seq,
       } satisfies TFundingDecisionUpdate);
 
       const key = { center_id: r.centerId, request_id: r.requestId };
@@ -153,7 +159,7 @@ export function createFundingRepository(knex: Knex) {
         throw new RecordConflictError(`a grant of ${update.granted_fen} fen exceeds the ${request.amount_fen} fen requested by ${r.requestId}`);
       }
 
-      const changed = await db(TableName.FundingRequests).where(key).whereIn('status', UNDECIDED).update(update);
+      const changed = await db(TableName.FundingRequests).where(key).whereIn('status', UNDECIDED).where('updated_seq', '<=', seq).update(update);
       if (changed === 0 || update.status !== 'granted') return { decided: changed > 0, ledgerWritten: false };
 
       const ledgerRow = FundingLedgerSchema.parse({

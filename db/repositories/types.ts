@@ -68,6 +68,8 @@ export interface FundingRequestRecord {
   requestedBy: string;
   decidedAt: string | null;
   decidedBy: string | null;
+  /** The audit seq of the last transition that moved the request. */
+  updatedSeq: number;
 }
 
 export interface FundingFilter {

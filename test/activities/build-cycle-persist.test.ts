@@ -257,6 +257,7 @@ describe('Art. 13–16 — funding requests, decisions and the ledger', () => {
         requestedBy: bjut.id,
         decidedAt: null,
         decidedBy: null,
+        updatedSeq: 1,
       },
     ]);
     expect(await repos.ledger(CENTER)).toEqual([]);
@@ -309,20 +310,29 @@ describe('Art. 13–16 — funding requests, decisions and the ledger', () => {
     expect(await repos.ledger(CENTER)).toEqual([]);
   });
 
-  it('a held request can still be granted, and a late retry of the hold never undoes the grant (Art. 19)', async () => {
-    const held = transition(2, 'SUSPEND_SUPPORT', commission, [decision('r1', 'held', null)]);
-    const grantAfterHold = transition(3, 'GRANT_FUNDING', commission, [decision('r1', 'granted', 90_000_000)]);
-    await persistAll(requested, grantAfterHold, held);
-    expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted', grantedFen: 90_000_000 }]);
+  describe('Art. 19 — a request held while support is suspended, pending again when it resumes', () => {
+    const held = transition(2, 'SUSPEND', commission, [decision('r1', 'held', null)]);
+    const resumed = transition(3, 'RESUME', commission, [decision('r1', 'pending', null, { reason: 'support resumed' })]);
+    const grantAfterResume = transition(4, 'GRANT_FUNDING', commission, [decision('r1', 'granted', 90_000_000)]);
 
-    await knex(TableName.FundingLedger).del();
-    await knex(TableName.FundingRequests).update({ status: 'pending', granted_fen: null });
-    await knex(TableName.AuditLog).whereIn('seq', [2, 3]).del();
-    await persistAll(held);
-    expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'held', grantedFen: null }]);
-    await persistAll(grantAfterHold);
-    expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted', grantedFen: 90_000_000 }]);
-    expect(await repos.ledger(CENTER)).toHaveLength(1);
+    it('held, resumed and then granted: the request is granted and the money written once', async () => {
+      await persistAll(requested, held);
+      expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'held', grantedFen: null, updatedSeq: 2 }]);
+      await persistAll(resumed, grantAfterResume);
+      expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted', grantedFen: 90_000_000, updatedSeq: 4 }]);
+      expect(await repos.ledger(CENTER)).toMatchObject([{ requestId: 'r1', amountFen: 90_000_000 }]);
+    });
+
+    it('a hold persisted late never re-holds a request that was resumed after it', async () => {
+      await persistAll(requested, resumed, held);
+      expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'pending', reason: 'support resumed', updatedSeq: 3 }]);
+    });
+
+    it('a hold persisted late never undoes a grant', async () => {
+      await persistAll(requested, grantAfterResume, held, resumed);
+      expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted', grantedFen: 90_000_000, updatedSeq: 4 }]);
+      expect(await repos.ledger(CENTER)).toHaveLength(1);
+    });
   });
 
   it('a grant above the amount requested, or of another year or kind, is refused as non-retryable and writes nothing', async () => {
@@ -406,6 +416,11 @@ describe('Art. 18 — annual summaries move forward only', () => {
   it('an older transition persisted first is overwritten by the newer one', async () => {
     await persistAll(submitted, opened);
     expect(await repos.summaries(CENTER)).toMatchObject([{ status: 'submitted', submissions: 1, updatedSeq: 2 }]);
+  });
+
+  it('within one transition, the later record of the same summary wins', async () => {
+    await persistAll(transition(1, 'FIRE_DEADLINE', scheduler, [summary(), summary({ overdue: true })]));
+    expect(await repos.summaries(CENTER)).toMatchObject([{ overdue: true, updatedSeq: 1 }]);
   });
 
   it('lists summaries of one cycle in year order', async () => {
@@ -523,8 +538,9 @@ describe('SPEC §3 "Idempotency" — every build-cycle record is written once, w
     integrity_incidents: 1,
   };
 
-  it('the same input twice writes its rows once', async () => {
+  it('the same input twice writes its rows once (a request granted in the transition that made it included)', async () => {
     expect(await activities.persistTransition(everything)).toEqual({ written: true });
+    expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted' }]);
     expect(await activities.persistTransition(everything)).toEqual({ written: false });
     expect(await counts()).toMatchObject(ONCE);
   });

@@ -54,7 +54,7 @@ describe('database migrations (timestamped, reversible, loaded from an explicit 
 });
 
 /** The tables the build-cycle migration (Art. 6, 12–19) adds on top of the application process. */
-const BUILD_CYCLE_TABLES = [
+const BUILD_CYCLE_TABLES: TableName[] = [
   TableName.Cycles,
   TableName.FundingRequests,
   TableName.FundingLedger,
@@ -97,7 +97,7 @@ describe('the build-cycle migration (Art. 6, 12–19)', () => {
       const center = { center_id: 'c1', workflow_id: 'center-c1', university_id: 'bjut', call_id: 'call', state: 'building', cycle: 1, last_seq: 1, updated_at: '2026-03-10T00:00:00.000Z' };
       const request = {
         center_id: 'c1', request_id: 'r1', cycle: 1, year: 1, kind: 'promotion', title: 't', amount_fen: 5_000_000_000, request: '{}',
-        requested_at: '2026-04-01T00:00:00.000Z', requested_by: 'bjut-office',
+        requested_at: '2026-04-01T00:00:00.000Z', requested_by: 'bjut-office', updated_seq: 1,
       };
       const grant = { center_id: 'c1', cycle: 1, year: 1, request_id: 'r1', kind: 'promotion', amount_fen: 5_000_000_000, granted_at: '2026-05-01T00:00:00.000Z', granted_by: 'operator-1' };
       await knex(TableName.Centers).insert(center);

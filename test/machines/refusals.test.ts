@@ -199,7 +199,7 @@ describe('wrong-organisation — Art. 5: a university acts on its own center onl
 
   // Known defect (reported): AMEND_APPLICATION does not check application.universityId, so bjut can replace its
   // application by one naming pku (and pku's Art. 20 names would then be generated on approval).
-  it.fails('an amendment naming another university is refused (known defect: currently accepted)', () => {
+  it('an amendment naming another university is refused', () => {
     expectRefused(ineligible(), amend(application('pku'), university('bjut')), 'wrong-organisation', /"pku"/, iso(DAY));
   });
 });

@@ -67,7 +67,7 @@ describe('Art. 7–9, 20: from application to establishment', () => {
     }
     expect((await showCenter(h.ops, 'bjut')).state).toBe('application.awaitingDecision');
     const approved = await sendCenterCommand(h.ops, 'bjut', cmd('APPROVE', commission, { reason: 'Ranked first' }));
-    expect(approved.state).toBe('established');
+    expect(approved.state).toBe('building.running');
 
     const view = await showCenter(h.ops, 'bjut');
     expect(view.names).toEqual({
@@ -79,7 +79,7 @@ describe('Art. 7–9, 20: from application to establishment', () => {
 
     const centerId = view.centerId;
     const row = await repos.getCenter(centerId);
-    expect(row).toMatchObject({ state: 'established', nameZh: view.names!.zh, cycle: 1 });
+    expect(row).toMatchObject({ state: 'building.running', nameZh: view.names!.zh, cycle: 1 });
     expect(await repos.reviews(centerId)).toHaveLength(3);
     expect(await repos.assignments(centerId)).toHaveLength(3);
     expect((await repos.eligibility(centerId)).every((r) => r.passed)).toBe(true);
@@ -91,7 +91,7 @@ describe('Art. 7–9, 20: from application to establishment', () => {
       [3, 'application.inReview', 'SUBMIT_REVIEW', 'application.inReview'],
       [4, 'application.inReview', 'SUBMIT_REVIEW', 'application.inReview'],
       [5, 'application.inReview', 'SUBMIT_REVIEW', 'application.awaitingDecision'],
-      [6, 'application.awaitingDecision', 'APPROVE', 'established'],
+      [6, 'application.awaitingDecision', 'APPROVE', 'building.running'],
     ]);
     expect(audit[0].actor).toEqual(u);
     expect(audit[0].commandId).toBe(submitted.commandId);
@@ -121,7 +121,7 @@ describe('Art. 7–9, 20: from application to establishment', () => {
 
     await sendCallCommand(h.ops, call.callId, { commandId: commandId(), actor: commission, type: 'RAISE_QUOTA', payload: { quota: 2, reason: 'Two excellent applications this year' } });
     const approved = await sendCenterCommand(h.ops, 'bnu', cmd('APPROVE', commission, {}));
-    expect(approved.state).toBe('established');
+    expect(approved.state).toBe('building.running');
     const events = await repos.callEvents(call.callId);
     expect(events.map((e) => e.kind)).toEqual(['opened', 'slotReserved', 'quotaRaised', 'slotReserved']);
   });

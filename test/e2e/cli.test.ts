@@ -1,0 +1,347 @@
+/**
+ * End to end (SPEC §4 "Operators' CLI"): a real dev server, a real SQLite file, the real worker in this process,
+ * and the real `centers` CLI as a subprocess — from opening a call (Art. 7) through the eligibility check (Art. 8),
+ * expert review and approval (Art. 9) to the center's names (Art. 20), then the database and the audit trail.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { Knex } from 'knex';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config';
+import { findFreePort, startDevServer, type DevServer } from '../../config/dev-server';
+import { createKnex } from '../../db/knex';
+import { migrateLatest } from '../../db/migrate';
+import { TableName } from '../../db/tables';
+import { createCenterWorker } from '../../worker/worker';
+import { workflowBundle } from '../helpers/temporal';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(repoRoot, 'bin/centers.mjs');
+const example = (name: string) => path.join(repoRoot, 'examples', name);
+
+const CALL_ID = 'call-2026';
+const CENTER_ID = `bjut.${CALL_ID}`;
+const UNIVERSITY = 'university:bjut-office@bjut';
+const EXPERTS = JSON.parse(fs.readFileSync(example('experts.json'), 'utf8')).experts as { id: string; name: string; orgId: string }[];
+const expertActor = (e: { id: string; orgId: string }) => `expert:${e.id}@${e.orgId}`;
+/** The state the statechart gives an approved center: established, in its first build cycle (Art. 6, 9). */
+const ESTABLISHED = 'building.running';
+/** Each CLI run is a fresh Node process (about a second); a test makes up to fifteen of them. */
+const E2E_TIMEOUT = 300_000;
+
+let server: DevServer;
+let connection: NativeConnection;
+let worker: Worker;
+let running: Promise<void>;
+let knex: Knex;
+let dir: string;
+let env: NodeJS.ProcessEnv;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  json: any;
+}
+
+/**
+ * Runs `node bin/centers.mjs … --json` without blocking this process (the worker polls here); stdout must be pure
+ * JSON. `json: false` runs without --json (help texts).
+ */
+function centers(args: string[], extraEnv: NodeJS.ProcessEnv = {}, { json: asJson = true } = {}): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args, ...(asJson ? ['--json'] : [])], { cwd: repoRoot, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.once('error', reject);
+    child.once('close', (code) => {
+      let json: unknown = undefined;
+      try {
+        json = asJson && stdout.trim() ? JSON.parse(stdout) : undefined;
+      } catch {
+        return reject(new Error(`centers ${args.join(' ')}: stdout is not JSON:\n${stdout}\nstderr:\n${stderr}`));
+      }
+      resolve({ code, stdout, stderr, json });
+    });
+  });
+}
+
+/** Expects exit 0 and returns the JSON result; on failure shows what the CLI said. */
+async function ok(args: string[], extraEnv?: NodeJS.ProcessEnv) {
+  const r = await centers(args, extraEnv);
+  expect(r.code, `centers ${args.join(' ')}\n${r.stderr}`).toBe(0);
+  return r.json;
+}
+
+/** Retries a CLI read a bounded number of times (each run takes about a second) until `done` holds. */
+async function poll(args: string[], done: (json: any) => boolean, tries = 15) {
+  let last: Run | undefined;
+  for (let i = 0; i < tries; i++) {
+    last = await centers(args);
+    if (last.code === 0 && done(last.json)) return last.json;
+  }
+  throw new Error(`centers ${args.join(' ')} never gave the expected answer in ${tries} tries; last: ${last?.stdout}${last?.stderr}`);
+}
+
+const auditRows = () => knex(TableName.AuditLog).where({ center_id: CENTER_ID }).orderBy('seq');
+
+/** Command ids the CLI reported, by step, to find them again in the audit log. */
+const ids: Record<string, string> = {};
+
+beforeAll(async () => {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const cfg = loadConfig({ env: {} });
+  server = await startDevServer(cfg, { dbFilename: null, port: await findFreePort(), headless: true, timeoutMs: 120_000 });
+
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-e2e-'));
+  const database = { client: 'sqlite3' as const, filename: path.join(dir, 'centers.sqlite'), connection: null };
+  await migrateLatest({ database });
+  knex = createKnex(database);
+
+  const taskQueue = `centers-e2e-${Math.random().toString(36).slice(2, 8)}`;
+  connection = await NativeConnection.connect({ address: server.address });
+  worker = await createCenterWorker({ connection, namespace: 'default', taskQueue, knex, options: { workflowBundle: await workflowBundle() } });
+  running = worker.run();
+
+  // The CLI sees only what the test sets: no CENTERS_* from the developer's shell.
+  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_')));
+  Object.assign(env, {
+    CENTERS_TEMPORAL_ADDRESS: server.address,
+    CENTERS_TEMPORAL_NAMESPACE: 'default',
+    CENTERS_TEMPORAL_TASK_QUEUE: taskQueue,
+    CENTERS_DATABASE_FILENAME: database.filename,
+  });
+}, E2E_TIMEOUT);
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await connection?.close();
+  await knex?.destroy();
+  await server?.stop();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+}, E2E_TIMEOUT);
+
+describe('centers CLI: usage', { timeout: E2E_TIMEOUT }, () => {
+  it('lists every command with an example at the top level, and each command has its own --help', async () => {
+    const top = await centers(['--help'], {}, { json: false });
+    expect(top.code).toBe(0);
+    for (const name of ['call open', 'call raise-quota', 'apply', 'amend', 'assign-experts', 'review', 'approve', 'reject', 'show', 'list', 'audit log']) {
+      expect(top.stdout).toContain(`  ${name} `);
+    }
+    expect(top.stdout).toContain('Example');
+    const help = await centers(['assign-experts', '--help'], {}, { json: false });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: centers assign-experts <center> --file FILE');
+  });
+
+  it('bad usage and bad input files exit 2, naming the fields', async () => {
+    const missing = await centers(['apply', '--call', CALL_ID, '--as', UNIVERSITY]);
+    expect(missing.code).toBe(2);
+    expect(missing.json.error).toMatchObject({ kind: 'usage' });
+    expect(missing.stderr).toContain('Missing --file');
+
+    const badFile = path.join(dir, 'bad-application.json');
+    const app = JSON.parse(fs.readFileSync(example('application.json'), 'utf8'));
+    app.conditions.staff[0].background = 'astrology';
+    delete app.director;
+    fs.writeFileSync(badFile, JSON.stringify(app));
+    const bad = await centers(['apply', '--call', CALL_ID, '--file', badFile, '--as', UNIVERSITY]);
+    expect(bad.code).toBe(2);
+    expect(bad.json.error.kind).toBe('input');
+    expect(bad.json.error.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['director', 'conditions.staff[0].background']));
+    expect(bad.stderr).toContain('conditions.staff[0].background');
+  });
+});
+
+describe('centers CLI: from a call to an established center', { timeout: E2E_TIMEOUT }, () => {
+  it('Art. 7: the commission opens a call with a window and a quota', async () => {
+    const r = await ok(['call', 'open', '--file', example('call.json')]);
+    expect(r.commandId).toMatch(/^cmd-/);
+    expect(r.call).toMatchObject({ callId: CALL_ID, status: 'open', quota: 2, approvedCount: 0 });
+    const shown = await ok(['call', 'show', CALL_ID]);
+    expect(shown).toMatchObject({ callId: CALL_ID, status: 'open' });
+  });
+
+  it('Art. 8(7): an application with two full-time professionals is ineligible, and says why', async () => {
+    const r = await ok(['apply', '--call', CALL_ID, '--file', example('application-ineligible.json'), '--as', UNIVERSITY]);
+    ids.submit = r.commandId;
+    expect(r).toMatchObject({ type: 'SUBMIT_APPLICATION', state: 'application.ineligible', seq: 1, centerId: CENTER_ID });
+    const failed = r.center.eligibility.filter((c: { passed: boolean }) => !c.passed);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ condition: 7, key: 'staff' });
+    expect(failed[0].reason).toContain('at least 3');
+  });
+
+  it('Art. 8: the university amends its application while the call is open; all seven conditions pass', async () => {
+    const r = await ok(['amend', 'bjut', '--file', example('application.json'), '--as', UNIVERSITY]);
+    ids.amend = r.commandId;
+    expect(r).toMatchObject({ type: 'AMEND_APPLICATION', state: 'application.eligible', seq: 2 });
+    expect(r.center.applicationVersion).toBe(2);
+    expect(r.center.eligibility.every((c: { passed: boolean }) => c.passed)).toBe(true);
+  });
+
+  it('SPEC §3a: refused commands exit 3 with the reason and leave no audit row', async () => {
+    const before = (await auditRows()).length;
+
+    const conflicted = path.join(dir, 'experts-with-bjut.json');
+    fs.writeFileSync(conflicted, JSON.stringify({ experts: [{ id: 'wang-bo', name: 'Wang Bo', orgId: 'bjut' }, ...EXPERTS.slice(1)] }));
+    const conflict = await centers(['assign-experts', CENTER_ID, '--file', conflicted]);
+    expect(conflict.code).toBe(3);
+    expect(conflict.json.error).toMatchObject({ kind: 'refused', reason: 'conflict-of-interest' });
+    expect(conflict.stderr).toMatch(/^Refused \(conflict-of-interest\): .*wang-bo/m);
+
+    const universityApproves = await centers(['approve', 'bjut', '--as', UNIVERSITY]);
+    expect(universityApproves.code).toBe(3);
+    expect(universityApproves.json.error.reason).toBe('forbidden-role');
+    expect(universityApproves.stderr).toContain('Refused (forbidden-role)');
+
+    const otherUniversity = await centers(['amend', 'bjut', '--file', example('application.json'), '--as', 'university:pku-office@pku']);
+    expect(otherUniversity.code).toBe(3);
+    expect(otherUniversity.json.error.reason).toBe('wrong-organisation');
+
+    expect(await auditRows()).toHaveLength(before);
+  });
+
+  it('Art. 9: the commission assigns three experts from other universities', async () => {
+    const r = await ok(['assign-experts', CENTER_ID, '--file', example('experts.json')]);
+    ids.assign = r.commandId;
+    expect(r).toMatchObject({ type: 'ASSIGN_EXPERTS', state: 'application.inReview', seq: 3 });
+    expect(r.center.experts.map((e: { id: string }) => e.id)).toEqual(EXPERTS.map((e) => e.id));
+  });
+
+  it('Art. 9: each assigned expert reviews once; a repeated command id returns the first result', async () => {
+    const [first, second, third] = EXPERTS;
+    const r1 = await ok(['review', 'bjut', '--file', example('review.json'), '--as', expertActor(first), '--command-id', 'e2e-review-1']);
+    expect(r1).toMatchObject({ commandId: 'e2e-review-1', state: 'application.inReview', seq: 4 });
+    ids.review1 = r1.commandId;
+
+    const again = await ok(['review', 'bjut', '--file', example('review.json'), '--as', expertActor(first), '--command-id', 'e2e-review-1']);
+    expect(again).toMatchObject({ commandId: 'e2e-review-1', seq: 4, at: r1.at });
+
+    const twice = await centers(['review', 'bjut', '--file', example('review.json'), '--as', expertActor(first)]);
+    expect(twice.code).toBe(3);
+    expect(twice.json.error.reason).toBe('not-allowed-in-state');
+
+    const stranger = await centers(['review', 'bjut', '--file', example('review.json'), '--as', 'expert:someone@ruc']);
+    expect(stranger.code).toBe(3);
+    expect(stranger.json.error.reason).toBe('not-assigned');
+
+    const r2 = await ok(['review', 'bjut', '--file', example('review.json'), '--as', expertActor(second)]);
+    expect(r2).toMatchObject({ state: 'application.inReview', seq: 5 });
+    ids.review2 = r2.commandId;
+    const r3 = await ok(['review', 'bjut', '--file', example('review.json'), '--as', expertActor(third)]);
+    expect(r3).toMatchObject({ state: 'application.awaitingDecision', seq: 6 });
+    ids.review3 = r3.commandId;
+  });
+
+  it('show: the live state, the commands each role may send, and the database history', async () => {
+    const r = await ok(['show', 'bjut']);
+    expect(r).toMatchObject({ centerId: CENTER_ID, state: 'application.awaitingDecision', applicationVersion: 2 });
+    expect(r.allowedCommands.commission).toEqual(expect.arrayContaining(['APPROVE', 'REJECT']));
+    expect(r.allowedCommands.university).not.toContain('AMEND_APPLICATION');
+    expect(r.reviews).toHaveLength(3);
+    expect(r.openDeadlines.map((d: { key: string }) => d.key)).toContain(`callWindow:${CALL_ID}`);
+    expect(r.applications).toEqual([
+      expect.objectContaining({ version: 1, eligible: false, failedConditions: [7] }),
+      expect.objectContaining({ version: 2, eligible: true, failedConditions: [] }),
+    ]);
+    expect(r.audit.map((a: { seq: number }) => a.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
+  it('Art. 9, 20: approval establishes the center within the quota and names it', async () => {
+    const r = await ok(['approve', 'bjut', '--reason', 'Highest panel score of the call']);
+    ids.approve = r.commandId;
+    expect(r).toMatchObject({ type: 'APPROVE', state: ESTABLISHED, seq: 7 });
+    expect(r.center.names).toEqual({
+      zh: '北京工业大学北京高校科技成果转移转化促进中心',
+      en: 'Beijing University Science and Technology Transfer Promotion Center of Beijing University of Technology',
+    });
+    expect(r.center.call.approvedCount).toBe(1);
+    const call = await ok(['call', 'show', CALL_ID]);
+    expect(call).toMatchObject({ approvedCount: 1, approved: [CENTER_ID] });
+  });
+});
+
+describe('centers CLI: the database and the audit trail', { timeout: E2E_TIMEOUT }, () => {
+  it('holds the center, both application versions, 7 passed conditions, 3 experts, 3 reviews and the decision', async () => {
+    const center = await knex(TableName.Centers).where({ center_id: CENTER_ID }).first();
+    expect(center).toMatchObject({
+      state: ESTABLISHED,
+      university_id: 'bjut',
+      call_id: CALL_ID,
+      cycle: 1,
+      name_zh: '北京工业大学北京高校科技成果转移转化促进中心',
+      name_en: 'Beijing University Science and Technology Transfer Promotion Center of Beijing University of Technology',
+    });
+    expect(center.established_at).toBeTruthy();
+
+    const applications = await knex(TableName.Applications).where({ center_id: CENTER_ID }).orderBy('version');
+    expect(applications.map((a) => a.version)).toEqual([1, 2]);
+    const eligibility = await knex(TableName.EligibilityResults).where({ center_id: CENTER_ID, version: 2 });
+    expect(eligibility).toHaveLength(7);
+    expect(eligibility.every((e) => e.passed === 1 || e.passed === true)).toBe(true);
+    const failedFirst = await knex(TableName.EligibilityResults).where({ center_id: CENTER_ID, version: 1, condition: 7 }).first();
+    expect(Boolean(failedFirst.passed)).toBe(false);
+
+    const assignments = await knex(TableName.ExpertAssignments).where({ center_id: CENTER_ID });
+    expect(assignments.map((a) => a.expert_org_id).sort()).toEqual(['pku', 'tsinghua', 'ustb']);
+    expect(await knex(TableName.Reviews).where({ center_id: CENTER_ID })).toHaveLength(3);
+    expect(await knex(TableName.Decisions).where({ center_id: CENTER_ID }).first()).toMatchObject({
+      outcome: 'approved',
+      reason: 'Highest panel score of the call',
+      decided_by: 'operator',
+    });
+  });
+
+  it('SPEC §3 "Audit": one row per transition, in order, with actors and command ids; `audit log` prints the same', async () => {
+    const rows = await auditRows();
+    const [e1, e2, e3] = EXPERTS;
+    expect(rows.map((r) => [r.seq, r.from_state, r.event, r.to_state, `${r.actor_role}:${r.actor_id}${r.actor_org_id ? `@${r.actor_org_id}` : ''}`, r.command_id])).toEqual([
+      [1, 'awaitingApplication', 'SUBMIT_APPLICATION', 'application.ineligible', UNIVERSITY, ids.submit],
+      [2, 'application.ineligible', 'AMEND_APPLICATION', 'application.eligible', UNIVERSITY, ids.amend],
+      [3, 'application.eligible', 'ASSIGN_EXPERTS', 'application.inReview', 'commission:operator', ids.assign],
+      [4, 'application.inReview', 'SUBMIT_REVIEW', 'application.inReview', expertActor(e1), ids.review1],
+      [5, 'application.inReview', 'SUBMIT_REVIEW', 'application.inReview', expertActor(e2), ids.review2],
+      [6, 'application.inReview', 'SUBMIT_REVIEW', 'application.awaitingDecision', expertActor(e3), ids.review3],
+      [7, 'application.awaitingDecision', 'APPROVE', ESTABLISHED, 'commission:operator', ids.approve],
+    ]);
+
+    const log = await ok(['audit', 'log', 'bjut']);
+    expect(log.centerId).toBe(CENTER_ID);
+    expect(log.rows.map((r: { seq: number; event: string; commandId: string }) => [r.seq, r.event, r.commandId])).toEqual(
+      rows.map((r) => [r.seq, r.event, r.command_id]),
+    );
+  });
+
+  it('`list` reads the read model; `list --source temporal` finds the center by state through visibility', async () => {
+    const db = await ok(['list', '--state', 'building', '--call', CALL_ID]);
+    expect(db.centers.map((c: { centerId: string }) => c.centerId)).toEqual([CENTER_ID]);
+    expect((await ok(['list', '--state', 'application'])).centers).toEqual([]);
+
+    // Visibility is eventually consistent: poll a bounded number of times.
+    const visible = await poll(['list', '--source', 'temporal', '--state', ESTABLISHED], (j) => j.centers.length > 0);
+    expect(visible.centers).toEqual([expect.objectContaining({ centerId: CENTER_ID, state: ESTABLISHED, universityId: 'bjut', callId: CALL_ID, cycle: 1 })]);
+
+    const calls = await ok(['call', 'list']);
+    expect(calls.calls).toEqual([expect.objectContaining({ callId: CALL_ID, quota: 2, approvedCount: 1 })]);
+  });
+
+  it('an unknown center exits 4; an unreachable Temporal server exits 5 and says how to start one', async () => {
+    const missing = await centers(['show', 'nosuch']);
+    expect(missing.code).toBe(4);
+    expect(missing.json.error.kind).toBe('not-found');
+
+    const address = `127.0.0.1:${await findFreePort()}`;
+    const down = await centers(['show', 'bjut'], { CENTERS_TEMPORAL_ADDRESS: address });
+    expect(down.code).toBe(5);
+    expect(down.stderr).toContain(`Cannot reach Temporal at ${address}`);
+    expect(down.stderr).toContain('npm start');
+  });
+});
