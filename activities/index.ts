@@ -96,7 +96,7 @@ export type Activities = ReturnType<typeof createActivities>;
 
 /**
  * Writes one domain record to its table(s), idempotently: append-only records by their natural key (insert, on
- * conflict do nothing); records that move (annual summary, evaluation) as an upsert guarded by the audit `seq`,
+ * conflict do nothing); records that move (annual summary, evaluation, rectification) as an upsert guarded by the audit `seq`,
  * so a late retry of an older transition never overwrites a newer row.
  */
 async function writeRecord(repos: Repositories, record: DomainRecord, seq: number, tx: Knex.Transaction): Promise<void> {
@@ -131,6 +131,14 @@ async function writeRecord(repos: Repositories, record: DomainRecord, seq: numbe
       return repos.insertEvaluationReview(record, tx);
     case 'integrityIncident':
       return repos.insertIntegrityIncident(record, tx);
+    // Art. 19: the notice before the rectification it opens (the transition lists them in that order).
+    case 'notice':
+      return repos.insertNotice(record, tx);
+    case 'rectification':
+      await repos.upsertRectification(record, seq, tx);
+      return;
+    case 'supportStopped':
+      return repos.insertSupportStop(record, tx);
     // A new kind: add it to DomainRecord (machines/records.types.ts), a migration and schema for its table, a
     // writer in db/repositories, and a case here. The `never` below makes the compiler list every kind not handled.
     default:

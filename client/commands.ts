@@ -2,7 +2,9 @@
  * Every CLI command: its words, arguments, options, help text and examples (SPEC §4 "Operators' CLI"). The
  * handlers are loaded only when a command runs, so `--help` and usage errors answer at once.
  */
+import { BUILD_CYCLE_COMMANDS } from './commands-build';
 import type { Services } from './connect';
+import { callId, center, commission, file, reason, source } from './options';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -34,7 +36,14 @@ export type Handler = (ctx: CommandContext) => Promise<Output>;
 export interface CommandSpec {
   /** The words after `centers`, e.g. "call open". */
   name: string;
-  group: 'Calls for applications (Art. 7, 9)' | 'Applications (Art. 8, 9, 20)' | 'Reading and audit';
+  group:
+    | 'Calls for applications (Art. 7, 9)'
+    | 'Applications (Art. 8, 9, 20)'
+    | 'Funding (Art. 13–16)'
+    | 'Annual summaries (Art. 18)'
+    | 'Evaluations and integrity (Art. 12, 17–18)'
+    | 'Rectification and notices (Art. 19)'
+    | 'Reading and audit';
   summary: string;
   /** Positional arguments, in order (all required). */
   args: { name: string; description: string }[];
@@ -46,14 +55,8 @@ export interface CommandSpec {
   load(): Promise<Handler>;
 }
 
-const center = { name: '<center>', description: 'a center id (<universityId>.<callId>, e.g. bjut.call-2026) or a university id (bjut)' };
-const callId = { name: '<callId>', description: 'the call id (e.g. call-2026)' };
-const file = (what: string): OptionSpec => ({ type: 'string', value: 'FILE', description: `${what} (JSON; "-" reads standard input)`, required: true });
-const reason = (required: boolean): OptionSpec => ({ type: 'string', value: 'TEXT', description: required ? 'why (recorded with the decision)' : 'why (optional, recorded with the decision)', required });
-const source: OptionSpec = { type: 'string', value: 'SOURCE', description: '"database" (the read model, default) or "temporal" (Temporal visibility)' };
-const commission = { defaultActor: 'commission', actorExample: 'commission:<id>' } as const;
-
-export const COMMANDS: CommandSpec[] = [
+/** Art. 7–9, 20: the call and the application stage. */
+const APPLICATION_STAGE: CommandSpec[] = [
   {
     name: 'call open',
     group: 'Calls for applications (Art. 7, 9)',
@@ -163,15 +166,19 @@ export const COMMANDS: CommandSpec[] = [
     examples: ['centers reject bjut --reason "The transfer record does not stand out"'],
     load: async () => (await import('./handlers/centers')).rejectCommand,
   },
+];
+
+const READING: CommandSpec[] = [
   {
     name: 'show',
     group: 'Reading and audit',
-    summary: "A center's live state, eligibility, experts and reviews, decision, deadlines, allowed commands and history",
+    summary: "A center's live state: application, build cycle, funding, summaries, evaluations, rectification, deadlines, history",
     args: [center],
     options: {},
     details:
-      'The state, eligibility, reviews, deadlines and allowed commands come from the workflow (live); the application\n' +
-      'versions and the audit rows from the database.',
+      'The state, eligibility, reviews, the build cycle (cycle, tier, years ended, funding requests, annual summaries,\n' +
+      'evaluations, integrity incidents, rectification, notices, stopped support), deadlines and allowed commands come\n' +
+      'from the workflow (live); the application versions and the audit rows from the database.',
     examples: ['centers show bjut', 'centers show bjut.call-2026 --json'],
     load: async () => (await import('./handlers/read')).showCenterCommand,
   },
@@ -187,7 +194,7 @@ export const COMMANDS: CommandSpec[] = [
       source,
     },
     details: 'With --source temporal the list comes from Temporal visibility (the CenterState, CallId and UniversityId\nsearch attributes); it may lag a moment behind the latest command.',
-    examples: ['centers list', 'centers list --state application --call call-2026', 'centers list --source temporal --state established'],
+    examples: ['centers list', 'centers list --state application --call call-2026', 'centers list --source temporal --state building'],
     load: async () => (await import('./handlers/read')).listCentersCommand,
   },
   {
@@ -200,6 +207,9 @@ export const COMMANDS: CommandSpec[] = [
     load: async () => (await import('./handlers/read')).auditLogCommand,
   },
 ];
+
+/** In the order the overview lists them: the application stage, the build cycle, then reading. */
+export const COMMANDS: CommandSpec[] = [...APPLICATION_STAGE, ...BUILD_CYCLE_COMMANDS, ...READING];
 
 export function findCommand(words: string[]): { spec: CommandSpec; rest: string[] } | null {
   for (const spec of COMMANDS) {

@@ -73,3 +73,19 @@ export function actorText(a: Actor): string {
   return `${a.role}:${a.id}${a.orgId ? `@${a.orgId}` : ''}`;
 }
 
+
+/** Art. 16: amounts are kept in integer fen; people read yuan. 12345678 → "123,456.78". */
+export function yuan(fen: number): string {
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(fen));
+  const whole = Math.floor(abs / 100)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${sign}${whole}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** Yuan with two decimals beside the exact fen: "¥123,456.78 (12345678 fen)". */
+export function money(fen: number | null | undefined): string | null {
+  if (fen === null || fen === undefined) return null;
+  return `¥${yuan(fen)} (${fen} fen)`;
+}

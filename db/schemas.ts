@@ -325,3 +325,47 @@ export const IntegrityIncidentsSchema = z.object({
 });
 export type TIntegrityIncidents = z.infer<typeof IntegrityIncidentsSchema>;
 export type TIntegrityIncidentsInsert = z.input<typeof IntegrityIncidentsSchema>;
+
+// ── after a grade (Art. 19) ─────────────────────────────────────────────────────────────────────────────────────
+
+// ── notices ─────────────────────────────────────────────────────────────────────────────────────────────────────
+export const NoticesSchema = z.object({
+  center_id: id,
+  notice_id: id,
+  evaluation_id: id,
+  grade,
+  reasons: z.string(),
+  published_at: isoText,
+});
+export type TNotices = z.infer<typeof NoticesSchema>;
+export type TNoticesInsert = z.input<typeof NoticesSchema>;
+
+// ── rectifications ──────────────────────────────────────────────────────────────────────────────────────────────
+export const RECTIFICATION_STATUSES = ['open', 'reported', 'passed', 'failed', 'lapsed'] as const;
+/** One extension of a rectification deadline (Art. 19: set / extend, with a reason). */
+export const RectificationExtensionSchema = z.object({ from: isoText, to: isoText, reason: z.string(), at: isoText, by: id });
+export type TRectificationExtension = z.infer<typeof RectificationExtensionSchema>;
+export const RectificationsSchema = z.object({
+  center_id: id,
+  notice_id: id,
+  status: z.enum(RECTIFICATION_STATUSES),
+  due_at: isoText,
+  /** The deadline's extensions, oldest first (a JSON array). */
+  extensions: jsonText<unknown>().pipe(z.array(RectificationExtensionSchema)),
+  report: z.string().nullable(),
+  report_submitted_at: isoText.nullable(),
+  closed_at: isoText.nullable(),
+  /** The audit seq this row reflects; an older transition never overwrites a newer row. */
+  updated_seq: int,
+});
+export type TRectifications = z.infer<typeof RectificationsSchema>;
+export type TRectificationsInsert = z.input<typeof RectificationsSchema>;
+
+// ── support_stops ───────────────────────────────────────────────────────────────────────────────────────────────
+export const SupportStopsSchema = z.object({
+  center_id: id,
+  reason: z.string(),
+  stopped_at: isoText,
+});
+export type TSupportStops = z.infer<typeof SupportStopsSchema>;
+export type TSupportStopsInsert = z.input<typeof SupportStopsSchema>;

@@ -36,6 +36,12 @@ export const TableName = {
   EvaluationReviews: 'evaluation_reviews',
   /** Art. 12: integrity incidents recorded against a center. */
   IntegrityIncidents: 'integrity_incidents',
+  /** Art. 19: public notices of an unqualified grade (anyone may list them). */
+  Notices: 'notices',
+  /** Art. 19: the rectification each notice opens, with its deadline, extensions, report and outcome. */
+  Rectifications: 'rectifications',
+  /** Art. 19: support stopped — one row per center whose record is closed. */
+  SupportStops: 'support_stops',
 } as const;
 
 export type TableName = (typeof TableName)[keyof typeof TableName];

@@ -118,6 +118,7 @@ export const centerMachine = setup({
     assess: assign(update(['ASSESS'], u.assess)),
     closeEvaluation: assign(anyEvent(u.closeEvaluation)),
     startNextCycle: assign(anyEvent(u.startNextCycle)),
+    publishNotice: assign(anyEvent(u.publishNotice)),
     openRectification: assign(anyEvent(u.openRectification)),
     extendRectification: assign(update(['EXTEND_RECTIFICATION'], u.extendRectification)),
     stopSupport: assign(anyEvent(u.stopSupport)),
@@ -261,7 +262,7 @@ export const centerMachine = setup({
               always: [
                 { guard: 'passedAcceptance', target: '#center.building.running', actions: 'startNextCycle' },
                 { guard: 'passed', target: '#center.building.running', actions: 'closeEvaluation' },
-                { guard: 'failedReEvaluation', target: '#center.supportStopped', actions: 'stopSupport' },
+                { guard: 'failedReEvaluation', target: '#center.supportStopped', actions: ['publishNotice', 'stopSupport'] },
                 { target: '#center.building.rectification', actions: 'openRectification' },
               ],
             },

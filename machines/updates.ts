@@ -271,17 +271,24 @@ export const startNextCycle = (ctx: CenterContext, event: CenterEvent): Partial<
   };
 };
 
+/** Art. 19: every unqualified grade (mid-term, acceptance or re-evaluation) is published in a notice. */
+export const publishNotice = (ctx: CenterContext, event: CenterEvent): Partial<CenterContext> => {
+  const ev = ctx.evaluation!;
+  const reasons = event.type === 'ASSESS' && event.reason ? event.reason : `weighted score ${ev.score}`;
+  return { notices: [...ctx.notices, { noticeId: `${ev.evaluationId}-notice`, evaluationId: ev.evaluationId, grade: ev.grade!, reasons, publishedAt: event.meta.at }] };
+};
+
 /** Art. 19: an unqualified grade publishes a notice and opens rectification; support is suspended. */
 export const openRectification = (ctx: CenterContext, event: CenterEvent): Partial<CenterContext> => {
   const ev = ctx.evaluation!;
   const at = event.meta.at;
   const days = event.type === 'ASSESS' && event.rectificationDays ? event.rectificationDays : ctx.policy.rectificationDays;
-  const noticeId = `${ev.evaluationId}-notice`;
+  const { notices } = publishNotice(ctx, event);
+  const { noticeId, reasons } = notices!.at(-1)!;
   const key = rectificationKey(noticeId);
   const dueAt = addMs(at, daysMs(ctx.policy, days));
-  const reasons = event.type === 'ASSESS' && event.reason ? event.reason : `weighted score ${ev.score}`;
   return {
-    notices: [...ctx.notices, { noticeId, evaluationId: ev.evaluationId, grade: ev.grade!, reasons, publishedAt: at }],
+    notices,
     rectification: {
       noticeId,
       evaluationId: ev.evaluationId,

@@ -6,6 +6,7 @@ import { createCyclesRepository } from './cycles';
 import { createEvaluationsRepository } from './evaluations';
 import { createFundingRepository } from './funding';
 import { createRecordsRepository } from './records';
+import { createRectificationsRepository } from './rectifications';
 
 export type * from './types';
 export { RecordConflictError, RecordNotReadyError } from './errors';
@@ -23,6 +24,7 @@ export function createRepositories(knex: Knex) {
     ...createCyclesRepository(knex),
     ...createFundingRepository(knex),
     ...createEvaluationsRepository(knex),
+    ...createRectificationsRepository(knex),
   };
 }
 

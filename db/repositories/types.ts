@@ -112,3 +112,18 @@ export type EvaluationRecord = RecordOf<'evaluation'> & { updatedSeq: number };
 export type EvaluationReviewRecord = RecordOf<'evaluationReview'>;
 
 export type IncidentRecord = RecordOf<'integrityIncident'>;
+
+// ── after a grade (Art. 19) ─────────────────────────────────────────────────────────────────────────────────────
+
+/** Art. 19: a public notice of an unqualified grade. */
+export type NoticeRecord = RecordOf<'notice'>;
+
+export interface NoticeFilter {
+  centerId?: string;
+}
+
+/** Art. 19: a rectification as it stands, extensions parsed. */
+export type RectificationRecord = RecordOf<'rectification'> & { updatedSeq: number };
+
+/** Art. 19: support stopped, with the reason and the date. */
+export type SupportStopRecord = RecordOf<'supportStopped'>;

@@ -65,6 +65,9 @@ const BUILD_CYCLE_TABLES: TableName[] = [
   TableName.IntegrityIncidents,
 ];
 
+/** The tables the rectification migration (Art. 19, after an unqualified grade) adds. */
+const RECTIFICATION_TABLES: TableName[] = [TableName.Notices, TableName.Rectifications, TableName.SupportStops];
+
 async function withKnex<T>(fn: (knex: ReturnType<typeof createKnex>) => Promise<T>): Promise<T> {
   const knex = createKnex(database);
   try {
@@ -83,12 +86,17 @@ describe('the build-cycle migration (Art. 6, 12–19)', () => {
   });
 
   it('its down drops exactly its tables and leaves the application tables; latest creates them again', async () => {
-    await withKnex((knex) => knex.migrate.down());
-    const initialTables = TABLES.filter((t) => !BUILD_CYCLE_TABLES.includes(t));
+    // The later migration (rectification) references nothing of this one's tables, but goes down first: knex undoes the newest.
+    await withKnex((knex) => knex.migrate.down({ name: '20261126000300_rectification' }));
+    await withKnex((knex) => knex.migrate.down({ name: '20261126000200_build_cycle' }));
+    const initialTables = TABLES.filter((t) => !BUILD_CYCLE_TABLES.includes(t) && !RECTIFICATION_TABLES.includes(t));
     expect((await existingTables()).sort()).toEqual([...initialTables].sort());
-    expect(await migrationStatus({ database })).toEqual({ completed: ['20261126000100_initial'], pending: ['20261126000200_build_cycle'] });
+    expect(await migrationStatus({ database })).toEqual({
+      completed: ['20261126000100_initial'],
+      pending: ['20261126000200_build_cycle', '20261126000300_rectification'],
+    });
 
-    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000200_build_cycle'] });
+    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000200_build_cycle', '20261126000300_rectification'] });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
 
@@ -112,6 +120,60 @@ describe('the build-cycle migration (Art. 6, 12–19)', () => {
       await knex(TableName.FundingRequests).del();
       await knex(TableName.Centers).del();
     });
+  });
+});
+
+describe('the rectification migration (Art. 19)', () => {
+  const center = { center_id: 'c1', workflow_id: 'center-c1', university_id: 'bjut', call_id: 'call', state: 'building.rectification', cycle: 1, last_seq: 1, updated_at: '2028-06-01T00:00:00.000Z' };
+  const notice = { center_id: 'c1', notice_id: 'midTerm:1-notice', evaluation_id: 'midTerm:1', grade: 'unqualified', reasons: 'weighted score 52', published_at: '2028-06-01T00:00:00.000Z' };
+  const rectification = { center_id: 'c1', notice_id: 'midTerm:1-notice', status: 'open', due_at: '2028-11-28T00:00:00.000Z', extensions: '[]', updated_seq: 1 };
+
+  it('latest creates the notice, rectification and support-stop tables', async () => {
+    await migrateLatest({ database });
+    expect(await existingTables()).toEqual(expect.arrayContaining(RECTIFICATION_TABLES));
+    const columns = await withKnex(async (knex) => ({
+      notices: Object.keys(await knex(TableName.Notices).columnInfo()).sort(),
+      rectifications: Object.keys(await knex(TableName.Rectifications).columnInfo()).sort(),
+      supportStops: Object.keys(await knex(TableName.SupportStops).columnInfo()).sort(),
+    }));
+    expect(columns).toEqual({
+      notices: ['center_id', 'evaluation_id', 'grade', 'notice_id', 'published_at', 'reasons'],
+      rectifications: ['center_id', 'closed_at', 'due_at', 'extensions', 'notice_id', 'report', 'report_submitted_at', 'status', 'updated_seq'],
+      supportStops: ['center_id', 'reason', 'stopped_at'],
+    });
+  });
+
+  it('keys: one notice per id, one rectification per notice and only for a notice that exists, one stop per center', async () => {
+    await withKnex(async (knex) => {
+      await knex(TableName.Centers).insert(center);
+      await expect(knex(TableName.Notices).insert({ ...notice, center_id: 'c-missing' })).rejects.toThrow(/FOREIGN KEY/);
+      await expect(knex(TableName.Rectifications).insert(rectification)).rejects.toThrow(/FOREIGN KEY/);
+      await knex(TableName.Notices).insert(notice);
+      await expect(knex(TableName.Notices).insert(notice)).rejects.toThrow(/UNIQUE/);
+      await knex(TableName.Rectifications).insert(rectification);
+      await expect(knex(TableName.Rectifications).insert(rectification)).rejects.toThrow(/UNIQUE/);
+      await expect(knex(TableName.Rectifications).where({ center_id: 'c1' }).update({ status: 'closed' })).rejects.toThrow(/CHECK/);
+      const stop = { center_id: 'c1', reason: 'deadline missed', stopped_at: '2028-11-28T00:00:00.000Z' };
+      await knex(TableName.SupportStops).insert(stop);
+      await expect(knex(TableName.SupportStops).insert(stop)).rejects.toThrow(/UNIQUE/);
+      await knex(TableName.SupportStops).del();
+      await knex(TableName.Rectifications).del();
+      await knex(TableName.Notices).del();
+      await knex(TableName.Centers).del();
+    });
+  });
+
+  it('its down drops exactly its tables and leaves the others; latest creates them again', async () => {
+    await withKnex((knex) => knex.migrate.down());
+    const others = TABLES.filter((t) => !RECTIFICATION_TABLES.includes(t));
+    expect((await existingTables()).sort()).toEqual([...others].sort());
+    expect(await migrationStatus({ database })).toEqual({
+      completed: ['20261126000100_initial', '20261126000200_build_cycle'],
+      pending: ['20261126000300_rectification'],
+    });
+
+    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000300_rectification'] });
+    expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
 });
 

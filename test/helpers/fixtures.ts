@@ -16,6 +16,18 @@ export function application(universityId = 'bjut', change?: (a: Application) => 
   return app;
 }
 
+/**
+ * Art. 8(4) asks for the three years before the call's year: on the time-skipping server the years move on,
+ * so the record is shifted to end the year before `nowMs`.
+ */
+export function applicationAsOf(universityId: string, nowMs: number): Application {
+  const callYear = new Date(nowMs + 8 * 3600_000).getUTCFullYear();
+  return application(universityId, (a) => {
+    const years = a.conditions.transferRecord.years;
+    a.conditions.transferRecord.years = years.map((y, i) => ({ ...y, year: callYear - years.length + i }));
+  });
+}
+
 /** An application that fails Art. 8(7): two full-time professional staff where three are required. */
 export const understaffed = (universityId = 'bjut') =>
   application(universityId, (a) => {

@@ -5,7 +5,7 @@
 import { openCall, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
 import type { Command } from '../../machines/commands';
 import type { CenterView, CommandResult } from '../../workflows/definitions';
-import { application, callInfo, cmd, commission, expertActor, experts, scores, university } from './fixtures';
+import { applicationAsOf, callInfo, cmd, commission, expertActor, experts, scores, university } from './fixtures';
 import type { Harness } from './temporal';
 
 export function lifecycle(h: Harness, universityId: string) {
@@ -25,9 +25,10 @@ export function lifecycle(h: Harness, universityId: string) {
   }
 
   async function establish(callId: string): Promise<CenterView> {
-    const call = callInfo(await h.env.currentTimeMs(), { callId, quota: 5 });
+    const now = await h.env.currentTimeMs();
+    const call = callInfo(now, { callId, quota: 5 });
     await openCall(h.ops, call, commission);
-    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', uni, { callId, application: application(universityId) }));
+    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', uni, { callId, application: applicationAsOf(universityId, now) }));
     const panel = experts('pku');
     await send(cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
     for (const e of panel) await send(cmd('SUBMIT_REVIEW', expertActor(e), { review: { score: 90, recommendation: 'approve', opinion: 'Good' } }));

@@ -1,0 +1,74 @@
+/**
+ * Sending one command to a center, the same way for every CLI command (SPEC §3a): the actor and command id from
+ * the options, the payload checked with the command's zod schema before anything is sent, then the center read
+ * back so the answer shows where it is now.
+ */
+import { CommandSchema, type Command, type CommandType } from '../../machines/commands';
+import type { Actor } from '../../machines/domain';
+import { centerIdFor, type CenterView, type CommandResult } from '../../workflows/definitions';
+import { parseCommandId, resolveActor, zodIssues } from '../args';
+import type { CommandContext, Output } from '../commands';
+import { warnIfNoWorker } from '../connect';
+import { InputError } from '../errors';
+import { actorText, time } from '../format';
+import { newCommandId, sendCenterCommand, showCenter, submitApplication } from '../operations';
+
+export const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export interface Send<T extends CommandType> {
+  type: T;
+  payload: Extract<Command, { type: T }>['payload'];
+  /** The CLI command's name and actor example, for the messages. */
+  command: string;
+  defaultActor: Actor | null;
+  actorExample: string;
+  /** Payload fields that came from options, named as the user typed them (`amountFen` → `--amount-fen`). */
+  flags?: Record<string, string>;
+}
+
+export interface Sent {
+  result: CommandResult;
+  view: CenterView | null;
+  text: string;
+}
+
+/** Sends one command and reads the center back, so the result shows where the center is now. */
+export async function send<T extends CommandType>(ctx: CommandContext, ref: string | null, s: Send<T>): Promise<Sent> {
+  const actor = resolveActor(str(ctx.values.as), ctx.env, s.defaultActor, s.command, s.actorExample);
+  const commandId = parseCommandId(str(ctx.values['command-id'])) ?? newCommandId();
+  const parsed = CommandSchema.safeParse({ commandId, actor, type: s.type, payload: s.payload });
+  if (!parsed.success) {
+    const flags: Record<string, string> = { reason: '--reason', ...s.flags };
+    const issues = zodIssues(parsed.error).map((i) => {
+      const field = /^payload\.([A-Za-z]+)$/.exec(i.path)?.[1];
+      return field && flags[field] ? { ...i, path: flags[field] } : i;
+    });
+    throw new InputError(`Invalid ${s.type} command:`, issues);
+  }
+  const command = parsed.data;
+
+  const t = await ctx.services.temporal();
+  await warnIfNoWorker(t, ctx.services.cfg, ctx.warn);
+  const target = ref ?? (command.type === 'SUBMIT_APPLICATION' ? centerIdFor(command.payload.application.universityId, command.payload.callId) : '?');
+  ctx.warn(`Sending ${command.type} to ${target} as ${actorText(actor)} (command id ${commandId})…`);
+  const result = command.type === 'SUBMIT_APPLICATION' ? await submitApplication(t.ops, command) : await sendCenterCommand(t.ops, target, command);
+
+  let view: CenterView | null = null;
+  try {
+    view = await showCenter(t.ops, target);
+  } catch (err) {
+    ctx.warn(`Warning: the command was applied, but the center could not be read back: ${(err as Error).message}`);
+  }
+  const lines = [
+    `${result.type} accepted: center ${view?.centerId ?? target} is now ${result.state} (audit seq ${result.seq}, ${time(result.at)}).`,
+    `Command id: ${result.commandId}`,
+  ];
+  if (result.duplicate) lines.push('This command id had already been processed: this is its first result, nothing was done again.');
+  return { result, view, text: lines.join('\n') };
+}
+
+/** The result and the center as JSON; for people, the result line and the blocks `more` makes of the center. */
+export const output = (sent: Sent, more: (view: CenterView) => string[] = () => [], extra: Record<string, unknown> = {}): Output => ({
+  data: { ...sent.result, ...extra, centerId: sent.view?.centerId ?? null, center: sent.view },
+  text: [sent.text, ...(sent.view ? more(sent.view) : [])].join('\n\n'),
+});

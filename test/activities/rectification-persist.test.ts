@@ -1,0 +1,247 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createActivities, PersistErrorType, type Activities } from '../../activities';
+import { createKnex, type DatabaseConfig } from '../../db/knex';
+import { migrateLatest } from '../../db/migrate';
+import { createRepositories, type Repositories } from '../../db/repositories';
+import { TableName } from '../../db/tables';
+import type { Actor } from '../../machines/domain';
+import type { CenterRow, DomainRecord, PersistTransitionInput } from '../../machines/records.types';
+import { commission, university } from '../helpers/fixtures';
+
+const CENTER = 'bjut-call-2026';
+const OTHER = 'tsinghua-call-2026';
+const bjut = university('bjut');
+const scheduler: Actor = { id: 'deadline-round', role: 'scheduler' };
+
+type RecordOf<K extends DomainRecord['kind']> = Extract<DomainRecord, { kind: K }>;
+
+const center = (centerId: string, over: Partial<CenterRow> = {}): CenterRow => ({
+  centerId,
+  workflowId: `center-${centerId}`,
+  universityId: centerId.split('-')[0],
+  callId: 'call-2026',
+  state: 'building.rectification',
+  cycle: 1,
+  tier: 'B',
+  nameZh: null,
+  nameEn: null,
+  establishedAt: '2026-03-10T08:00:00.000Z',
+  nextDeadlineAt: null,
+  updatedAt: '2026-03-10T08:00:00.000Z',
+  ...over,
+});
+
+/** One transition of `centerId` at audit `seq`, carrying `records`. */
+function transition(seq: number, event: string, actor: Actor, records: DomainRecord[], centerId = CENTER): PersistTransitionInput {
+  const at = `2028-0${Math.min(seq, 9)}-01T08:00:00.000Z`;
+  return {
+    audit: { centerId, cycle: 1, seq, fromState: 'building.evaluation', event, toState: 'building.rectification', actor, commandId: `cmd-${centerId}-${seq}`, at },
+    center: center(centerId, { updatedAt: at }),
+    records,
+  };
+}
+
+// ── records ─────────────────────────────────────────────────────────────────────────────────────────────────────
+const notice = (over: Partial<RecordOf<'notice'>> = {}): RecordOf<'notice'> => ({
+  kind: 'notice',
+  centerId: CENTER,
+  noticeId: 'midTerm:1-notice',
+  evaluationId: 'midTerm:1',
+  grade: 'unqualified',
+  reasons: 'weighted score 52.4: no professional services to speak of',
+  publishedAt: '2028-06-01T08:00:00.000Z',
+  ...over,
+});
+
+const extension = { from: '2028-11-28T08:00:00.000Z', to: '2029-01-27T08:00:00.000Z', reason: 'inspection postponed by the commission', at: '2028-11-01T08:00:00.000Z', by: commission.id };
+const rectification = (over: Partial<RecordOf<'rectification'>> = {}): RecordOf<'rectification'> => ({
+  kind: 'rectification',
+  centerId: CENTER,
+  noticeId: 'midTerm:1-notice',
+  status: 'open',
+  dueAt: '2028-11-28T08:00:00.000Z',
+  extensions: [],
+  report: null,
+  reportSubmittedAt: null,
+  closedAt: null,
+  ...over,
+});
+const extended = rectification({ dueAt: extension.to, extensions: [extension] });
+const reported = rectification({ status: 'reported', dueAt: extension.to, extensions: [extension], report: 'hired three patent agents', reportSubmittedAt: '2028-12-15T08:00:00.000Z' });
+const passed = rectification({ ...reported, status: 'passed', closedAt: '2029-03-01T08:00:00.000Z' });
+const lapsed = rectification({ status: 'lapsed', closedAt: '2028-11-28T08:00:00.000Z' });
+
+const supportStopped: RecordOf<'supportStopped'> = {
+  kind: 'supportStopped',
+  centerId: CENTER,
+  reason: 'the rectification deadline 2028-11-28T08:00:00.000Z passed with no rectification report',
+  stoppedAt: '2028-11-28T08:00:00.000Z',
+};
+
+const strip = <T extends { kind: string }>({ kind: _kind, ...rest }: T): Omit<T, 'kind'> => rest;
+
+// ── database per test ───────────────────────────────────────────────────────────────────────────────────────────
+let dir: string;
+let database: DatabaseConfig;
+let knex: Knex;
+let activities: Activities;
+let repos: Repositories;
+
+beforeEach(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-rectification-'));
+  database = { client: 'sqlite3', filename: path.join(dir, 'centers.sqlite'), connection: null };
+  await migrateLatest({ database });
+  knex = createKnex(database);
+  activities = createActivities({ knex });
+  repos = createRepositories(knex);
+});
+afterEach(async () => {
+  await knex.destroy();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function counts(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const table of Object.values(TableName)) {
+    const [{ n }] = await knex(table).count({ n: '*' });
+    out[table] = Number(n);
+  }
+  return out;
+}
+
+async function persistAll(...inputs: PersistTransitionInput[]): Promise<void> {
+  for (const input of inputs) expect(await activities.persistTransition(input)).toEqual({ written: true });
+}
+
+// ── the records ─────────────────────────────────────────────────────────────────────────────────────────────────
+describe('Art. 19 — the public notice of an unqualified grade', () => {
+  it('lands in notices, in the record’s own shape', async () => {
+    await persistAll(transition(1, 'ASSESS', commission, [notice()]));
+    expect(await repos.notices({ centerId: CENTER })).toEqual([strip(notice())]);
+  });
+
+  it('anyone may list every center’s notices, in the order they were published; a center’s alone with the filter', async () => {
+    await persistAll(
+      transition(1, 'ASSESS', commission, [notice({ noticeId: 'reEvaluation:1-notice', evaluationId: 'reEvaluation:1', publishedAt: '2029-03-01T08:00:00.000Z' })]),
+      transition(1, 'ASSESS', commission, [notice({ centerId: OTHER, publishedAt: '2028-07-01T08:00:00.000Z' })], OTHER),
+      transition(2, 'ASSESS', commission, [notice()]),
+    );
+    expect((await repos.notices()).map((n) => [n.centerId, n.noticeId])).toEqual([
+      [CENTER, 'midTerm:1-notice'],
+      [OTHER, 'midTerm:1-notice'],
+      [CENTER, 'reEvaluation:1-notice'],
+    ]);
+    expect((await repos.notices({ centerId: OTHER })).map((n) => n.publishedAt)).toEqual(['2028-07-01T08:00:00.000Z']);
+    expect(await repos.notices({ centerId: 'nobody' })).toEqual([]);
+  });
+
+  it('a notice published again is not duplicated, nor rewritten', async () => {
+    await persistAll(transition(1, 'ASSESS', commission, [notice()]), transition(2, 'ASSESS', commission, [notice({ reasons: 'changed' })]));
+    expect(await repos.notices()).toEqual([strip(notice())]);
+  });
+});
+
+describe('Art. 19 — the rectification moves forward only', () => {
+  const opened = transition(1, 'ASSESS', commission, [notice(), rectification()]);
+  const extendedAt2 = transition(2, 'EXTEND_RECTIFICATION', commission, [extended]);
+  const reportedAt3 = transition(3, 'SUBMIT_RECTIFICATION', bjut, [reported]);
+  const passedAt4 = transition(4, 'ASSESS', commission, [passed]);
+
+  it('lands with the notice that opens it, and is upserted at each step, extensions parsed', async () => {
+    await persistAll(opened);
+    expect(await repos.rectifications(CENTER)).toEqual([{ ...strip(rectification()), updatedSeq: 1 }]);
+    await persistAll(extendedAt2, reportedAt3, passedAt4);
+    const [row] = await repos.rectifications(CENTER);
+    expect(row).toEqual({ ...strip(passed), updatedSeq: 4 });
+    expect(row.extensions).toEqual([extension]);
+    expect(await counts()).toMatchObject({ notices: 1, rectifications: 1 });
+    expect(await repos.rectifications(OTHER)).toEqual([]);
+  });
+
+  it('an older transition persisted late never overwrites a newer status', async () => {
+    await persistAll(opened, passedAt4, reportedAt3, extendedAt2);
+    expect(await repos.rectifications(CENTER)).toEqual([{ ...strip(passed), updatedSeq: 4 }]);
+  });
+
+  it('a late retry of the opening transition does not reopen a lapsed rectification', async () => {
+    await persistAll(opened, transition(3, 'DEADLINE_REACHED', scheduler, [lapsed, supportStopped]));
+    expect(await activities.persistTransition(opened)).toEqual({ written: false });
+    await persistAll(extendedAt2);
+    expect(await repos.rectifications(CENTER)).toMatchObject([{ status: 'lapsed', extensions: [], closedAt: lapsed.closedAt, updatedSeq: 3 }]);
+  });
+
+  it('an older transition persisted first is overwritten by the newer one', async () => {
+    await persistAll(transition(1, 'ASSESS', commission, [notice()]), reportedAt3, extendedAt2);
+    expect(await repos.rectifications(CENTER)).toMatchObject([{ status: 'reported', updatedSeq: 3 }]);
+  });
+
+  it('within one transition, the later record of the same rectification wins', async () => {
+    await persistAll(transition(1, 'ASSESS', commission, [notice(), rectification(), extended]));
+    expect(await repos.rectifications(CENTER)).toMatchObject([{ status: 'open', dueAt: extension.to, extensions: [extension], updatedSeq: 1 }]);
+  });
+
+  it('lists a center’s rectifications in the order their notices were published', async () => {
+    const second = { noticeId: 'reEvaluation:1-notice', evaluationId: 'reEvaluation:1', publishedAt: '2029-03-01T08:00:00.000Z' };
+    await persistAll(
+      transition(1, 'ASSESS', commission, [notice(second), rectification({ noticeId: second.noticeId, dueAt: '2029-08-28T08:00:00.000Z' })]),
+      transition(2, 'ASSESS', commission, [notice(), rectification()]),
+    );
+    expect((await repos.rectifications(CENTER)).map((r) => r.noticeId)).toEqual(['midTerm:1-notice', 'reEvaluation:1-notice']);
+  });
+
+  it('a rectification whose notice is not persisted yet is retryable and leaves nothing behind', async () => {
+    await expect(activities.persistTransition(extendedAt2)).rejects.toMatchObject({ type: PersistErrorType.PrerequisiteMissing, nonRetryable: false });
+    expect(await counts()).toMatchObject({ audit_log: 0, centers: 0, rectifications: 0 });
+    await persistAll(opened, extendedAt2);
+    expect(await repos.rectifications(CENTER)).toMatchObject([{ extensions: [extension], updatedSeq: 2 }]);
+  });
+
+  it('a rectification with an impossible status is refused as non-retryable', async () => {
+    const bad = transition(1, 'ASSESS', commission, [notice(), rectification({ status: 'closed' as never })]);
+    await expect(activities.persistTransition(bad)).rejects.toMatchObject({ type: PersistErrorType.InvalidInput, nonRetryable: true });
+    expect(await counts()).toMatchObject({ audit_log: 0, notices: 0, rectifications: 0 });
+  });
+});
+
+describe('Art. 19 — support stopped is recorded once', () => {
+  it('lands in support_stops with its reason and date; a second record of it changes nothing', async () => {
+    expect(await repos.supportStop(CENTER)).toBeUndefined();
+    await persistAll(
+      transition(1, 'DEADLINE_REACHED', scheduler, [supportStopped]),
+      transition(2, 'STOP_SUPPORT', commission, [{ ...supportStopped, reason: 'stopped again', stoppedAt: '2028-12-01T08:00:00.000Z' }]),
+    );
+    expect(await repos.supportStop(CENTER)).toEqual(strip(supportStopped));
+    expect(await repos.supportStop(OTHER)).toBeUndefined();
+    expect(await counts()).toMatchObject({ support_stops: 1 });
+  });
+});
+
+describe('SPEC §3 "Idempotency" — every Art. 19 record is written once, whatever the retries', () => {
+  const everything = transition(1, 'DEADLINE_REACHED', scheduler, [notice(), rectification(), lapsed, supportStopped]);
+  const ONCE = { audit_log: 1, centers: 1, notices: 1, rectifications: 1, support_stops: 1 };
+
+  it('the same input twice writes its rows once', async () => {
+    expect(await activities.persistTransition(everything)).toEqual({ written: true });
+    expect(await activities.persistTransition(everything)).toEqual({ written: false });
+    expect(await counts()).toMatchObject(ONCE);
+    expect(await repos.rectifications(CENTER)).toEqual([{ ...strip(lapsed), updatedSeq: 1 }]);
+  });
+
+  it('the same input concurrently, through one connection or two, writes its rows once', async () => {
+    const other = createKnex(database);
+    try {
+      const second = createActivities({ knex: other });
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? second : activities).persistTransition(everything)));
+      expect(results.filter((r) => r.written)).toHaveLength(1);
+    } finally {
+      await other.destroy();
+    }
+    expect(await counts()).toMatchObject(ONCE);
+    expect(await repos.notices()).toEqual([strip(notice())]);
+    expect(await repos.supportStop(CENTER)).toEqual(strip(supportStopped));
+  });
+});
