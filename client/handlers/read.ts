@@ -16,7 +16,7 @@ const str = (v: string | boolean | undefined): string | undefined => (typeof v =
  * A center id from a reference, through the database: a center id as given, or a university's center (its live
  * one when it has applied to several calls).
  */
-async function centerIdFromDatabase(repos: Repositories, ref: string): Promise<string> {
+export async function centerIdFromDatabase(repos: Repositories, ref: string): Promise<string> {
   if (ref.includes('.')) {
     if (!(await repos.getCenter(ref))) throw new NotFoundError(`No center "${ref}" in the database. List centers with \`centers list\`.`);
     return ref;

@@ -4,15 +4,30 @@ import type { CommandType } from '../../machines/commands';
 import type { ConditionResult } from '../../machines/records.types';
 import type { CenterView } from '../../workflows/definitions';
 import { actorText, fields, section, table, time } from '../format';
+import { buildCycleBlocks } from './build-views';
 
-/** The CLI command that sends each statechart command. */
-export const CLI_COMMAND: Partial<Record<CommandType, string>> = {
+/** The CLI command that sends each statechart command (SPEC §4: every command has one). */
+export const CLI_COMMAND: Record<CommandType, string> = {
   SUBMIT_APPLICATION: 'apply',
   AMEND_APPLICATION: 'amend',
   ASSIGN_EXPERTS: 'assign-experts',
   SUBMIT_REVIEW: 'review',
   APPROVE: 'approve',
   REJECT: 'reject',
+  REQUEST_FUNDING: 'funding request',
+  GRANT_FUNDING: 'funding grant',
+  DECLINE_FUNDING: 'funding decline',
+  SUBMIT_SUMMARY: 'summary submit',
+  ACCEPT_SUMMARY: 'summary accept',
+  RETURN_SUMMARY: 'summary return',
+  SUBMIT_SELF_EVALUATION: 'evaluation self',
+  RECORD_INSPECTION: 'evaluation inspect',
+  ASSIGN_EVALUATION_EXPERTS: 'evaluation assign-experts',
+  SUBMIT_EVALUATION_REVIEW: 'evaluation review',
+  ASSESS: 'evaluation assess',
+  SUBMIT_RECTIFICATION: 'rectification submit',
+  EXTEND_RECTIFICATION: 'rectification extend',
+  RECORD_INTEGRITY_INCIDENT: 'incident record',
 };
 
 export function eligibilityTable(results: readonly ConditionResult[]): string {
@@ -63,7 +78,6 @@ export function centerText(
     ['Name (zh)', view.names?.zh],
     ['Name (en)', view.names?.en],
     ['Established', view.establishedAt ? time(view.establishedAt) : undefined],
-    ['Cycle', view.cycle ? `${view.cycle}${view.tier ? `, tier ${view.tier}` : ''}` : undefined],
     ['Next deadline', view.nextDeadline ? `${view.nextDeadline.key} at ${time(view.nextDeadline.dueAt)}` : null],
   ]);
 
@@ -93,12 +107,13 @@ export function centerText(
           ])
         : '(none yet)',
     ),
+    ...buildCycleBlocks(view),
     section('Open deadlines', table(['KEY', 'KIND', 'DUE'], view.openDeadlines.map((d) => [d.key, d.kind, time(d.dueAt)]))),
     section(
       'Commands allowed now',
       Object.entries(view.allowedCommands)
         .filter(([, types]) => types.length > 0)
-        .map(([role, types]) => `${role}: ${types.map((t) => (CLI_COMMAND[t] ? `${CLI_COMMAND[t]} (${t})` : t)).join(', ')}`)
+        .map(([role, types]) => `${role}: ${types.map((t) => `${CLI_COMMAND[t]} (${t})`).join(', ')}`)
         .join('\n') || '(none: the center takes no more commands)',
     ),
   ];

@@ -1,0 +1,221 @@
+/**
+ * Reading a center's workflow history the way an auditor does (SPEC §3 "Audit", §4 "Auditors"). Every transition
+ * is persisted by exactly one `persistTransition` activity whose input carries the audit row, so the sequence of
+ * those activities' ActivityTaskScheduled inputs *is* the history-derived timeline. Pure: no server, no database.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { defaultPayloadConverter } from '@temporalio/common';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import type { temporal } from '@temporalio/proto';
+import { z } from 'zod';
+import { ActorSchema } from '../../machines/domain';
+import type { AuditRow, PersistTransitionInput } from '../../machines/records.types';
+import { centerWorkflowId, type CenterWorkflowInput } from '../../workflows/definitions';
+import { InputError } from '../errors';
+
+export type History = temporal.api.history.v1.IHistory;
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The activity that writes one transition (activities/index.ts); its single input holds the audit row. */
+export const PERSIST_TRANSITION = 'persistTransition';
+
+/** One run of a workflow (a center's workflow continues-as-new at each new cycle). */
+export interface RunHistory {
+  workflowId: string;
+  runId: string;
+  history: History;
+}
+
+export type RunStatus = 'running' | 'completed' | 'continuedAsNew' | 'failed' | 'canceled' | 'terminated' | 'timedOut';
+
+export interface RunSummary {
+  workflowId: string;
+  runId: string;
+  workflowType: string;
+  /** The center this run belongs to (its input's centerId); null for another workflow type. */
+  centerId: string | null;
+  /** The run this one continued from (null for the first run of a chain). */
+  continuedFromRunId: string | null;
+  /** The run this one continued as (null unless status is continuedAsNew). */
+  continuedAsRunId: string | null;
+  startedAt: string | null;
+  /** The time of the last event: when the run closed, or how far the history goes. */
+  lastEventAt: string | null;
+  status: RunStatus;
+  events: number;
+  transitions: number;
+}
+
+/** One transition as the history records it, with where it is in the history. */
+export interface TimelineEntry extends AuditRow {
+  runId: string;
+  /** The ActivityTaskScheduled event that carries it. */
+  eventId: number;
+  /**
+   * Whether the activity that writes its audit row had completed when the history was read: `pending` (still
+   * running or retrying) explains a row not yet in the database; `failed` should never happen (it retries).
+   */
+  persisted: 'completed' | 'pending' | 'failed';
+}
+
+/** The audit part of `persistTransition`'s input, checked so a malformed history is named, not mis-read. */
+const AuditRowSchema = z.object({
+  centerId: z.string().min(1),
+  cycle: z.number().int(),
+  seq: z.number().int(),
+  fromState: z.string(),
+  event: z.string(),
+  toState: z.string(),
+  actor: ActorSchema,
+  commandId: z.string().nullable(),
+  at: z.string(),
+});
+
+const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(typeof v === 'object' ? String(v) : v));
+
+export function timestampToIso(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): string | null {
+  if (!ts) return null;
+  return new Date(num(ts.seconds) * 1000 + Math.floor((ts.nanos ?? 0) / 1e6)).toISOString();
+}
+
+function decode<T>(payloads: { payloads?: unknown[] | null } | null | undefined, what: string): T {
+  const payload = payloads?.payloads?.[0];
+  if (!payload) throw new InputError(`${what}: no payload`);
+  return defaultPayloadConverter.fromPayload<T>(payload as Parameters<typeof defaultPayloadConverter.fromPayload>[0]);
+}
+
+function startedAttributes(history: History): temporal.api.history.v1.IWorkflowExecutionStartedEventAttributes {
+  const attrs = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+  if (!attrs) throw new InputError('Not a workflow history: its first event is not WorkflowExecutionStarted.');
+  return attrs;
+}
+
+/** The workflow's input (the first argument it was started or continued with). */
+export function workflowInput<T = unknown>(history: History): T | null {
+  const attrs = startedAttributes(history);
+  return attrs.input?.payloads?.length ? decode<T>(attrs.input, 'workflow input') : null;
+}
+
+export function workflowType(history: History): string {
+  return startedAttributes(history).workflowType?.name ?? '(unknown)';
+}
+
+/** The run id a history file belongs to: its start event records it (files exported by `temporal` name no ids). */
+export function runIdOf(history: History): string {
+  const attrs = startedAttributes(history);
+  return attrs.originalExecutionRunId || attrs.firstExecutionRunId || '(unknown run)';
+}
+
+/** The center's id from a center workflow's input; null for other workflows. */
+export function centerIdOf(history: History): string | null {
+  if (workflowType(history) !== 'centerWorkflow') return null;
+  return workflowInput<Partial<CenterWorkflowInput>>(history)?.centerId ?? null;
+}
+
+/** The workflow id a history belongs to: center workflows are named after their university (workflows/definitions.ts). */
+export function workflowIdOf(history: History): string | null {
+  if (workflowType(history) !== 'centerWorkflow') return null;
+  const universityId = workflowInput<Partial<CenterWorkflowInput>>(history)?.universityId;
+  return universityId ? centerWorkflowId(universityId) : null;
+}
+
+function statusOf(last: HistoryEvent | undefined): RunStatus {
+  if (!last) return 'running';
+  if (last.workflowExecutionCompletedEventAttributes) return 'completed';
+  if (last.workflowExecutionContinuedAsNewEventAttributes) return 'continuedAsNew';
+  if (last.workflowExecutionFailedEventAttributes) return 'failed';
+  if (last.workflowExecutionCanceledEventAttributes) return 'canceled';
+  if (last.workflowExecutionTerminatedEventAttributes) return 'terminated';
+  if (last.workflowExecutionTimedOutEventAttributes) return 'timedOut';
+  return 'running';
+}
+
+/**
+ * The transitions of one run, in history order: one per `persistTransition` activity scheduled, its audit row
+ * decoded with the default JSON payload converter (the one the worker uses).
+ */
+export function runTimeline(run: RunHistory): TimelineEntry[] {
+  const outcome = new Map<number, TimelineEntry['persisted']>();
+  for (const e of run.history.events ?? []) {
+    if (e.activityTaskCompletedEventAttributes) outcome.set(num(e.activityTaskCompletedEventAttributes.scheduledEventId), 'completed');
+    const failed = e.activityTaskFailedEventAttributes ?? e.activityTaskTimedOutEventAttributes ?? e.activityTaskCanceledEventAttributes;
+    if (failed) outcome.set(num(failed.scheduledEventId), 'failed');
+  }
+  const entries: TimelineEntry[] = [];
+  for (const e of run.history.events ?? []) {
+    const scheduled = e.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name !== PERSIST_TRANSITION) continue;
+    const eventId = num(e.eventId);
+    const input = decode<Partial<PersistTransitionInput>>(scheduled.input, `event ${eventId} (${PERSIST_TRANSITION})`);
+    const parsed = AuditRowSchema.safeParse(input?.audit);
+    if (!parsed.success) {
+      throw new InputError(
+        `Run ${run.runId}, event ${eventId}: the ${PERSIST_TRANSITION} input carries no valid audit row (${parsed.error.issues
+          .map((i) => `${i.path.join('.') || 'audit'}: ${i.message}`)
+          .join('; ')}).`,
+      );
+    }
+    entries.push({ ...(parsed.data as AuditRow), runId: run.runId, eventId, persisted: outcome.get(eventId) ?? 'pending' });
+  }
+  return entries;
+}
+
+export function summarizeRun(run: RunHistory): RunSummary {
+  const events = run.history.events ?? [];
+  const attrs = startedAttributes(run.history);
+  const last = events.at(-1);
+  return {
+    workflowId: run.workflowId,
+    runId: run.runId,
+    workflowType: workflowType(run.history),
+    centerId: centerIdOf(run.history),
+    continuedFromRunId: attrs.continuedExecutionRunId || null,
+    continuedAsRunId: last?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId || null,
+    startedAt: timestampToIso(events[0]?.eventTime),
+    lastEventAt: timestampToIso(last?.eventTime),
+    status: statusOf(last),
+    events: events.length,
+    transitions: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === PERSIST_TRANSITION).length,
+  };
+}
+
+/** The timeline of a center across its runs (first → last), ordered by sequence number as the workflow numbered it. */
+export function centerTimeline(runs: readonly RunHistory[]): TimelineEntry[] {
+  return runs.flatMap(runTimeline);
+}
+
+/** A history as JSON (the official `temporal workflow show --output json`, or historyToJSON) → a History. */
+export function parseHistoryJson(json: unknown, label: string): History {
+  // Older exports and some tools wrap the events: { history: { events } }.
+  const value = json !== null && typeof json === 'object' && !Array.isArray(json) && !('events' in json) && 'history' in json ? (json as { history: unknown }).history : json;
+  try {
+    const history = historyFromJSON(value);
+    startedAttributes(history);
+    return history;
+  } catch (err) {
+    if (err instanceof InputError) throw new InputError(`${label}: ${err.message}`);
+    throw new InputError(`${label} is not a workflow history (expected the JSON of \`temporal workflow show --output json\`): ${(err as Error).message}`);
+  }
+}
+
+/** Reads an exported history file; its workflow id is derived from the center's input unless given. */
+export function readHistoryFile(file: string, workflowId?: string): RunHistory {
+  const label = file === '-' ? 'standard input' : file;
+  let text: string;
+  try {
+    text = fs.readFileSync(file === '-' ? 0 : path.resolve(file), 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new InputError(code === 'ENOENT' ? `No such file: ${label}` : `Cannot read ${label}: ${(err as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new InputError(`${label} is not valid JSON: ${(err as Error).message}`);
+  }
+  const history = parseHistoryJson(json, label);
+  // The workflow id only matters to code that reads workflowInfo(): the center's first run puts it in its context.
+  return { workflowId: workflowId ?? workflowIdOf(history) ?? 'replayed-workflow', runId: runIdOf(history), history };
+}

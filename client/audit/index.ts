@@ -1,0 +1,96 @@
+/**
+ * The auditor's tools (SPEC §1 "auditors", §4 "Auditors"): given only a center's id, fetch every run of its
+ * workflow, replay them with the current code, rebuild the timeline of transitions from the history, and
+ * reconcile it with the database's audit rows.
+ */
+import type { Client } from '@temporalio/client';
+import type { AuditRecord, CenterRecord } from '../../db/repositories';
+import { CenterIdKey } from '../../workflows/search-attributes';
+import { fetchCenterRuns, type CenterRuns } from './fetch';
+import { centerTimeline, summarizeRun, type RunSummary, type TimelineEntry } from './history';
+import { reconcile, type Reconciliation } from './reconcile';
+
+export * from './fetch';
+export * from './history';
+export * from './reconcile';
+export * from './replay';
+
+/** What reconciliation reads from the database (db/repositories). */
+export interface AuditRepositories {
+  auditLog(centerId: string): Promise<AuditRecord[]>;
+  listCenters(): Promise<CenterRecord[]>;
+}
+
+export interface CenterHistory extends CenterRuns {
+  summaries: RunSummary[];
+  timeline: TimelineEntry[];
+}
+
+/** Every run of a center (first → last), each summarized, and the timeline they record. */
+export async function centerHistory(client: Client, ref: string): Promise<CenterHistory> {
+  const runs = await fetchCenterRuns(client, ref);
+  return { ...runs, summaries: runs.runs.map(summarizeRun), timeline: centerTimeline(runs.runs) };
+}
+
+/** One center: its history-derived timeline against its audit rows. */
+export async function reconcileCenter(client: Client, repos: AuditRepositories, ref: string): Promise<Reconciliation & { history: CenterHistory }> {
+  const history = await centerHistory(client, ref);
+  const centerId = history.centerId ?? ref;
+  const rows = await repos.auditLog(centerId);
+  return { ...reconcile({ centerId, workflowId: history.workflowId, runs: history.runs.length, timeline: history.timeline, rows }), history };
+}
+
+/** A center that could not be reconciled at all still counts as a difference. */
+function failed(centerId: string, workflowId: string | null, rows: number, err: unknown): Reconciliation {
+  return {
+    centerId,
+    workflowId,
+    runs: 0,
+    historyTransitions: 0,
+    databaseRows: rows,
+    matched: 0,
+    clean: false,
+    differences: [],
+    error: err instanceof Error ? err.message : String(err),
+  };
+}
+
+export interface ReconcileAllOptions {
+  /** Called after each center: progress for people (stderr). */
+  onProgress?(done: number, total: number, result: Reconciliation): void;
+  /**
+   * Centers known to Temporal but perhaps not to the database (visibility); each is reconciled too, so a center
+   * whose rows never reached the database is named. Omit where the server has no visibility.
+   */
+  temporalCenters?: readonly string[];
+}
+
+/** Every center of the database (and of Temporal, when listed), one at a time. */
+export async function reconcileAll(client: Client, repos: AuditRepositories, options: ReconcileAllOptions = {}): Promise<Reconciliation[]> {
+  const centers = await repos.listCenters();
+  const ids = [...new Set([...centers.map((c) => c.centerId), ...(options.temporalCenters ?? [])])].sort();
+  const results: Reconciliation[] = [];
+  for (const centerId of ids) {
+    let result: Reconciliation;
+    try {
+      const { history: _history, ...r } = await reconcileCenter(client, repos, centerId);
+      result = r;
+    } catch (err) {
+      const row = centers.find((c) => c.centerId === centerId);
+      result = failed(centerId, row?.workflowId ?? null, (await repos.auditLog(centerId)).length, err);
+    }
+    results.push(result);
+    options.onProgress?.(results.length, ids.length, result);
+  }
+  return results;
+}
+
+/** Centers Temporal knows through visibility (distinct CenterId of center workflows). */
+export async function listTemporalCenters(client: Client): Promise<string[]> {
+  const ids = new Set<string>();
+  for await (const wf of client.workflow.list({ query: "WorkflowType = 'centerWorkflow'" })) {
+    const id = wf.typedSearchAttributes.get(CenterIdKey);
+    if (id) ids.add(id);
+  }
+  return [...ids];
+}

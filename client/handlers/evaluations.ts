@@ -1,0 +1,147 @@
+/**
+ * Art. 17–18: the evaluation sub-process — self-evaluation, on-site inspection, expert review, comprehensive
+ * assessment — the same for the mid-term, the acceptance and a re-evaluation; and Art. 12's integrity incidents,
+ * listed with the evaluations so evaluators see them.
+ */
+import { z } from 'zod';
+import { GRADES } from '../../machines/domain';
+import type { CenterView } from '../../workflows/definitions';
+import { DEFAULT_COMMISSION_ACTOR, parseWholeNumber, validate } from '../args';
+import type { CommandContext, Output } from '../commands';
+import { section } from '../format';
+import { readInput } from '../inputs';
+import { evaluationBlock, evaluationReviewsTable, evaluationsTable, incidentsTable } from './build-views';
+import { centerIdFromDatabase } from './read';
+import { output, send, str } from './send';
+
+const universityActor = 'university:<id>@<universityId>';
+const commissionActor = 'commission:<id>';
+
+/** What the evaluation waits for now, as the CLI command that gives it. */
+function nextStep(view: CenterView): string | null {
+  const ev = view.evaluation;
+  if (!ev || ev.grade) return null;
+  const c = view.centerId;
+  if (view.state.endsWith('.selfEvaluation')) return `Next: the university's self-evaluation — \`centers evaluation self ${c} --file …\`.`;
+  if (view.state.endsWith('.onSiteInspection')) return `Next: the commission's on-site inspection — \`centers evaluation inspect ${c} --file …\`.`;
+  if (view.state.endsWith('.expertAssignment')) return `Next: the commission assigns the expert panel — \`centers evaluation assign-experts ${c} --file …\`.`;
+  if (view.state.endsWith('.expertReview')) {
+    const waiting = ev.experts.filter((e) => !(e.id in ev.reviews)).map((e) => e.id);
+    return `Scores still expected from: ${waiting.join(', ')} (\`centers evaluation review ${c} --file … --as expert:<id>@<orgId>\`).`;
+  }
+  if (view.state.endsWith('.assessment')) {
+    const weighted = Object.values(ev.reviews).map((r) => r.weightedScore);
+    // Art. 18: the panel score is the mean of the experts' weighted scores (machines/evaluation.ts).
+    const panel = Math.round((weighted.reduce((a, b) => a + b, 0) / weighted.length) * 100) / 100;
+    return `All experts have scored (panel score ${panel}). Next: the commission grades — \`centers evaluation assess ${c}\`.`;
+  }
+  return null;
+}
+
+const evaluationView = (view: CenterView): string[] => [
+  ...(view.evaluation ? [section('Evaluation (Art. 17–18)', evaluationBlock(view, view.evaluation))] : []),
+  ...[nextStep(view)].filter((s): s is string => s !== null),
+];
+
+export async function selfEvaluationCommand(ctx: CommandContext): Promise<Output> {
+  const payload = readInput('selfEvaluation', str(ctx.values.file)!);
+  const sent = await send(ctx, ctx.positionals[0], { type: 'SUBMIT_SELF_EVALUATION', payload, command: 'evaluation self', defaultActor: null, actorExample: universityActor });
+  return output(sent, evaluationView);
+}
+
+export async function inspectCommand(ctx: CommandContext): Promise<Output> {
+  const payload = readInput('inspection', str(ctx.values.file)!);
+  const sent = await send(ctx, ctx.positionals[0], {
+    type: 'RECORD_INSPECTION',
+    payload,
+    command: 'evaluation inspect',
+    defaultActor: DEFAULT_COMMISSION_ACTOR,
+    actorExample: commissionActor,
+  });
+  return output(sent, evaluationView);
+}
+
+export async function assignEvaluationExpertsCommand(ctx: CommandContext): Promise<Output> {
+  const payload = readInput('evaluationExperts', str(ctx.values.file)!);
+  const sent = await send(ctx, ctx.positionals[0], {
+    type: 'ASSIGN_EVALUATION_EXPERTS',
+    payload,
+    command: 'evaluation assign-experts',
+    defaultActor: DEFAULT_COMMISSION_ACTOR,
+    actorExample: commissionActor,
+  });
+  return output(sent, evaluationView);
+}
+
+export async function evaluationReviewCommand(ctx: CommandContext): Promise<Output> {
+  const payload = readInput('evaluationReview', str(ctx.values.file)!);
+  const sent = await send(ctx, ctx.positionals[0], {
+    type: 'SUBMIT_EVALUATION_REVIEW',
+    payload,
+    command: 'evaluation review',
+    defaultActor: null,
+    actorExample: 'expert:<id>@<orgId>',
+  });
+  return output(sent, evaluationView);
+}
+
+/** Art. 19: what a grade led to, in one sentence. */
+function gradeOutcome(view: CenterView): string {
+  if (view.supportStopped) return `The re-evaluation failed: support is stopped (${view.supportStopped.reason}).`;
+  if (view.rectification) {
+    return (
+      `Unqualified: notice ${view.rectification.noticeId} is published and the center must rectify by ${view.rectification.dueAt}; ` +
+      'funding is suspended meanwhile (Art. 19). The university reports with `centers rectification submit`.'
+    );
+  }
+  const last = view.evaluations.at(-1);
+  if (last && last.cycle < view.cycle) return `Passed (${last.grade}): cycle ${view.cycle} begins with tier ${view.tier ?? '-'} support (Art. 19).`;
+  return `Passed (${last?.grade ?? view.evaluation?.grade}): building continues.`;
+}
+
+export async function assessCommand(ctx: CommandContext): Promise<Output> {
+  const grade = validate(str(ctx.values.grade), z.enum(GRADES).optional(), 'Invalid --grade:');
+  const reason = str(ctx.values.reason);
+  const rectificationDays = parseWholeNumber(str(ctx.values['rectification-days']), '--rectification-days');
+  const sent = await send(ctx, ctx.positionals[0], {
+    type: 'ASSESS',
+    payload: {
+      ...(grade === undefined ? {} : { grade }),
+      ...(reason === undefined ? {} : { reason }),
+      ...(rectificationDays === undefined ? {} : { rectificationDays }),
+    },
+    command: 'evaluation assess',
+    defaultActor: DEFAULT_COMMISSION_ACTOR,
+    actorExample: commissionActor,
+    flags: { grade: '--grade', rectificationDays: '--rectification-days' },
+  });
+  return output(sent, (view) => [...evaluationView(view), gradeOutcome(view)]);
+}
+
+/** From the database: every evaluation, the experts' scores, and the integrity incidents (Art. 12). */
+export async function listEvaluationsCommand(ctx: CommandContext): Promise<Output> {
+  const repos = await ctx.services.repos();
+  const centerId = await centerIdFromDatabase(repos, ctx.positionals[0]);
+  const [evaluations, reviews, incidents] = await Promise.all([repos.evaluations(centerId), repos.evaluationReviews(centerId), repos.incidents(centerId)]);
+  return {
+    data: { centerId, evaluations, reviews, incidents },
+    text: [
+      `Evaluations of ${centerId}`,
+      section('Evaluations (Art. 17–18)', evaluationsTable(evaluations)),
+      section("Experts' scores (Art. 17: the five key tasks)", evaluationReviewsTable(reviews)),
+      section('Integrity incidents (Art. 12)', incidentsTable(incidents)),
+    ].join('\n\n'),
+  };
+}
+
+export async function recordIncidentCommand(ctx: CommandContext): Promise<Output> {
+  const incident = readInput('incident', str(ctx.values.file)!);
+  const sent = await send(ctx, ctx.positionals[0], {
+    type: 'RECORD_INTEGRITY_INCIDENT',
+    payload: { incident },
+    command: 'incident record',
+    defaultActor: DEFAULT_COMMISSION_ACTOR,
+    actorExample: commissionActor,
+  });
+  return output(sent, (view) => [section('Integrity incidents (Art. 12)', incidentsTable(view.incidents))]);
+}
