@@ -4,11 +4,15 @@ import type { Knex } from 'knex';
 import { ZodError } from 'zod';
 import type { CallEventInput, DomainRecord, PersistTransitionInput } from '../machines/records.types';
 import { createRepositories, RecordConflictError, RecordNotReadyError, type Repositories } from '../db/repositories';
+import { createOutboxActivities, type NotificationChannel } from './outbox';
+import { createRoundActivities } from './rounds';
 
 export interface ActivityDeps {
   knex: Knex;
-  /** For activities that talk back to Temporal (none yet). */
+  /** For the calendar rounds, which list and signal centers; default: the client the worker gives each activity. */
   temporal?: { client: Client };
+  /** Where the outbox delivers notices (activities/outbox.ts); default: the worker's log. */
+  notificationChannel?: NotificationChannel;
 }
 
 /** Error types the workflows can list as non-retryable: retrying the same input can never succeed. */
@@ -38,6 +42,9 @@ export function createActivities(deps: ActivityDeps) {
   const repos = createRepositories(knex);
 
   return {
+    ...createRoundActivities(deps),
+    ...createOutboxActivities({ knex, channel: deps.notificationChannel }),
+
     /** Persists one statechart transition: its audit row, the records it produced and the center's row. */
     async persistTransition(input: PersistTransitionInput): Promise<{ written: boolean }> {
       checkSameCenter(input);
@@ -139,6 +146,8 @@ async function writeRecord(repos: Repositories, record: DomainRecord, seq: numbe
       return;
     case 'supportStopped':
       return repos.insertSupportStop(record, tx);
+    case 'organisationChange':
+      return repos.insertOrganisationChange(record, tx);
     // A new kind: add it to DomainRecord (machines/records.types.ts), a migration and schema for its table, a
     // writer in db/repositories, and a case here. The `never` below makes the compiler list every kind not handled.
     default:

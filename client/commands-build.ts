@@ -8,6 +8,7 @@ import { center, commission, cycleOption, expert, file, reason, university, whol
 
 const requestId: OptionSpec = { type: 'string', value: 'ID', description: 'the funding request id (e.g. c1-y1-f1; see `centers funding list`)', required: true };
 const year: OptionSpec = wholeNumber('N', 'the build year of the cycle (1–5)', true);
+const effectiveOn: OptionSpec = { type: 'string', value: 'YYYY-MM-DD', description: 'the date the change takes effect', required: true };
 const FEN = 'Amounts are integer fen (1 yuan = 100 fen), as Art. 16 budgets are kept to the fen.';
 
 export const BUILD_CYCLE_COMMANDS: CommandSpec[] = [
@@ -61,7 +62,7 @@ export const BUILD_CYCLE_COMMANDS: CommandSpec[] = [
   {
     name: 'funding list',
     group: 'Funding (Art. 13–16)',
-    summary: "A center's funding requests and decisions, and the money granted per year and kind (database)",
+    summary: "A center's funding requests, decisions and money granted per year and kind (database)",
     args: [center],
     options: { cycle: { ...cycleOption, description: 'only this build cycle' }, year: wholeNumber('N', 'only this build year') },
     examples: ['centers funding list bjut', 'centers funding list bjut --cycle 1 --year 2 --json'],
@@ -106,7 +107,7 @@ export const BUILD_CYCLE_COMMANDS: CommandSpec[] = [
   {
     name: 'summary list',
     group: 'Annual summaries (Art. 18)',
-    summary: "A center's annual summaries with due dates and overdue flags, and their reminders (database)",
+    summary: "A center's annual summaries, due dates, overdue flags and reminders (database)",
     args: [center],
     options: { cycle: { ...cycleOption, description: 'only this build cycle' } },
     examples: ['centers summary list bjut', 'centers summary list bjut --json'],
@@ -160,7 +161,7 @@ export const BUILD_CYCLE_COMMANDS: CommandSpec[] = [
   {
     name: 'evaluation assess',
     group: 'Evaluations and integrity (Art. 12, 17–18)',
-    summary: 'Grade the evaluation: excellent, qualified or unqualified (from the scores; an override needs a reason)',
+    summary: 'Grade the evaluation from the experts\' scores: excellent, qualified, unqualified (override with a reason)',
     args: [center],
     options: {
       grade: { type: 'string', value: 'GRADE', description: 'excellent, qualified or unqualified, to override the grade the experts\' scores give' },
@@ -184,7 +185,7 @@ export const BUILD_CYCLE_COMMANDS: CommandSpec[] = [
   {
     name: 'evaluation list',
     group: 'Evaluations and integrity (Art. 12, 17–18)',
-    summary: "A center's evaluations with scores, grades and overrides, the experts' scores, and integrity incidents (database)",
+    summary: "A center's evaluations, scores, grades and overrides, with its integrity incidents (database)",
     args: [center],
     options: {},
     details: 'Art. 12: integrity incidents are listed with the evaluations, so evaluators see them.',
@@ -238,5 +239,28 @@ export const BUILD_CYCLE_COMMANDS: CommandSpec[] = [
     options: { center: { type: 'string', value: 'CENTER', description: "only this center's notices (a center id or a university id)" } },
     examples: ['centers notices', 'centers notices --center bjut --json'],
     load: async () => (await import('./handlers/rectification')).listNoticesCommand,
+  },
+  // ── Director and staff (Art. 6, 8(7)) ─────────────────────────────────────────────────────────────────────────
+  {
+    name: 'director change',
+    group: 'Director and staff (Art. 6, 8(7))',
+    summary: "Record a new director of the center, with the date it takes effect and a reason",
+    args: [center],
+    options: { file: file('the director: { name, title, department } or { "director": ... }'), 'effective-on': effectiveOn, reason: reason(true) },
+    sends: university,
+    details: "Art. 6: the director heads the university's tech-transfer management department; changes are recorded events.",
+    examples: ['centers director change bjut --file examples/director-change.json --effective-on 2027-09-01 --reason "Wang Li retired" --as university:bjut-office@bjut'],
+    load: async () => (await import('./handlers/organisation')).directorChangeCommand,
+  },
+  {
+    name: 'staff change',
+    group: 'Director and staff (Art. 6, 8(7))',
+    summary: "Record the center's staff as they now are (falling below the Art. 8(7) minimum is flagged)",
+    args: [center],
+    options: { file: file('the whole staff: [{ name, fullTime, background }] or { "staff": [...] }'), 'effective-on': effectiveOn, reason: reason(true) },
+    sends: university,
+    details: 'Art. 8(7): at least three full-time staff with a tech-transfer, IP, law or finance background.',
+    examples: ['centers staff change bjut --file examples/staff-change.json --effective-on 2027-09-01 --reason "A patent attorney joined" --as university:bjut-office@bjut'],
+    load: async () => (await import('./handlers/organisation')).staffChangeCommand,
   },
 ];

@@ -43,6 +43,7 @@ export interface CommandSpec {
     | 'Annual summaries (Art. 18)'
     | 'Evaluations and integrity (Art. 12, 17–18)'
     | 'Rectification and notices (Art. 19)'
+    | 'Director and staff (Art. 6, 8(7))'
     | 'Reading and audit';
   summary: string;
   /** Positional arguments, in order (all required). */

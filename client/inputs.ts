@@ -5,7 +5,15 @@
  */
 import type { ZodTypeAny, z } from 'zod';
 import { CommandPayloadSchemas } from '../machines/commands';
-import { AnnualSummarySchema, ApplicationSchema, CallInfoSchema, FundingRequestSchema, IntegrityIncidentSchema, ReviewSchema } from '../machines/domain';
+import {
+  AnnualSummarySchema,
+  ApplicationSchema,
+  CallInfoSchema,
+  DirectorSchema,
+  FundingRequestSchema,
+  IntegrityIncidentSchema,
+  ReviewSchema,
+} from '../machines/domain';
 import { readJson, unwrapKey, validate } from './args';
 
 interface InputSpec {
@@ -34,6 +42,9 @@ export const INPUT_FILES = {
   rectification: { what: 'rectification report', schema: CommandPayloadSchemas.SUBMIT_RECTIFICATION },
   /** Art. 12 */
   incident: { what: 'integrity incident', schema: IntegrityIncidentSchema, key: 'incident' },
+  /** Art. 6, 8(7) */
+  director: { what: 'director', schema: DirectorSchema, key: 'director' },
+  staff: { what: 'staff list', schema: CommandPayloadSchemas.RECORD_STAFF_CHANGE.shape.staff, key: 'staff' },
 } as const satisfies Record<string, InputSpec>;
 
 export type InputKind = keyof typeof INPUT_FILES;

@@ -8,14 +8,18 @@
  *   3. environment variables, one per setting: CENTERS_<SECTION>_<KEY> in upper snake case
  *      (devServer.port -> CENTERS_DEV_SERVER_PORT), see CONFIG_ENV_VARS; and CENTERS_POLICY, a JSON object
  *      deep-merged over the policy section. Env values are coerced to the setting's type ("7233" -> 7233,
- *      "true"/"false" -> booleans); "null" means null; an empty variable counts as unset.
- * Relative file paths (devServer.dbFilename, database.filename) are resolved against the repository root.
+ *      "true"/"false" -> booleans); "null" means null; an empty variable counts as unset. A setting that is an
+ *      object (rounds.annualSummary, rounds.midTerm) takes a JSON object, deep-merged over the file's value:
+ *      CENTERS_ROUNDS_ANNUAL_SUMMARY='{"month":3,"day":31}'.
+ * Relative file paths (devServer.dbFilename, database.filename, notifications.deliveryLog) are resolved against the
+ * repository root.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z, ZodFirstPartyTypeKind, type ZodIssue, type ZodTypeAny } from 'zod';
 import { PolicySchema } from '../machines/policy';
+import type { DeadlineKind } from '../machines/types';
 
 export { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_KEYS } from './search-attributes';
 export type { SearchAttributeName, SearchAttributeTypeName } from './search-attributes';
@@ -71,11 +75,71 @@ const WorkerSchema = z
   })
   .strict();
 
+/** The deadline kinds a calendar round may fire; the call window belongs to the call (Art. 7), not to a round. */
+export const ROUND_DEADLINE_KINDS = ['yearEnd', 'summaryReminder', 'summaryDue', 'rectification'] as const satisfies readonly DeadlineKind[];
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One calendar round (SPEC §4 "Schedulers"): a Temporal Schedule that fires, once a year at this local time, the
+ * due deadlines of the listed kinds of every active center. The centers' own timers fire the same deadlines on
+ * time; a round is the commission-wide sweep, and a deadline fired by both has one effect (SPEC §3 "Time").
+ */
+const roundSchema = (d: { month: number; day: number; kinds: (typeof ROUND_DEADLINE_KINDS)[number][] }) =>
+  z
+    .object({
+      month: z.number().int().min(1).max(12).default(d.month),
+      day: z.number().int().min(1).max(31).default(d.day),
+      hour: z.number().int().min(0).max(23).default(9),
+      minute: z.number().int().min(0).max(59).default(0),
+      /** IANA time zone of the calendar (policy default: Beijing time). */
+      timezone: z.string().min(1).refine(isTimeZone, 'expected an IANA time zone such as "Asia/Shanghai" or "UTC"').default('Asia/Shanghai'),
+      /** The deadline kinds the round fires. */
+      kinds: z
+        .array(z.enum(ROUND_DEADLINE_KINDS))
+        .min(1)
+        .refine((k) => new Set(k).size === k.length, 'each deadline kind at most once')
+        .default(d.kinds),
+    })
+    .strict()
+    // 29 February would fire one year in four: a yearly round needs a day every year has.
+    .refine((r) => r.day <= DAYS_IN_MONTH[r.month - 1], { message: 'that day does not occur in that month every year', path: ['day'] });
+
+const RoundsSchema = z
+  .object({
+    /** Art. 18 annual summary round. Policy default: 15 April, 09:00 Beijing time. */
+    annualSummary: roundSchema({ month: 4, day: 15, kinds: ['yearEnd', 'summaryReminder', 'summaryDue'] }).default({}),
+    /** Art. 18 mid-term round: the year ends that open mid-term evaluations. Policy default: 15 May, 09:00 Beijing time. */
+    midTerm: roundSchema({ month: 5, day: 15, kinds: ['yearEnd'] }).default({}),
+  })
+  .strict();
+
+const NotificationsSchema = z
+  .object({
+    /**
+     * The outbox's delivery channel here: one JSON line per delivered notice is appended to this file. null: the
+     * worker only logs each notice. (A real channel, mail or SMS, replaces activities/outbox.ts's channel.)
+     */
+    deliveryLog: z.string().min(1).nullable().default('data/notifications.jsonl'),
+  })
+  .strict();
+
 const SECTIONS = {
   temporal: TemporalSchema,
   devServer: DevServerSchema,
   database: DatabaseSchema,
   worker: WorkerSchema,
+  rounds: RoundsSchema,
+  notifications: NotificationsSchema,
 } as const;
 type SectionName = keyof typeof SECTIONS;
 
@@ -85,6 +149,8 @@ export const ConfigSchema = z
     devServer: DevServerSchema.default({}),
     database: DatabaseSchema.default({}),
     worker: WorkerSchema.default({}),
+    rounds: RoundsSchema.default({}),
+    notifications: NotificationsSchema.default({}),
     policy: PolicySchema.default({}),
   })
   .strict()
@@ -114,6 +180,8 @@ export const ConfigSchema = z
   });
 
 export type AppConfig = z.output<typeof ConfigSchema>;
+export type RoundsConfig = AppConfig['rounds'];
+export type RoundName = keyof RoundsConfig;
 export type AppConfigInput = z.input<typeof ConfigSchema>;
 
 const POLICY_ENV_VAR = 'CENTERS_POLICY';
@@ -239,7 +307,8 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}
     if (raw[section] === undefined) raw[section] = {};
     const target = raw[section];
     if (!isPlainObject(target)) continue; // the file's section is not an object: the schema reports it
-    target[key] = coerceEnvValue(value, schema);
+    const coerced = coerceEnvValue(value, schema);
+    target[key] = isPlainObject(coerced) ? deepMerge(target[key] ?? {}, coerced) : coerced;
     fromEnv.add(settingPath);
   }
   const policyEnv = nonEmpty(env[POLICY_ENV_VAR]);
@@ -276,6 +345,7 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}
   const cfg = result.data;
   cfg.devServer.dbFilename = resolvePath(cfg.devServer.dbFilename);
   if (cfg.database.client === 'sqlite3') cfg.database.filename = resolvePath(cfg.database.filename);
+  cfg.notifications.deliveryLog = resolvePath(cfg.notifications.deliveryLog);
   return cfg;
 }
 
@@ -334,6 +404,13 @@ function coerceEnvValue(value: string, schema: ZodTypeAny): unknown {
       if (/^(true|1|yes)$/i.test(t)) return true;
       if (/^(false|0|no)$/i.test(t)) return false;
       return value;
+    case ZodFirstPartyTypeKind.ZodObject:
+    case ZodFirstPartyTypeKind.ZodArray:
+      try {
+        return JSON.parse(t) as unknown;
+      } catch {
+        return value; // the schema reports it, with the value given
+      }
     default:
       return value;
   }
@@ -408,7 +485,7 @@ function toConfigIssue(issue: ZodIssue, raw: unknown): ConfigIssue {
   const p = issue.path;
   const settingPath = p.join('.');
   const envVar =
-    p[0] === 'policy' ? POLICY_ENV_VAR : p.length === 2 ? (CONFIG_ENV_VARS[settingPath] ?? null) : null;
+    p[0] === 'policy' ? POLICY_ENV_VAR : p.length >= 2 ? (CONFIG_ENV_VARS[p.slice(0, 2).join('.')] ?? null) : null;
   const value = valueAt(raw, p);
   const schema = schemaAt(p);
   let message: string;

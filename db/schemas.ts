@@ -369,3 +369,19 @@ export const SupportStopsSchema = z.object({
 });
 export type TSupportStops = z.infer<typeof SupportStopsSchema>;
 export type TSupportStopsInsert = z.input<typeof SupportStopsSchema>;
+
+// ── organisation_changes (Art. 6, 8(7)) ────────────────────────────────────────────────────────────────────────
+export const OrganisationChangesSchema = z.object({
+  center_id: id,
+  change_id: id,
+  change: z.enum(['director', 'staff']),
+  /** The new director, or the staff list as it now is. */
+  details: jsonText<unknown>(),
+  effective_on: isoText,
+  reason: z.string(),
+  below_staff_minimum: dbBoolean,
+  recorded_at: isoText,
+  recorded_by: id,
+});
+export type TOrganisationChanges = z.infer<typeof OrganisationChangesSchema>;
+export type TOrganisationChangesInsert = z.input<typeof OrganisationChangesSchema>;

@@ -42,6 +42,8 @@ export const TableName = {
   Rectifications: 'rectifications',
   /** Art. 19: support stopped — one row per center whose record is closed. */
   SupportStops: 'support_stops',
+  /** Art. 6, 8(7): director and staff changes. */
+  OrganisationChanges: 'organisation_changes',
 } as const;
 
 export type TableName = (typeof TableName)[keyof typeof TableName];

@@ -123,6 +123,8 @@ export const centerMachine = setup({
     extendRectification: assign(update(['EXTEND_RECTIFICATION'], u.extendRectification)),
     stopSupport: assign(anyEvent(u.stopSupport)),
     recordIncident: assign(update(['RECORD_INTEGRITY_INCIDENT'], u.recordIncident)),
+    recordDirectorChange: assign(update(['RECORD_DIRECTOR_CHANGE'], u.recordDirectorChange)),
+    recordStaffChange: assign(update(['RECORD_STAFF_CHANGE'], u.recordStaffChange)),
   },
 }).createMachine({
   id: 'center',
@@ -152,6 +154,9 @@ export const centerMachine = setup({
     rectification: null,
     notices: [],
     supportStopped: null,
+    director: null,
+    staff: [],
+    organisationChanges: 0,
     deadlines: [
       { key: rules.callWindowKey(input.call.callId), kind: 'callWindow', dueAt: input.call.closesAt, status: 'pending', firedAt: null, cycle: 0, year: 0 },
     ],
@@ -172,7 +177,11 @@ export const centerMachine = setup({
     },
     application: {
       initial: 'screening',
-      on: { RECORD_INTEGRITY_INCIDENT: { actions: 'recordIncident' } },
+      on: {
+        RECORD_INTEGRITY_INCIDENT: { actions: 'recordIncident' },
+        RECORD_DIRECTOR_CHANGE: { actions: 'recordDirectorChange' },
+        RECORD_STAFF_CHANGE: { actions: 'recordStaffChange' },
+      },
       states: {
         // Art. 8: the automatic check of the seven conditions.
         screening: { always: [{ guard: 'isEligible', target: 'eligible' }, { target: 'ineligible' }] },
@@ -217,6 +226,8 @@ export const centerMachine = setup({
         ACCEPT_SUMMARY: { guard: 'summarySubmitted', actions: 'acceptSummary' },
         RETURN_SUMMARY: { guard: 'summarySubmitted', actions: 'returnSummary' },
         RECORD_INTEGRITY_INCIDENT: { actions: 'recordIncident' },
+        RECORD_DIRECTOR_CHANGE: { actions: 'recordDirectorChange' },
+        RECORD_STAFF_CHANGE: { actions: 'recordStaffChange' },
         DEADLINE_REACHED: [
           { guard: 'isYearEnd', actions: 'endYear' },
           { guard: 'isSummaryReminder', actions: 'remindSummary' },

@@ -4,6 +4,8 @@ import {
   AnnualSummarySchema,
   ApplicationSchema,
   DimensionScoresSchema,
+  DirectorSchema,
+  StaffMemberSchema,
   ExpertSchema,
   FundingRequestSchema,
   GRADES,
@@ -59,6 +61,10 @@ export const CommandPayloadSchemas = {
   EXTEND_RECTIFICATION: z.object({ days: z.number().int().min(1).max(365), reason: ReasonSchema }).strict(),
   /** Art. 12 */
   RECORD_INTEGRITY_INCIDENT: z.object({ incident: IntegrityIncidentSchema }).strict(),
+  /** Art. 6: director changes are recorded events. */
+  RECORD_DIRECTOR_CHANGE: z.object({ director: DirectorSchema, effectiveOn: z.string().date(), reason: ReasonSchema }).strict(),
+  /** Art. 8(7): staff changes are recorded; falling below the minimum is flagged. */
+  RECORD_STAFF_CHANGE: z.object({ staff: z.array(StaffMemberSchema).max(500), effectiveOn: z.string().date(), reason: ReasonSchema }).strict(),
 } as const;
 
 export type CommandType = keyof typeof CommandPayloadSchemas;
@@ -87,6 +93,8 @@ export const COMMAND_ROLES: Record<CommandType, readonly Role[]> = {
   SUBMIT_RECTIFICATION: ['university'],
   EXTEND_RECTIFICATION: ['commission'],
   RECORD_INTEGRITY_INCIDENT: ['commission'],
+  RECORD_DIRECTOR_CHANGE: ['university'],
+  RECORD_STAFF_CHANGE: ['university'],
 };
 
 export const CommandIdSchema = z
@@ -119,6 +127,8 @@ export const CommandSchema = z.discriminatedUnion('type', [
   commandEnvelope('SUBMIT_RECTIFICATION'),
   commandEnvelope('EXTEND_RECTIFICATION'),
   commandEnvelope('RECORD_INTEGRITY_INCIDENT'),
+  commandEnvelope('RECORD_DIRECTOR_CHANGE'),
+  commandEnvelope('RECORD_STAFF_CHANGE'),
 ]);
 export type Command = z.infer<typeof CommandSchema>;
 

@@ -188,6 +188,13 @@ export const EvaluationReviewSchema = z.object({ scores: DimensionScoresSchema, 
 export const GRADES = ['excellent', 'qualified', 'unqualified'] as const;
 export type Grade = (typeof GRADES)[number];
 
+/** Art. 6: the director heads the university's tech-transfer management department. */
+export const DirectorSchema = z.object({ name: text, title: text, department: text }).strict();
+export type Director = z.infer<typeof DirectorSchema>;
+/** Art. 8(7): the center's staff. */
+export const StaffMemberSchema = z.object({ name: text, fullTime: z.boolean(), background: z.enum(STAFF_BACKGROUNDS) }).strict();
+export type StaffMember = z.infer<typeof StaffMemberSchema>;
+
 /** Art. 12: an integrity incident recorded against a center. */
 export const IntegrityIncidentSchema = z
   .object({ occurredOn: z.string().date(), category: z.enum(['ethical', 'legal', 'credit', 'other']), description: text })

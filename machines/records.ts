@@ -2,6 +2,7 @@ import type { CenterEvent, CenterSnapshot } from './center';
 import { isClosed, stateName } from './center';
 import type { CenterContext, EvaluationEntry, FundingEntry, SummaryEntry } from './types';
 import type { CenterRow, DomainRecord } from './records.types';
+import { qualifiedStaffCount } from './rules';
 
 /**
  * The domain records one transition produces (pure). The workflow passes them, with the audit row, to the
@@ -43,6 +44,21 @@ export function recordsFor(event: CenterEvent, before: CenterSnapshot, after: Ce
       records.push({ kind: 'integrityIncident', centerId, incidentId: i.incidentId, incident: i.incident, recordedAt: i.recordedAt, recordedBy: i.recordedBy });
       break;
     }
+    case 'RECORD_DIRECTOR_CHANGE':
+    case 'RECORD_STAFF_CHANGE':
+      records.push({
+        kind: 'organisationChange',
+        centerId,
+        changeId: `org-${ctx.organisationChanges}`,
+        change: event.type === 'RECORD_DIRECTOR_CHANGE' ? 'director' : 'staff',
+        details: event.type === 'RECORD_DIRECTOR_CHANGE' ? event.director : event.staff,
+        effectiveOn: event.effectiveOn,
+        reason: event.reason,
+        belowStaffMinimum: qualifiedStaffCount(ctx.staff) < ctx.policy.minFullTimeStaff,
+        recordedAt: at,
+        recordedBy: event.meta.actor.id,
+      });
+      break;
     default:
       break;
   }

@@ -1,4 +1,4 @@
-import type { Actor, Application, AnnualSummary, CallInfo, DimensionScores, Expert, FundingRequest, Grade, IntegrityIncident, Review } from './domain';
+import type { Actor, Application, AnnualSummary, CallInfo, DimensionScores, Director, Expert, FundingRequest, Grade, IntegrityIncident, Review, StaffMember } from './domain';
 
 /**
  * What one transition asks the database to hold. The workflow hands these to the `persistTransition`
@@ -90,6 +90,20 @@ export type DomainRecord =
       report: string | null;
       reportSubmittedAt: string | null;
       closedAt: string | null;
+    }
+  /** Art. 6, 8(7): a director or staff change, with the date it takes effect. */
+  | {
+      kind: 'organisationChange';
+      centerId: string;
+      changeId: string;
+      change: 'director' | 'staff';
+      details: Director | StaffMember[];
+      effectiveOn: string;
+      reason: string;
+      /** Art. 8(7): fewer qualified full-time staff than the policy minimum after this change. */
+      belowStaffMinimum: boolean;
+      recordedAt: string;
+      recordedBy: string;
     }
   /** Art. 19: support stopped — the center's record is closed with the reason and the date. */
   | { kind: 'supportStopped'; centerId: string; reason: string; stoppedAt: string };

@@ -105,5 +105,9 @@ export const isAcceptanceDue = (ctx: CenterContext): boolean =>
   ctx.yearsEnded >= ctx.policy.cycleYears &&
   !ctx.evaluations.some((e) => e.cycle === ctx.cycle && (e.kind === 'acceptance' || (e.kind === 'reEvaluation' && ctx.rectification?.repeats === 'acceptance')));
 
+/** Art. 8(7): full-time staff with a tech-transfer, IP, law or finance background. */
+export const qualifiedStaffCount = (staff: readonly { fullTime: boolean; background: string }[]): number =>
+  staff.filter((s) => s.fullTime && ['techTransfer', 'ip', 'law', 'finance'].includes(s.background)).length;
+
 export const canExtendRectification = (ctx: CenterContext): boolean =>
   !!ctx.rectification && ctx.rectification.extensions.length < ctx.policy.maxRectificationExtensions;

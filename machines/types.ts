@@ -2,6 +2,8 @@ import type {
   AnnualSummary,
   Application,
   CallInfo,
+  Director,
+  StaffMember,
   DimensionScores,
   Expert,
   FundingRequest,
@@ -149,6 +151,10 @@ export interface CenterContext {
   rectification: Rectification | null;
   notices: { noticeId: string; evaluationId: string; grade: Grade; reasons: string; publishedAt: string }[];
   supportStopped: SupportStopped | null;
+  /** Art. 6, 8(7): the director and staff as last recorded (from the application, then by recorded changes). */
+  director: Director | null;
+  staff: StaffMember[];
+  organisationChanges: number;
   deadlines: Deadline[];
 }
 
@@ -183,6 +189,8 @@ export type CenterEvent =
   | WithMeta<{ type: 'SUBMIT_RECTIFICATION'; report: string }>
   | WithMeta<{ type: 'EXTEND_RECTIFICATION'; days: number; reason: string }>
   | WithMeta<{ type: 'RECORD_INTEGRITY_INCIDENT'; incident: IntegrityIncident }>
+  | WithMeta<{ type: 'RECORD_DIRECTOR_CHANGE'; director: Director; effectiveOn: string; reason: string }>
+  | WithMeta<{ type: 'RECORD_STAFF_CHANGE'; staff: StaffMember[]; effectiveOn: string; reason: string }>
   /** A durable timer of the workflow, or a scheduler, fired the deadline with this key. */
   | WithMeta<{ type: 'DEADLINE_REACHED'; key: string }>
   /** The call's workflow reports its quota, approvals and early closing. */

@@ -42,6 +42,8 @@ const pruneDeadlines = (deadlines: Deadline[], cycle: number) => deadlines.filte
 
 export const recordApplication: Update<'SUBMIT_APPLICATION' | 'AMEND_APPLICATION'> = (ctx, event) => ({
   application: event.application,
+  director: event.application.director,
+  staff: event.application.conditions.staff,
   applicationVersion: ctx.applicationVersion + 1,
   eligibility: checkEligibility(event.application, ctx.policy, ctx.call),
 });
@@ -340,6 +342,18 @@ export const stopSupport = (ctx: CenterContext, event: CenterEvent): Partial<Cen
 
 export const recordIncident: Update<'RECORD_INTEGRITY_INCIDENT'> = (ctx, event) => ({
   incidents: [...ctx.incidents, { incidentId: `incident-${ctx.incidents.length + 1}`, incident: event.incident, recordedAt: event.meta.at, recordedBy: event.meta.actor.id }],
+});
+
+/** Art. 6: a new director, recorded with the date it takes effect. */
+export const recordDirectorChange: Update<'RECORD_DIRECTOR_CHANGE'> = (ctx, event) => ({
+  director: event.director,
+  organisationChanges: ctx.organisationChanges + 1,
+});
+
+/** Art. 8(7): the staff as they now are. */
+export const recordStaffChange: Update<'RECORD_STAFF_CHANGE'> = (ctx, event) => ({
+  staff: event.staff,
+  organisationChanges: ctx.organisationChanges + 1,
 });
 
 export { gradeFor };

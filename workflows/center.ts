@@ -21,6 +21,17 @@ import {
 } from './definitions';
 import { CenterCycleKey, CenterStateKey, NextDeadlineKey } from './search-attributes';
 import { createLock, nowIso, persistence, refusalFailure } from './shared';
+import type { Activities } from '../activities';
+
+/**
+ * Art. 18: reminders and escalations leave the outbox right after the transition that wrote them. A few retries
+ * only: a channel that is down must not hold up the center; its notices stay pending for the next delivery (the
+ * center's next notice, or a calendar round's sweep).
+ */
+const outbox = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
 
 /** What a finished center workflow answers: where it ended, why and when (Art. 19 for stopped support). */
 function resultOf(snapshot: CenterSnapshot): CenterResult {
@@ -97,6 +108,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
       rectification: ctx.rectification,
       notices: ctx.notices,
       supportStopped: ctx.supportStopped,
+      director: ctx.director,
+      staff: ctx.staff,
       openDeadlines: ctx.deadlines.filter((d) => d.status === 'pending'),
       nextDeadline: nextDeadline(snapshot),
       allowedCommands: isClosed(snapshot) ? { commission: [], university: [], expert: [], scheduler: [], auditor: [] } : allowedCommands(snapshot),
@@ -115,6 +128,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     snapshot = after;
     seq += 1;
     const at = event.meta.at;
+    const records = recordsFor(event, before, after);
     await persistence.persistTransition({
       audit: {
         centerId: after.context.centerId,
@@ -128,8 +142,12 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         at,
       },
       center: centerRowFor(after, at),
-      records: recordsFor(event, before, after),
+      records,
     });
+    // Patched: histories recorded before the outbox was delivered replay without this activity.
+    if (records.some((r) => r.kind === 'notification') && wf.patched('deliver-notifications')) {
+      await deliverNotifications(after.context.centerId);
+    }
     const next = nextDeadline(after);
     wf.upsertSearchAttributes([
       { key: CenterStateKey, value: stateName(after) },
@@ -139,6 +157,16 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     await tellCall();
     syncTimers();
     return { state: stateName(after), seq, at };
+  }
+
+  /** Delivers the center's pending notices (activities/outbox.ts); a failure leaves them pending, never lost. */
+  async function deliverNotifications(centerId: string): Promise<void> {
+    try {
+      await outbox.deliverNotifications({ centerId });
+    } catch (err) {
+      if (wf.isCancellation(err)) throw err;
+      wf.log.warn('the outbox could not deliver; the notices stay pending', { centerId, error: String(err) });
+    }
   }
 
   /** Keeps the call's workflow (quota, early closing) informed of this applicant. */

@@ -57,6 +57,9 @@ export interface CenterView {
   rectification: CenterContext['rectification'];
   notices: CenterContext['notices'];
   supportStopped: CenterContext['supportStopped'];
+  /** Art. 6, 8(7): the director and staff as last recorded. */
+  director: CenterContext['director'];
+  staff: CenterContext['staff'];
   openDeadlines: Deadline[];
   nextDeadline: { key: string; dueAt: string } | null;
   allowedCommands: Record<Role, CommandType[]>;

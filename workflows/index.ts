@@ -1,2 +1,3 @@
 export { centerWorkflow } from './center';
 export { callWorkflow } from './call';
+export { calendarRoundWorkflow } from './rounds';

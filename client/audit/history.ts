@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { historyFromJSON } from './proto-json';
 import type { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { ActorSchema } from '../../machines/domain';

@@ -14,6 +14,7 @@ export * from './fetch';
 export * from './history';
 export * from './reconcile';
 export * from './replay';
+export { historyFromJSON, historyToJSON } from './proto-json';
 
 /** What reconciliation reads from the database (db/repositories). */
 export interface AuditRepositories {

@@ -2,12 +2,12 @@
  * Art. 19: an unqualified grade publishes a notice and opens a rectification with a deadline (funding suspended);
  * the university reports before it, the commission may extend it with a reason; anyone may list the notices.
  */
+import type { RectificationRecord } from '../../db/repositories';
 import { DEFAULT_COMMISSION_ACTOR, parseWholeNumber } from '../args';
 import type { CommandContext, Output } from '../commands';
 import { UsageError } from '../errors';
 import { section } from '../format';
 import { parseInput, readInput } from '../inputs';
-import type { RectificationRecord } from '../../db/repositories';
 import { noticesTable, rectificationBlock } from './build-views';
 import { centerIdFromDatabase } from './read';
 import { output, send, str } from './send';

@@ -28,6 +28,8 @@ export const CLI_COMMAND: Record<CommandType, string> = {
   SUBMIT_RECTIFICATION: 'rectification submit',
   EXTEND_RECTIFICATION: 'rectification extend',
   RECORD_INTEGRITY_INCIDENT: 'incident record',
+  RECORD_DIRECTOR_CHANGE: 'director change',
+  RECORD_STAFF_CHANGE: 'staff change',
 };
 
 export function eligibilityTable(results: readonly ConditionResult[]): string {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as initial from './20261126000100_initial';
 import * as buildCycle from './20261126000200_build_cycle';
 import * as rectification from './20261126000300_rectification';
+import * as organisationChanges from './20261126000400_organisation_changes';
 
 /**
  * Every migration, in order, imported explicitly. knex's file-system loader guesses at extensions and uses
@@ -20,6 +21,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261126000100_initial', migration: initial },
   { name: '20261126000200_build_cycle', migration: buildCycle },
   { name: '20261126000300_rectification', migration: rectification },
+  { name: '20261126000400_organisation_changes', migration: organisationChanges },
 ];
 
 /** The knex MigrationSource over the list above. */

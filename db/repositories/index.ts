@@ -7,8 +7,10 @@ import { createEvaluationsRepository } from './evaluations';
 import { createFundingRepository } from './funding';
 import { createRecordsRepository } from './records';
 import { createRectificationsRepository } from './rectifications';
+import { createOrganisationRepository } from './organisation';
 
 export type * from './types';
+export type { OrganisationChangeRecord } from './organisation';
 export { RecordConflictError, RecordNotReadyError } from './errors';
 
 /**
@@ -25,6 +27,7 @@ export function createRepositories(knex: Knex) {
     ...createFundingRepository(knex),
     ...createEvaluationsRepository(knex),
     ...createRectificationsRepository(knex),
+    ...createOrganisationRepository(knex),
   };
 }
 

@@ -245,3 +245,28 @@ describe('SPEC §3 "Idempotency" — every Art. 19 record is written once, whate
     expect(await repos.supportStop(CENTER)).toEqual(strip(supportStopped));
   });
 });
+
+describe('Art. 6, 8(7): director and staff changes', () => {
+  const change = (over: Partial<RecordOf<'organisationChange'>> = {}): RecordOf<'organisationChange'> => ({
+    kind: 'organisationChange',
+    centerId: CENTER,
+    changeId: 'org-1',
+    change: 'staff',
+    details: [{ name: 'Li Na', fullTime: true, background: 'techTransfer' }],
+    effectiveOn: '2028-05-01',
+    reason: 'Two staff left',
+    belowStaffMinimum: true,
+    recordedAt: '2028-05-02T08:00:00.000Z',
+    recordedBy: bjut.id,
+    ...over,
+  });
+
+  it('lands in organisation_changes with its details and the staff-minimum flag; a replay adds nothing', async () => {
+    const input = transition(1, 'RECORD_STAFF_CHANGE', bjut, [change()]);
+    expect(await activities.persistTransition(input)).toEqual({ written: true });
+    expect(await activities.persistTransition(input)).toEqual({ written: false });
+    const rows = await repos.organisationChanges(CENTER);
+    expect(rows).toEqual([{ ...change(), kind: undefined }].map(({ kind: _k, ...r }) => r));
+    expect(rows[0].belowStaffMinimum).toBe(true);
+  });
+});

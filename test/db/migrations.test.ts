@@ -87,16 +87,17 @@ describe('the build-cycle migration (Art. 6, 12–19)', () => {
 
   it('its down drops exactly its tables and leaves the application tables; latest creates them again', async () => {
     // The later migration (rectification) references nothing of this one's tables, but goes down first: knex undoes the newest.
+    await withKnex((knex) => knex.migrate.down({ name: '20261126000400_organisation_changes' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000300_rectification' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000200_build_cycle' }));
-    const initialTables = TABLES.filter((t) => !BUILD_CYCLE_TABLES.includes(t) && !RECTIFICATION_TABLES.includes(t));
+    const initialTables = TABLES.filter((t) => !BUILD_CYCLE_TABLES.includes(t) && !RECTIFICATION_TABLES.includes(t) && t !== TableName.OrganisationChanges);
     expect((await existingTables()).sort()).toEqual([...initialTables].sort());
     expect(await migrationStatus({ database })).toEqual({
       completed: ['20261126000100_initial'],
-      pending: ['20261126000200_build_cycle', '20261126000300_rectification'],
+      pending: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes'],
     });
 
-    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000200_build_cycle', '20261126000300_rectification'] });
+    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes'] });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
 
@@ -164,16 +165,28 @@ describe('the rectification migration (Art. 19)', () => {
   });
 
   it('its down drops exactly its tables and leaves the others; latest creates them again', async () => {
-    await withKnex((knex) => knex.migrate.down());
-    const others = TABLES.filter((t) => !RECTIFICATION_TABLES.includes(t));
+    await withKnex((knex) => knex.migrate.down({ name: '20261126000400_organisation_changes' }));
+    await withKnex((knex) => knex.migrate.down({ name: '20261126000300_rectification' }));
+    const others = TABLES.filter((t) => !RECTIFICATION_TABLES.includes(t) && t !== TableName.OrganisationChanges);
     expect((await existingTables()).sort()).toEqual([...others].sort());
     expect(await migrationStatus({ database })).toEqual({
       completed: ['20261126000100_initial', '20261126000200_build_cycle'],
-      pending: ['20261126000300_rectification'],
+      pending: ['20261126000300_rectification', '20261126000400_organisation_changes'],
     });
 
-    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000300_rectification'] });
+    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000300_rectification', '20261126000400_organisation_changes'] });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
+  });
+});
+
+describe('the organisation-changes migration (Art. 6, 8(7))', () => {
+  it('its down drops its table only; latest creates it again', async () => {
+    await migrateLatest({ database });
+    await withKnex((knex) => knex.migrate.down());
+    expect(await existingTables()).not.toContain(TableName.OrganisationChanges);
+    expect((await existingTables()).sort()).toEqual(TABLES.filter((t) => t !== TableName.OrganisationChanges).sort());
+    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000400_organisation_changes'] });
+    expect(await existingTables()).toContain(TableName.OrganisationChanges);
   });
 });
 

@@ -187,3 +187,18 @@ describe('Art. 19: unqualified → notice, rectification, re-evaluation', () => 
     expect(stopped.records).toContainEqual(expect.objectContaining({ kind: 'supportStopped' }));
   });
 });
+
+describe('Art. 6, 8(7): director and staff changes are recorded events', () => {
+  it('records a new director, and a staff change that falls below the minimum is flagged', () => {
+    let s = established();
+    expect(s.context.director?.name).toBe('Wang Li');
+    const d = send(s, cmd('RECORD_DIRECTOR_CHANGE', uni, { director: { name: 'Zhou Min', title: 'Director', department: 'Office of Technology Transfer' }, effectiveOn: '2026-06-01', reason: 'Wang Li retired' }), iso(T0 + 60 * DAY));
+    s = d.snapshot;
+    expect(s.context.director?.name).toBe('Zhou Min');
+    expect(d.records).toContainEqual(expect.objectContaining({ kind: 'organisationChange', change: 'director', changeId: 'org-1', belowStaffMinimum: false }));
+    const staff = s.context.staff.slice(0, 2);
+    const c = send(s, cmd('RECORD_STAFF_CHANGE', uni, { staff, effectiveOn: '2026-07-01', reason: 'Sun Mei left' }), iso(T0 + 70 * DAY));
+    expect(c.records).toContainEqual(expect.objectContaining({ kind: 'organisationChange', change: 'staff', changeId: 'org-2', belowStaffMinimum: true }));
+    expect(() => send(c.snapshot, cmd('RECORD_STAFF_CHANGE', university('pku'), { staff, effectiveOn: '2026-07-01', reason: 'Not ours to say' }), iso(T0 + 71 * DAY))).toThrow(/^wrong-organisation/);
+  });
+});

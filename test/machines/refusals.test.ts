@@ -316,12 +316,14 @@ describe('SPEC §4 — allowedCommands lists exactly the commands of each state,
   const none = { commission: [], university: [], expert: [], scheduler: [], auditor: [] };
   // Art. 12 / SPEC §3a: the commission may record an integrity incident in any live state of the application.
   const incident = 'RECORD_INTEGRITY_INCIDENT' as const;
+  // Art. 6, 8(7): the university may record director and staff changes in any live state.
+  const changes = ['RECORD_DIRECTOR_CHANGE', 'RECORD_STAFF_CHANGE'] as const;
   const expected: Record<string, Record<Role, CommandType[]>> = {
     awaitingApplication: { ...none, university: ['SUBMIT_APPLICATION'] },
-    'application.ineligible': { ...none, university: ['AMEND_APPLICATION'], commission: [incident] },
-    'application.eligible': { ...none, university: ['AMEND_APPLICATION'], commission: ['ASSIGN_EXPERTS', incident] },
-    'application.inReview': { ...none, expert: ['SUBMIT_REVIEW'], commission: [incident] },
-    'application.awaitingDecision': { ...none, commission: ['APPROVE', 'REJECT', incident] },
+    'application.ineligible': { ...none, university: ['AMEND_APPLICATION', ...changes], commission: [incident] },
+    'application.eligible': { ...none, university: ['AMEND_APPLICATION', ...changes], commission: ['ASSIGN_EXPERTS', incident] },
+    'application.inReview': { ...none, expert: ['SUBMIT_REVIEW'], university: [...changes], commission: [incident] },
+    'application.awaitingDecision': { ...none, university: [...changes], commission: ['APPROVE', 'REJECT', incident] },
     'closed.rejected': none,
     'closed.ineligible': none,
     'closed.lapsed': none,

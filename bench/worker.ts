@@ -1,0 +1,92 @@
+/**
+ * A benchmark worker in a process of its own (forked by bench/run.ts), so its memory and CPU are measured apart
+ * from the driver's: `lifecycle` runs the real worker (createCenterWorker, real activities on a SQLite file);
+ * `baseline` runs bench/baseline-workflow.ts with a trivial activity. The workflow bundle is prebuilt by the
+ * parent, so bundling is not counted here. On `stop` the worker drains, then reports over IPC and exits.
+ */
+import { performance } from 'node:perf_hooks';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createKnex } from '../db/knex';
+import { createCenterWorker } from '../worker/worker';
+import { createBaselineActivities } from './baseline-activities';
+import type { WorkerReport, WorkerSpec } from './protocol';
+
+const RSS_SAMPLE_MS = 250;
+
+/** Wraps every activity to count it and to measure how long it took (for persistence: the SQLite write). */
+function timed<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T, stats: WorkerReport['activities']): T {
+  let inFlight = 0;
+  let busySince = 0;
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = async (...args: never[]) => {
+      const t0 = performance.now();
+      if (inFlight++ === 0) busySince = t0;
+      try {
+        return await fn(...args);
+      } finally {
+        const t1 = performance.now();
+        stats.count += 1;
+        stats.totalMs += t1 - t0;
+        stats.maxMs = Math.max(stats.maxMs, t1 - t0);
+        // Time with at least one activity running: with SQLite's single connection, how busy the database was.
+        if (--inFlight === 0) stats.busyMs += t1 - busySince;
+      }
+    };
+  }
+  return wrapped as T;
+}
+
+async function main(): Promise<void> {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as WorkerSpec;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const connection = await NativeConnection.connect({ address: spec.address });
+  const stats: WorkerReport['activities'] = { count: 0, totalMs: 0, maxMs: 0, busyMs: 0 };
+  const options = {
+    workflowBundle: { codePath: spec.bundlePath },
+    maxConcurrentActivityTaskExecutions: spec.maxConcurrentActivityTaskExecutions,
+    maxConcurrentWorkflowTaskExecutions: spec.maxConcurrentWorkflowTaskExecutions,
+  };
+  const knex = spec.kind === 'lifecycle' ? createKnex({ client: 'sqlite3', filename: spec.dbFilename!, connection: null }) : null;
+  const worker = knex
+    ? await createCenterWorker({
+        connection,
+        namespace: spec.namespace,
+        taskQueue: spec.taskQueue,
+        knex,
+        options: { ...options, activities: timed(createActivities({ knex }), stats) },
+      })
+    : await Worker.create({ connection, namespace: spec.namespace, taskQueue: spec.taskQueue, ...options, activities: timed(createBaselineActivities(), stats) });
+
+  let peakRss = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), RSS_SAMPLE_MS);
+  const cpuAtReady = process.cpuUsage();
+  const readyAt = performance.now();
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'stop') worker.shutdown();
+  });
+  process.send!({ type: 'ready' });
+
+  await worker.run();
+  clearInterval(sampler);
+  const cpu = process.cpuUsage(cpuAtReady);
+  const report: WorkerReport = {
+    type: 'report',
+    kind: spec.kind,
+    peakRssBytes: Math.max(peakRss, process.memoryUsage.rss()),
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    cpuUserMs: cpu.user / 1000,
+    cpuSystemMs: cpu.system / 1000,
+    runMs: performance.now() - readyAt,
+    activities: stats,
+  };
+  await knex?.destroy();
+  await connection.close();
+  process.send!(report, () => process.exit(0));
+}
+
+main().catch((err: unknown) => {
+  console.error(`[bench worker] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});
