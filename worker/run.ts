@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from '../config';
+import { deliveryLogChannel } from '../activities/outbox';
 import { createKnex } from '../db/knex';
 import { createCenterWorker } from './worker';
 
@@ -22,6 +23,7 @@ export async function runWorker(cfg: AppConfig, opts: { address: string; signal?
       namespace: cfg.temporal.namespace,
       taskQueue: cfg.temporal.taskQueue,
       knex,
+      notificationChannel: cfg.notifications.deliveryLog ? deliveryLogChannel(cfg.notifications.deliveryLog) : undefined,
       options: {
         maxConcurrentActivityTaskExecutions: cfg.worker.maxConcurrentActivityTaskExecutions,
         maxConcurrentWorkflowTaskExecutions: cfg.worker.maxConcurrentWorkflowTaskExecutions,

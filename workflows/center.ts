@@ -234,7 +234,16 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   }
 
   /** A deadline fired by a timer or a scheduler; a key already fired has no effect. */
+  let deliveries = 0;
   async function deliverDeadline(key: string, actor: Actor): Promise<void> {
+    deliveries += 1;
+    try {
+      await deliverUnderLock(key, actor);
+    } finally {
+      deliveries -= 1;
+    }
+  }
+  async function deliverUnderLock(key: string, actor: Actor): Promise<void> {
     await lock.run(async () => {
       const event: CenterEvent = { type: 'DEADLINE_REACHED', key, meta: { actor, commandId: null, at: nowIso() } };
       if (isClosed(snapshot) || !snapshot.can(event)) return;
@@ -273,9 +282,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     },
   );
 
-  wf.setHandler(fireDeadline, ({ key, actor }) => {
-    void deliverDeadline(key, actor);
-  });
+  // Awaited, so allHandlersFinished() covers it before a continue-as-new.
+  wf.setHandler(fireDeadline, ({ key, actor }) => deliverDeadline(key, actor));
 
   wf.setHandler(callStatusChanged, (status) => {
     // Not a transition of the center: the call's own events are audited by the call.
@@ -301,7 +309,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   // without bound across decades; SPEC §6: also whenever Temporal suggests it. Always from the main function,
   // after every handler has finished.
   const nextCycleStarted = () => snapshot.context.cycle >= 2 && snapshot.context.cycle > cycleAtStart;
-  await wf.condition(() => (isClosed(snapshot) || nextCycleStarted() || wf.workflowInfo().continueAsNewSuggested) && !lock.busy);
+  // A deadline a timer has just delivered is applied before this run ends (else it would wait for the next run).
+  await wf.condition(() => (isClosed(snapshot) || nextCycleStarted() || wf.workflowInfo().continueAsNewSuggested) && !lock.busy && deliveries === 0);
   await wf.condition(wf.allHandlersFinished);
   if (!isClosed(snapshot)) {
     return wf.continueAsNew<typeof centerWorkflow>({
