@@ -36,7 +36,7 @@ export async function driveBaseline(deps: BaselineDeps, i: number, profile: Cent
   let sent = 0;
   const send = async (n: number, fn: () => Promise<unknown>) => {
     for (;;) {
-      const r = await load.command(fn, classify);
+      const r = await load.command(n === 0 ? 'UPDATE_WITH_START' : 'UPDATE', fn, classify);
       if (r.ok) return void (sent += 1);
       if ('refused' in r.failure) throw new Error(`baseline ${workflowId}: update ${n} refused: ${r.failure.refused}`);
     }

@@ -3,17 +3,21 @@
  * continue-as-new chain, is fetched from the server and replayed with the same workflow bundle the worker ran.
  */
 import { performance } from 'node:perf_hooks';
-import type { Client } from '@temporalio/client';
-import type { temporal } from '@temporalio/proto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import proto, { type temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 
 type History = temporal.api.history.v1.IHistory;
+// A CommonJS module: its namespaces come through the default import under ESM.
+const EventType = proto.temporal.api.enums.v1.EventType;
 
 export interface HistorySample {
   workflows: number;
   runs: number;
   /** Mean events per workflow, every run summed. */
   eventsPerWorkflow: number;
+  /** Mean events of each type per workflow (what the history is made of). */
+  eventTypes: Record<string, number>;
   /** Mean history bytes per workflow (the server's own figure), every run summed. */
   bytesPerWorkflow: number | null;
   /** Mean time to replay one workflow's every run, after a warm-up replay. */
@@ -27,8 +31,8 @@ async function fetchRuns(client: Client, workflowId: string): Promise<{ runId: s
   const runs: { runId: string; history: History; bytes: number | null }[] = [];
   let runId: string | undefined = (await client.workflow.getHandle(workflowId).describe()).runId;
   while (runId) {
-    const handle = client.workflow.getHandle(workflowId, runId);
-    const [history, description] = await Promise.all([handle.fetchHistory(), handle.describe()]);
+    const handle: WorkflowHandle = client.workflow.getHandle(workflowId, runId);
+    const [history, description]: [History, { historySize?: number }] = await Promise.all([handle.fetchHistory(), handle.describe()]);
     runs.unshift({ runId, history, bytes: description.historySize ?? null });
     runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
@@ -41,6 +45,13 @@ export async function sampleHistories(client: Client, bundlePath: string, workfl
   const all = fetched.flatMap((w) => w.runs.map((r) => ({ workflowId: w.workflowId, history: r.history })));
   const events = all.reduce((n, r) => n + (r.history.events?.length ?? 0), 0);
   const bytes = fetched.flatMap((w) => w.runs.map((r) => r.bytes));
+  const types: Record<string, number> = {};
+  for (const r of all) {
+    for (const e of r.history.events ?? []) {
+      const name = EventType[e.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? String(e.eventType);
+      types[name] = (types[name] ?? 0) + 1;
+    }
+  }
 
   const options = { workflowBundle: { codePath: bundlePath } };
   // The first replay pays for the replay worker's start-up; it is not counted.
@@ -57,6 +68,7 @@ export async function sampleHistories(client: Client, bundlePath: string, workfl
     workflows: fetched.length,
     runs: all.length,
     eventsPerWorkflow: events / n,
+    eventTypes: Object.fromEntries(Object.entries(types).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round((v / Math.max(1, fetched.length)) * 10) / 10])),
     bytesPerWorkflow: bytes.every((b) => b !== null) ? (bytes as number[]).reduce((a, b) => a + b, 0) / n : null,
     replayMsPerWorkflow: replayMs / n,
     replayFailures: failures,

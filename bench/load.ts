@@ -35,6 +35,8 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; failure: Failure 
 
 export class Load {
   readonly latenciesMs: number[] = [];
+  /** Latencies of each kind of command (SUBMIT_APPLICATION, APPROVE, …), to find the slow ones. */
+  readonly latenciesByType: Record<string, number[]> = {};
   commands = 0;
   queries = 0;
   readonly refusals: Record<string, number> = {};
@@ -50,12 +52,14 @@ export class Load {
   }
 
   /** One command; its latency is measured once it holds a permit (operator waiting time is not service time). */
-  async command<T>(fn: () => Promise<T>, classify: (err: unknown) => Failure): Promise<Outcome<T>> {
+  async command<T>(type: string, fn: () => Promise<T>, classify: (err: unknown) => Failure): Promise<Outcome<T>> {
     await this.gate.acquire();
     const t0 = performance.now();
     try {
       const result = await fn();
-      this.latenciesMs.push(performance.now() - t0);
+      const ms = performance.now() - t0;
+      this.latenciesMs.push(ms);
+      (this.latenciesByType[type] ??= []).push(ms);
       this.commands += 1;
       return { ok: true, value: result };
     } catch (err) {
@@ -77,6 +81,15 @@ export class Load {
       this.gate.release();
     }
   }
+}
+
+/** p50 / p95 / max and count of each command type's latencies, slowest p95 first. */
+export function latencySummary(byType: Record<string, number[]>): Record<string, { n: number; p50: number; p95: number; max: number }> {
+  const rows = Object.entries(byType).map(([type, v]) => {
+    const r = (x: number | null) => Math.round((x ?? 0) * 10) / 10;
+    return [type, { n: v.length, p50: r(percentile(v, 50)), p95: r(percentile(v, 95)), max: r(Math.max(...v)) }] as const;
+  });
+  return Object.fromEntries(rows.sort((a, b) => b[1].p95 - a[1].p95));
 }
 
 /** The p-th percentile (nearest rank) of the values, or null when there are none. */

@@ -161,6 +161,7 @@ export async function driveCenter(deps: CenterDriverDeps, i: number, universityI
   // Art. 8: the application starts the workflow (update-with-start); retried until it is in.
   for (;;) {
     const submitted = await load.command(
+      'SUBMIT_APPLICATION',
       () => submitApplication(ops, cmd('SUBMIT_APPLICATION', uni, { callId: deps.callId, application: applicationAsOf(universityId, Date.now()) })),
       classify,
     );
@@ -196,7 +197,7 @@ export async function driveCenter(deps: CenterDriverDeps, i: number, universityI
     const today = new Date().toISOString().slice(0, 10);
     const commands = nextCommands(v, plan, i, deps.cycleYears, today);
     if (commands.length) {
-      const results = await Promise.all(commands.map((c) => load.command(() => sendCenterCommand(ops, universityId, c), classify)));
+      const results = await Promise.all(commands.map((c) => load.command(c.type, () => sendCenterCommand(ops, universityId, c), classify)));
       run.commands += results.filter((r) => r.ok).length;
       backoff = MIN_WAIT_MS;
       continue;

@@ -83,7 +83,7 @@ async function main(): Promise<void> {
   };
   await knex?.destroy();
   await connection.close();
-  process.send!(report, () => process.exit(0));
+  process.send!(report, undefined, {}, () => process.exit(0));
 }
 
 main().catch((err: unknown) => {

@@ -86,6 +86,13 @@ export function validate<S extends ZodTypeAny>(value: unknown, schema: S, messag
   return parsed.data as z.output<S>;
 }
 
+/** An option's value checked with a zod schema; a failure names the option. */
+export function validateOption<S extends ZodTypeAny>(value: string | undefined, schema: S, flag: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new InputError(`Invalid ${flag} "${value}":`, zodIssues(parsed.error, flag));
+  return parsed.data as z.output<S>;
+}
+
 /** A file may hold the payload itself or the value under `key` (`[...]` or `{ "experts": [...] }`). */
 export function unwrapKey(value: unknown, key: string): unknown {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && key in value && Object.keys(value).length === 1

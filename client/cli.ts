@@ -58,8 +58,9 @@ function parse(argv: string[]): Parsed | { help: string } {
     throw new UsageError((err as Error).message.replace(/\. To specify a positional argument.*$/s, '.'), spec.name);
   }
   if (values.help) return { help: commandHelp(spec) };
-  if (positionals.length !== spec.args.length) {
-    const expected = spec.args.length ? spec.args.map((a) => a.name).join(' ') : 'no arguments';
+  const required = spec.args.filter((a) => !a.optional).length;
+  if (positionals.length < required || positionals.length > spec.args.length) {
+    const expected = spec.args.length ? spec.args.map((a) => (a.optional ? `[${a.name}]` : a.name)).join(' ') : 'no arguments';
     const got = positionals.length ? `got ${positionals.map((p) => `"${p}"`).join(' ')}` : 'got none';
     throw new UsageError(`\`centers ${spec.name}\` takes ${expected}; ${got}.\nUsage: ${usageLine(spec)}`, spec.name);
   }
@@ -103,7 +104,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       warn: (line) => io.stderr(line),
     });
     io.stdout(json ? JSON.stringify(output.data, null, 2) : output.text);
-    return ExitCode.Ok;
+    return output.exitCode ?? ExitCode.Ok;
   } catch (err) {
     const c = classify(err, services?.address ?? null);
     const hint = c.kind === 'usage' && (err as UsageError).command ? `\nRun \`centers ${(err as UsageError).command} --help\` for usage.` : '';

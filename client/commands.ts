@@ -2,6 +2,7 @@
  * Every CLI command: its words, arguments, options, help text and examples (SPEC §4 "Operators' CLI"). The
  * handlers are loaded only when a command runs, so `--help` and usage errors answer at once.
  */
+import { AUDIT_COMMANDS } from './audit/commands';
 import { BUILD_CYCLE_COMMANDS } from './commands-build';
 import type { Services } from './connect';
 import { callId, center, commission, file, reason, source } from './options';
@@ -29,6 +30,8 @@ export interface CommandContext {
 export interface Output {
   data: unknown;
   text: string;
+  /** A non-zero exit code for a result that is printed but fails (an audit that finds differences). */
+  exitCode?: number;
 }
 
 export type Handler = (ctx: CommandContext) => Promise<Output>;
@@ -44,10 +47,11 @@ export interface CommandSpec {
     | 'Evaluations and integrity (Art. 12, 17–18)'
     | 'Rectification and notices (Art. 19)'
     | 'Director and staff (Art. 6, 8(7))'
+    | 'Calendar rounds and notifications (Art. 18)'
     | 'Reading and audit';
   summary: string;
-  /** Positional arguments, in order (all required). */
-  args: { name: string; description: string }[];
+  /** Positional arguments, in order (required unless `optional`; only trailing ones may be optional). */
+  args: { name: string; description: string; optional?: boolean }[];
   options: Record<string, OptionSpec>;
   /** The command sends a command on behalf of an actor: adds --as and --command-id. */
   sends?: { defaultActor: 'commission' | null; actorExample: string };
@@ -209,8 +213,60 @@ const READING: CommandSpec[] = [
   },
 ];
 
-/** In the order the overview lists them: the application stage, the build cycle, then reading. */
-export const COMMANDS: CommandSpec[] = [...APPLICATION_STAGE, ...BUILD_CYCLE_COMMANDS, ...READING];
+/** SPEC §4 "Schedulers": the commission's calendar rounds as Temporal Schedules, and the outbox they feed. */
+const ROUNDS: CommandSpec[] = [
+  {
+    name: 'schedules install',
+    group: 'Calendar rounds and notifications (Art. 18)',
+    summary: 'Create or update the annual-summary and mid-term round schedules (safe to repeat)',
+    args: [],
+    options: {},
+    details:
+      'Each round is a Temporal Schedule with a fixed id (round-annual-summary, round-mid-term) that runs once a year at the\n' +
+      'local time in temporal.config.json "rounds" (or CENTERS_ROUNDS_ANNUAL_SUMMARY / CENTERS_ROUNDS_MID_TERM as JSON) and\n' +
+      'fires the due deadlines of the listed kinds of every active center, found through search attributes. A deadline its\n' +
+      "center's own timer has fired already is not fired again. Running install again updates the schedules to the\n" +
+      'configuration (keeping a pause); it never creates a second one.',
+    examples: ['centers schedules install', "CENTERS_ROUNDS_ANNUAL_SUMMARY='{\"month\":3,\"day\":31}' centers schedules install --json"],
+    load: async () => (await import('./handlers/schedules')).installSchedulesCommand,
+  },
+  {
+    name: 'schedules list',
+    group: 'Calendar rounds and notifications (Art. 18)',
+    summary: 'List the round schedules with their calendar, kinds, next and last runs',
+    args: [],
+    options: {},
+    examples: ['centers schedules list', 'centers schedules list --json'],
+    load: async () => (await import('./handlers/schedules')).listSchedulesCommand,
+  },
+  {
+    name: 'schedules trigger',
+    group: 'Calendar rounds and notifications (Art. 18)',
+    summary: 'Run a round now (it fires only deadlines already due; a repeat has no effect)',
+    args: [{ name: '<scheduleId>', description: 'round-annual-summary or round-mid-term (see `centers schedules list`)' }],
+    options: { wait: { type: 'boolean', description: "wait for the round to finish and print what it fired" } },
+    examples: ['centers schedules trigger round-annual-summary', 'centers schedules trigger round-mid-term --wait --json'],
+    load: async () => (await import('./handlers/schedules')).triggerScheduleCommand,
+  },
+  {
+    name: 'notifications',
+    group: 'Calendar rounds and notifications (Art. 18)',
+    summary: 'The outbox: reminders, overdue notices and escalations, pending or delivered',
+    args: [],
+    options: {
+      center: { type: 'string', value: 'CENTER', description: 'only this center (a center id, or a university id for all its centers)' },
+      status: { type: 'string', value: 'STATUS', description: '"pending" or "delivered"' },
+    },
+    details:
+      'Notices are written with the transition that causes them and delivered once by the worker (the delivery log,\n' +
+      'temporal.config.json "notifications.deliveryLog"); a notice that could not be delivered stays pending.',
+    examples: ['centers notifications', 'centers notifications --center bjut --status pending --json'],
+    load: async () => (await import('./handlers/notifications')).listNotificationsCommand,
+  },
+];
+
+/** In the order the overview lists them: the application stage, the build cycle, the rounds, then reading. */
+export const COMMANDS: CommandSpec[] = [...APPLICATION_STAGE, ...BUILD_CYCLE_COMMANDS, ...ROUNDS, ...READING, ...AUDIT_COMMANDS];
 
 export function findCommand(words: string[]): { spec: CommandSpec; rest: string[] } | null {
   for (const spec of COMMANDS) {

@@ -40,7 +40,7 @@ export function usageLine(spec: CommandSpec): string {
     const f = `--${name}${o.value ? ` ${o.value}` : ''}`;
     return o.required || (name === 'as' && spec.sends?.defaultActor === null) ? f : `[${f}]`;
   });
-  return ['centers', spec.name, ...spec.args.map((a) => a.name), ...opts, '[--json]'].join(' ');
+  return ['centers', spec.name, ...spec.args.map((a) => (a.optional ? `[${a.name}]` : a.name)), ...opts, '[--json]'].join(' ');
 }
 
 export function commandHelp(spec: CommandSpec): string {
@@ -80,8 +80,10 @@ export function overviewHelp(): string {
     '',
     '<center> is a center id (<universityId>.<callId>, e.g. bjut.call-2026) or a university id (bjut).',
     'Settings come from temporal.config.json and CENTERS_* variables (CENTERS_TEMPORAL_ADDRESS, CENTERS_DATABASE_FILENAME, ...).',
+    "The commission's calendar rounds run once `centers schedules install` has installed them (safe to repeat).",
     '',
-    'Exit codes: 0 ok, 1 other error, 2 bad usage / input file / configuration, 3 refused, 4 not found, 5 Temporal unreachable.',
+    'Exit codes: 0 ok, 1 other error, 2 bad usage / input file / configuration, 3 refused, 4 not found, 5 Temporal unreachable,',
+    '  6 audit failed (a run does not replay with the current code, or the audit rows differ from the history).',
     '',
     'Example (examples/README.md walks through a whole application):',
     '  centers call open --file examples/call.json',

@@ -42,6 +42,11 @@ describe('loadConfig', () => {
       },
       database: { client: 'sqlite3', filename: path.join(repoRoot, 'data', 'centers.sqlite'), connection: null },
       worker: { maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40 },
+      rounds: {
+        annualSummary: { month: 4, day: 15, hour: 9, minute: 0, timezone: 'Asia/Shanghai', kinds: ['yearEnd', 'summaryReminder', 'summaryDue'] },
+        midTerm: { month: 5, day: 15, hour: 9, minute: 0, timezone: 'Asia/Shanghai', kinds: ['yearEnd'] },
+      },
+      notifications: { deliveryLog: path.join(repoRoot, 'data', 'notifications.jsonl') },
       policy: defaultPolicy,
     });
     expect(fs.existsSync(path.join(repoRoot, 'temporal.config.json'))).toBe(true);
@@ -63,7 +68,7 @@ describe('loadConfig', () => {
       'CENTERS_WORKER_MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS',
     );
     expect(CONFIG_ENV_VARS.policy).toBe('CENTERS_POLICY');
-    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(17);
+    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(20);
   });
 
   it('takes numbers, strings, booleans, null and policy JSON from the environment', () => {

@@ -245,7 +245,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   }
   async function deliverUnderLock(key: string, actor: Actor): Promise<void> {
     await lock.run(async () => {
-      const event: CenterEvent = { type: 'DEADLINE_REACHED', key, meta: { actor, commandId: null, at: nowIso() } };
+      // A deadline's stable key is its idempotency key: the audit row carries it where a command carries its id.
+      const event: CenterEvent = { type: 'DEADLINE_REACHED', key, meta: { actor, commandId: `deadline:${key}`, at: nowIso() } };
       if (isClosed(snapshot) || !snapshot.can(event)) return;
       await apply(event);
     });

@@ -11,7 +11,7 @@ import type { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { ActorSchema } from '../../machines/domain';
 import type { AuditRow, PersistTransitionInput } from '../../machines/records.types';
-import { centerWorkflowId, type CenterWorkflowInput } from '../../workflows/definitions';
+import { callWorkflowId, centerWorkflowId, type CallWorkflowInput, type CenterWorkflowInput } from '../../workflows/definitions';
 import { InputError } from '../errors';
 
 export type History = temporal.api.history.v1.IHistory;
@@ -113,11 +113,21 @@ export function centerIdOf(history: History): string | null {
   return workflowInput<Partial<CenterWorkflowInput>>(history)?.centerId ?? null;
 }
 
-/** The workflow id a history belongs to: center workflows are named after their university (workflows/definitions.ts). */
+/**
+ * The workflow id a history belongs to, from its input: a center's workflow is named after its university, a
+ * call's after the call (workflows/definitions.ts). Exported files name no ids.
+ */
 export function workflowIdOf(history: History): string | null {
-  if (workflowType(history) !== 'centerWorkflow') return null;
-  const universityId = workflowInput<Partial<CenterWorkflowInput>>(history)?.universityId;
-  return universityId ? centerWorkflowId(universityId) : null;
+  const type = workflowType(history);
+  if (type === 'centerWorkflow') {
+    const universityId = workflowInput<Partial<CenterWorkflowInput>>(history)?.universityId;
+    return universityId ? centerWorkflowId(universityId) : null;
+  }
+  if (type === 'callWorkflow') {
+    const callId = workflowInput<Partial<CallWorkflowInput>>(history)?.call?.callId;
+    return callId ? callWorkflowId(callId) : null;
+  }
+  return null;
 }
 
 function statusOf(last: HistoryEvent | undefined): RunStatus {

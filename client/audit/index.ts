@@ -6,7 +6,7 @@
 import type { Client } from '@temporalio/client';
 import type { AuditRecord, CenterRecord } from '../../db/repositories';
 import { CenterIdKey } from '../../workflows/search-attributes';
-import { fetchCenterRuns, type CenterRuns } from './fetch';
+import { fetchCenterRuns, parseCenterRef, type CenterRuns } from './fetch';
 import { centerTimeline, summarizeRun, type RunSummary, type TimelineEntry } from './history';
 import { reconcile, type Reconciliation } from './reconcile';
 
@@ -33,9 +33,20 @@ export async function centerHistory(client: Client, ref: string): Promise<Center
   return { ...runs, summaries: runs.runs.map(summarizeRun), timeline: centerTimeline(runs.runs) };
 }
 
-/** One center: its history-derived timeline against its audit rows. */
-export async function reconcileCenter(client: Client, repos: AuditRepositories, ref: string): Promise<Reconciliation & { history: CenterHistory }> {
-  const history = await centerHistory(client, ref);
+/**
+ * One center: its history-derived timeline against its audit rows. A center the database knows but Temporal does
+ * not (no workflow, or not this center's) is reconciled against an empty history: every row is named as extra.
+ */
+export async function reconcileCenter(client: Client, repos: AuditRepositories, ref: string): Promise<Reconciliation & { history: CenterHistory | null }> {
+  let history: CenterHistory;
+  try {
+    history = await centerHistory(client, ref);
+  } catch (err) {
+    const { centerId, workflowId } = parseCenterRef(ref);
+    const rows = centerId && err instanceof Error && err.name === 'NotFoundError' ? await repos.auditLog(centerId) : [];
+    if (!centerId || rows.length === 0) throw err;
+    return { ...reconcile({ centerId, workflowId, timeline: [], rows }), error: (err as Error).message, history: null };
+  }
   const centerId = history.centerId ?? ref;
   const rows = await repos.auditLog(centerId);
   return { ...reconcile({ centerId, workflowId: history.workflowId, runs: history.runs.length, timeline: history.timeline, rows }), history };

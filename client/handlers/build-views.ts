@@ -127,11 +127,20 @@ export function rectificationBlock(r: Rectification): string {
   return `${head}\n\n${table(['EXTENDED FROM', 'TO', 'REASON', 'AT', 'BY'], r.extensions.map((e) => [time(e.from), time(e.to), e.reason, time(e.at), e.by]))}`;
 }
 
-/** Art. 19: notices, with the rectification each opened when it is known. */
+/** Art. 19: notices, with the rectification each opened when it is known (the database's lists). */
 export function noticesTable(notices: readonly (NoticeRecord & { rectification?: Pick<RectificationRecord, 'status' | 'dueAt'> | null })[]): string {
+  const withRectification = notices.some((n) => n.rectification !== undefined);
   return table(
-    ['NOTICE', 'CENTER', 'PUBLISHED', 'EVALUATION', 'GRADE', 'REASONS', 'RECTIFICATION', 'DUE'],
-    notices.map((n) => [n.noticeId, n.centerId, time(n.publishedAt), n.evaluationId, n.grade, n.reasons, n.rectification?.status, time(n.rectification?.dueAt)]),
+    ['NOTICE', 'CENTER', 'PUBLISHED', 'EVALUATION', 'GRADE', 'REASONS', ...(withRectification ? ['RECTIFICATION', 'DUE'] : [])],
+    notices.map((n) => [
+      n.noticeId,
+      n.centerId,
+      time(n.publishedAt),
+      n.evaluationId,
+      n.grade,
+      n.reasons,
+      ...(withRectification ? [n.rectification?.status, time(n.rectification?.dueAt)] : []),
+    ]),
     '(no notices)',
   );
 }
@@ -149,6 +158,13 @@ export function buildCycleBlocks(view: CenterView): string[] {
           ['Years ended', view.yearsEnded],
           ['Support', view.supportStopped ? `STOPPED ${time(view.supportStopped.at)}: ${view.supportStopped.reason}` : view.rectification ? 'suspended (rectification)' : 'running'],
         ]),
+      ),
+      section(
+        'Director and staff (Art. 6, 8(7))',
+        [
+          fields([['Director', view.director ? `${view.director.name}, ${view.director.title}, ${view.director.department}` : null]]),
+          table(['STAFF', 'FULL-TIME', 'BACKGROUND'], view.staff.map((m) => [m.name, m.fullTime, m.background]), '(no staff recorded)'),
+        ].join('\n'),
       ),
       section('Funding requests (Art. 13–16)', fundingTable(view.funding)),
       section('Annual summaries (Art. 18)', summariesTable(view.summaries)),

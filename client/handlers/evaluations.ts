@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import { GRADES } from '../../machines/domain';
 import type { CenterView } from '../../workflows/definitions';
-import { DEFAULT_COMMISSION_ACTOR, parseWholeNumber, validate } from '../args';
+import { DEFAULT_COMMISSION_ACTOR, parseWholeNumber, validateOption } from '../args';
 import type { CommandContext, Output } from '../commands';
-import { section } from '../format';
+import { section, time } from '../format';
 import { readInput } from '../inputs';
 import { evaluationBlock, evaluationReviewsTable, evaluationsTable, incidentsTable } from './build-views';
 import { centerIdFromDatabase } from './read';
@@ -90,7 +90,7 @@ function gradeOutcome(view: CenterView): string {
   if (view.supportStopped) return `The re-evaluation failed: support is stopped (${view.supportStopped.reason}).`;
   if (view.rectification) {
     return (
-      `Unqualified: notice ${view.rectification.noticeId} is published and the center must rectify by ${view.rectification.dueAt}; ` +
+      `Unqualified: notice ${view.rectification.noticeId} is published and the center must rectify by ${time(view.rectification.dueAt)}; ` +
       'funding is suspended meanwhile (Art. 19). The university reports with `centers rectification submit`.'
     );
   }
@@ -100,7 +100,7 @@ function gradeOutcome(view: CenterView): string {
 }
 
 export async function assessCommand(ctx: CommandContext): Promise<Output> {
-  const grade = validate(str(ctx.values.grade), z.enum(GRADES).optional(), 'Invalid --grade:');
+  const grade = validateOption(str(ctx.values.grade), z.enum(GRADES).optional(), '--grade');
   const reason = str(ctx.values.reason);
   const rectificationDays = parseWholeNumber(str(ctx.values['rectification-days']), '--rectification-days');
   const sent = await send(ctx, ctx.positionals[0], {

@@ -1,13 +1,13 @@
 /** Art. 6, 8(7): the director and the staff of a center change over the years; each change is a recorded event. */
 import { z } from 'zod';
 import { qualifiedStaffCount } from '../../machines/rules';
-import { validate } from '../args';
+import { validateOption } from '../args';
 import type { CommandContext, Output } from '../commands';
 import { readInput } from '../inputs';
 import { output, send, str } from './send';
 
 const universityActor = 'university:<id>@<universityId>';
-const effectiveOn = (ctx: CommandContext): string => validate(str(ctx.values['effective-on']), z.string().date(), 'Invalid --effective-on (YYYY-MM-DD):');
+const effectiveOn = (ctx: CommandContext): string => validateOption(str(ctx.values['effective-on']), z.string().date(), '--effective-on');
 
 export async function directorChangeCommand(ctx: CommandContext): Promise<Output> {
   const director = readInput('director', str(ctx.values.file)!);

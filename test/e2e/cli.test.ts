@@ -132,7 +132,10 @@ describe('centers CLI: usage', { timeout: E2E_TIMEOUT }, () => {
   it('lists every command with an example at the top level, and each command has its own --help', async () => {
     const top = await centers(['--help'], {}, { json: false });
     expect(top.code).toBe(0);
-    for (const name of ['call open', 'call raise-quota', 'apply', 'amend', 'assign-experts', 'review', 'approve', 'reject', 'show', 'list', 'audit log']) {
+    for (const name of [
+      'call open', 'call raise-quota', 'apply', 'amend', 'assign-experts', 'review', 'approve', 'reject', 'show', 'list', 'audit log',
+      'funding request', 'funding grant', 'summary submit', 'evaluation assess', 'rectification submit', 'notices', 'incident record',
+    ]) {
       expect(top.stdout).toContain(`  ${name} `);
     }
     expect(top.stdout).toContain('Example');
@@ -343,5 +346,45 @@ describe('centers CLI: the database and the audit trail', { timeout: E2E_TIMEOUT
     expect(down.code).toBe(5);
     expect(down.stderr).toContain(`Cannot reach Temporal at ${address}`);
     expect(down.stderr).toContain('npm start');
+  });
+});
+
+/**
+ * The build cycle through the CLI, lightly (Art. 13–16): years cannot pass on the dev server, so the summaries,
+ * evaluations and rectification are the time-skipping workflow tests' (test/workflows/*); here, the funding a
+ * just-established center may request at once.
+ */
+describe('centers CLI: funding in the first build year (Art. 13–16)', { timeout: E2E_TIMEOUT }, () => {
+  const promotion = JSON.parse(fs.readFileSync(example('funding-promotion.json'), 'utf8')) as { amountFen: number; title: string };
+
+  it('the university requests a promotion project; the commission cannot grant more than requested (exit 3, invalid-input)', async () => {
+    const r = await ok(['funding', 'request', 'bjut', '--file', example('funding-promotion.json'), '--as', UNIVERSITY]);
+    expect(r).toMatchObject({ type: 'REQUEST_FUNDING', state: ESTABLISHED, requestId: 'c1-y1-f1' });
+    expect(r.center.funding).toEqual([expect.objectContaining({ requestId: 'c1-y1-f1', cycle: 1, year: 1, status: 'pending' })]);
+
+    const before = (await auditRows()).length;
+    const above = await centers(['funding', 'grant', 'bjut', '--request', 'c1-y1-f1', '--amount-fen', String(promotion.amountFen + 1)]);
+    expect(above.code).toBe(3);
+    expect(above.json.error).toMatchObject({ kind: 'refused', reason: 'invalid-input' });
+    expect(above.stderr).toContain('may not exceed the amount requested');
+    expect(await auditRows()).toHaveLength(before);
+    expect(await knex(TableName.FundingLedger).where({ center_id: CENTER_ID })).toEqual([]);
+  });
+
+  it('a grant of the amount requested writes one ledger row (Art. 16); `funding list` reads it back in yuan and fen', async () => {
+    const r = await ok(['funding', 'grant', 'bjut', '--request', 'c1-y1-f1', '--amount-fen', String(promotion.amountFen)]);
+    expect(r).toMatchObject({ type: 'GRANT_FUNDING', state: ESTABLISHED });
+    expect(r.center.funding[0]).toMatchObject({ status: 'granted', grantedFen: promotion.amountFen, decidedBy: 'operator' });
+
+    const ledger = await knex(TableName.FundingLedger).where({ center_id: CENTER_ID });
+    expect(ledger).toEqual([
+      expect.objectContaining({ cycle: 1, year: 1, request_id: 'c1-y1-f1', kind: 'promotion', amount_fen: promotion.amountFen, granted_by: 'operator' }),
+    ]);
+    expect(await knex(TableName.FundingRequests).where({ center_id: CENTER_ID }).first()).toMatchObject({ status: 'granted', granted_fen: promotion.amountFen });
+
+    const list = await centers(['funding', 'list', 'bjut'], {}, { json: false });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(`¥500,000.00 (${promotion.amountFen} fen)`);
+    expect(list.stdout).toContain(promotion.title);
   });
 });

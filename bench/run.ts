@@ -1,0 +1,367 @@
+/**
+ * `npm run bench`: lifecycle throughput and overhead against bare Temporal, on the same server, in one run.
+ *
+ *   1. a Temporal dev server (in memory, headless, free port) unless --address; a fresh migrated SQLite file;
+ *   2. lifecycle: N centers through every stage on real (compressed) timers, driven by simulated operators,
+ *      against the real worker in a child process;
+ *   3. baseline: N bare workflows with each center's updates, activities and timers (bench/baseline-workflow.ts),
+ *      against a worker of their own in another child process;
+ *   4. a table on stdout and --out (bench/results.json) with each figure's ratio to the baseline.
+ *
+ * Flags: --centers N (200)  --concurrency C (32)  --year-ms MS (4000)  --address host:port  --out FILE
+ *        --per-call K (500 centers per call)  --sample S (20 histories)  --timeout-min M (60)
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { openCall, type OperationsContext } from '../client/operations';
+import { loadConfig } from '../config';
+import { findFreePort, startDevServer, type DevServer } from '../config/dev-server';
+import { createKnex } from '../db/knex';
+import { migrateLatest } from '../db/migrate';
+import { parsePolicy } from '../machines/policy';
+import { commission } from '../test/helpers/fixtures';
+import { centerWorkflowId } from '../workflows/definitions';
+import { workflowsPath } from '../worker/worker';
+import { driveBaseline, type CenterProfile } from './baseline';
+import { sampleHistories, sampleIndices, type HistorySample } from './history';
+import { baselineWorkflowsPath, databaseSize, machine, processCpuSeconds, startWorkerProcess, writeBundle } from './infra';
+import { latencySummary, Load, percentile, progressBar } from './load';
+import { driveCenter, PLANS, type CenterRun } from './operators';
+import type { WorkerReport } from './protocol';
+import { compare, round, table, type PhaseFigures } from './report';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+interface Flags {
+  centers: number;
+  concurrency: number;
+  yearMs: number;
+  address: string | null;
+  out: string;
+  perCall: number;
+  sample: number;
+  timeoutMin: number;
+}
+
+function parseFlags(argv: string[]): Flags {
+  const flags: Flags = {
+    centers: 200,
+    concurrency: 32,
+    yearMs: 4000,
+    address: null,
+    out: path.join(repoRoot, 'bench/results.json'),
+    perCall: 500,
+    sample: 20,
+    timeoutMin: 60,
+  };
+  const ints: Record<string, keyof Flags> = {
+    '--centers': 'centers',
+    '--concurrency': 'concurrency',
+    '--year-ms': 'yearMs',
+    '--per-call': 'perCall',
+    '--sample': 'sample',
+    '--timeout-min': 'timeoutMin',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].split('=', 2);
+    if (name === '--help' || name === '-h') {
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*?|^ \* ?/gm, ''));
+      process.exit(0);
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`${name} needs a value`);
+    if (name in ints) {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not "${value}"`);
+      (flags as unknown as Record<string, number>)[ints[name]] = n;
+    } else if (name === '--address') {
+      if (!/^[^:\s]+:\d+$/.test(value)) throw new Error(`--address must be host:port, not "${value}"`);
+      flags.address = value;
+    } else if (name === '--out') flags.out = path.resolve(value);
+    else throw new Error(`unknown flag ${name} (see --help)`);
+  }
+  if (flags.perCall > 1000) throw new Error('--per-call is at most 1000 (a call\'s quota, Art. 9)');
+  return flags;
+}
+
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const cfg = loadConfig();
+  // A year in seconds so whole lifecycles run on real timers; every other policy value is the regulation's.
+  const policy = parsePolicy({ ...cfg.policy, compressedYearMs: flags.yearMs });
+  const tag = Math.random().toString(36).slice(2, 6);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-bench-'));
+  const host = machine();
+  log(`Benchmark ${tag}: ${flags.centers} centers, concurrency ${flags.concurrency}, a year = ${flags.yearMs} ms; ${host.cpus} CPUs (${host.cpuModel}), load ${host.loadAverageAtStart.join(' ')}`);
+
+  let server: DevServer | null = null;
+  let connection: Connection | null = null;
+  try {
+    if (flags.address) log(`Connecting to the Temporal server at ${flags.address}`);
+    else {
+      server = await startDevServer(cfg, { port: await findFreePort(cfg.devServer.ip), headless: true, dbFilename: null });
+      log(`Temporal dev server (in memory, headless) at ${server.address}, pid ${server.pid}`);
+    }
+    const address = flags.address ?? server!.address;
+    const namespace = cfg.temporal.namespace;
+    const dbFilename = path.join(tmp, 'centers.sqlite');
+    const database = { client: 'sqlite3' as const, filename: dbFilename, connection: null };
+    await migrateLatest({ database });
+    log('Bundling the workflows (once, for the workers and the replays)…');
+    const centersBundle = await writeBundle(workflowsPath, path.join(tmp, 'centers-bundle.js'));
+    const baselineBundle = await writeBundle(baselineWorkflowsPath, path.join(tmp, 'baseline-bundle.js'));
+    connection = await Connection.connect({ address });
+    const client = new Client({ connection, namespace });
+    const workerLimits = {
+      maxConcurrentActivityTaskExecutions: cfg.worker.maxConcurrentActivityTaskExecutions,
+      maxConcurrentWorkflowTaskExecutions: cfg.worker.maxConcurrentWorkflowTaskExecutions,
+    };
+    const giveUpAtMs = flags.timeoutMin * 60_000;
+
+    // ---- Lifecycle ----
+    const taskQueue = `bench-centers-${tag}`;
+    const worker = await startWorkerProcess({ kind: 'lifecycle', address, namespace, taskQueue, bundlePath: centersBundle, dbFilename, ...workerLimits });
+    const ops: OperationsContext = { client, taskQueue, policy };
+    const universityId = (i: number) => `b${tag}-${String(i).padStart(5, '0')}`;
+    const callCount = Math.ceil(flags.centers / flags.perCall);
+    const callIds = Array.from({ length: callCount }, (_, k) => `call-${tag}-${k + 1}`);
+    for (const [k, callId] of callIds.entries()) {
+      const now = Date.now();
+      const size = Math.min(flags.perCall, flags.centers - k * flags.perCall);
+      await openCall(
+        ops,
+        { callId, title: `Benchmark call ${k + 1}`, opensAt: new Date(now - 86_400_000).toISOString(), closesAt: new Date(now + 30 * 86_400_000).toISOString(), quota: size },
+        commission,
+      );
+    }
+    log(`Lifecycle: ${flags.centers} centers in ${callCount} call(s), worker pid ${worker.pid}, SQLite ${dbFilename}`);
+
+    const lifecycleLoad = new Load(flags.concurrency);
+    const runs: CenterRun[] = [];
+    const lifecycle = await measurePhase(server, async (clock) => {
+      const bar = progressBar('lifecycle', flags.centers, () => ({ done: runs.length, commands: lifecycleLoad.commands, inFlight: lifecycleLoad.inFlight }));
+      const deps = { ops, client, load: lifecycleLoad, cycleYears: policy.cycleYears, clock, giveUpAtMs };
+      try {
+        await Promise.all(
+          Array.from({ length: flags.centers }, (_, i) =>
+            driveCenter({ ...deps, callId: callIds[Math.floor(i / flags.perCall)] }, i, universityId(i)).then((r) => void runs.push(r)),
+          ),
+        );
+      } finally {
+        bar.stop();
+      }
+      return Math.max(...runs.map((r) => r.doneAtMs ?? clock()));
+    });
+    // The calls' windows are 30 days long: end them, and anything left unfinished, so the baseline runs alone.
+    await terminateAll(client, [...callIds.map((id) => `call-${id}`), ...runs.filter((r) => r.outcome === 'unfinished').map((r) => centerWorkflowId(r.universityId))]);
+    const lifecycleWorker = await worker.stop();
+    const callHistoryEvents = await Promise.all(callIds.map(async (id) => (await client.workflow.getHandle(`call-${id}`).describe()).historyLength));
+
+    const knex = createKnex(database);
+    const db = await databaseSize(knex, dbFilename);
+    const profiles = await centerProfiles(knex, runs, (i) => `${universityId(i)}.${callIds[Math.floor(i / flags.perCall)]}`);
+    await knex.destroy();
+    log('Lifecycle: sampling histories and replaying them…');
+    const lifecycleHistory = await sampleHistories(client, centersBundle, sampleIndices(flags.centers, flags.sample).map((i) => centerWorkflowId(universityId(i))));
+
+    // ---- Baseline ----
+    const baselineQueue = `bench-baseline-${tag}`;
+    const baselineWorker = await startWorkerProcess({ kind: 'baseline', address, namespace, taskQueue: baselineQueue, bundlePath: baselineBundle, ...workerLimits });
+    log(`Baseline: ${flags.centers} bare workflows with the same updates, activities and timers, worker pid ${baselineWorker.pid}`);
+    const baselineLoad = new Load(flags.concurrency);
+    const baselineId = (i: number) => `baseline-${tag}-${String(i).padStart(5, '0')}`;
+    let baselineDone = 0;
+    const baseline = await measurePhase(server, async (clock) => {
+      const bar = progressBar('baseline ', flags.centers, () => ({ done: baselineDone, commands: baselineLoad.commands, inFlight: baselineLoad.inFlight }));
+      const deps = { client, load: baselineLoad, taskQueue: baselineQueue, workflowId: baselineId, clock };
+      const done: number[] = [];
+      try {
+        await Promise.all(
+          profiles.map((p, i) =>
+            driveBaseline(deps, i, p).then((r) => {
+              baselineDone += 1;
+              done.push(r.doneAtMs);
+            }),
+          ),
+        );
+      } finally {
+        bar.stop();
+      }
+      return Math.max(...done);
+    });
+    const baselineWorkerReport = await baselineWorker.stop();
+    log('Baseline: sampling histories and replaying them…');
+    const baselineHistory = await sampleHistories(client, baselineBundle, sampleIndices(flags.centers, flags.sample).map(baselineId));
+
+    // ---- Figures ----
+    const figuresOf = (
+      phase: { wallMs: number; serverCpuSeconds: number | null; driverCpuSeconds: number },
+      load: Load,
+      w: WorkerReport,
+      h: HistorySample,
+      dbBytes: number | null,
+    ): PhaseFigures => ({
+      centersPerMinute: round(flags.centers / (phase.wallMs / 60_000), 2),
+      commandsPerSecond: round(load.commands / (phase.wallMs / 1000), 2),
+      latencyP50Ms: roundOrNull(percentile(load.latenciesMs, 50)),
+      latencyP95Ms: roundOrNull(percentile(load.latenciesMs, 95)),
+      latencyP99Ms: roundOrNull(percentile(load.latenciesMs, 99)),
+      workerPeakRssMb: round(w.peakRssBytes / 2 ** 20, 1),
+      dbBytesPerCenter: dbBytes === null ? null : Math.round(dbBytes / flags.centers),
+      historyEventsPerCenter: round(h.eventsPerWorkflow, 1),
+      replayMsPerHistory: round(h.replayMsPerWorkflow, 2),
+      wallSeconds: round(phase.wallMs / 1000, 2),
+      workerCpuSeconds: round((w.cpuUserMs + w.cpuSystemMs) / 1000, 2),
+      serverCpuSeconds: phase.serverCpuSeconds === null ? null : round(phase.serverCpuSeconds, 2),
+      driverCpuSeconds: round(phase.driverCpuSeconds, 2),
+    });
+    const lifecycleFigures = figuresOf(lifecycle, lifecycleLoad, lifecycleWorker, lifecycleHistory, db.bytes);
+    const baselineFigures = figuresOf(baseline, baselineLoad, baselineWorkerReport, baselineHistory, null);
+    const figures = compare(lifecycleFigures, baselineFigures);
+
+    const outcomes = Object.fromEntries(
+      PLANS.map((plan) => {
+        const mine = runs.filter((r) => r.plan === plan);
+        return [plan, { centers: mine.length, nextCycle: mine.filter((r) => r.outcome === 'nextCycle').length, supportStopped: mine.filter((r) => r.outcome === 'supportStopped').length, unfinished: mine.filter((r) => r.outcome === 'unfinished').length }];
+      }),
+    );
+    const transitions = profiles.reduce((n, p) => n + p.updates + p.timerOffsetsMs.length, 0);
+    const results = {
+      benchmark: 'lifecycle vs bare Temporal',
+      runAt: new Date().toISOString(),
+      machine: host,
+      params: { ...flags, out: path.relative(repoRoot, flags.out), calls: callCount, policy: { compressedYearMs: policy.compressedYearMs, cycleYears: policy.cycleYears, midTermAfterYears: policy.midTermAfterYears, summaryGraceDays: policy.summaryGraceDays, rectificationDays: policy.rectificationDays }, server: flags.address ? `existing at ${flags.address}` : 'temporal server start-dev (in memory, headless)' },
+      figures,
+      lifecycle: {
+        ...lifecycleFigures,
+        commands: lifecycleLoad.commands,
+        queries: lifecycleLoad.queries,
+        transitions,
+        latencyByCommand: latencySummary(lifecycleLoad.latenciesByType),
+        refusals: lifecycleLoad.refusals,
+        errors: lifecycleLoad.errors,
+        outcomes,
+        worker: lifecycleWorker,
+        database: { bytes: db.bytes, rowsPerCenter: Object.fromEntries(Object.entries(db.rows).map(([t, n]) => [t, round(n / flags.centers, 2)])) },
+        cpuMsPerCommand: cpuPerCommand(lifecycleFigures, lifecycleLoad.commands),
+        databaseBusyShare: round(lifecycleWorker.activities.busyMs / lifecycle.wallMs, 3),
+        persistMsMean: round(lifecycleWorker.activities.totalMs / Math.max(1, lifecycleWorker.activities.count), 2),
+        history: lifecycleHistory,
+        calls: { count: callCount, centersPerCall: flags.perCall, historyEvents: callHistoryEvents },
+      },
+      baseline: {
+        ...baselineFigures,
+        commands: baselineLoad.commands,
+        queries: baselineLoad.queries,
+        latencyByCommand: latencySummary(baselineLoad.latenciesByType),
+        cpuMsPerCommand: cpuPerCommand(baselineFigures, baselineLoad.commands),
+        refusals: baselineLoad.refusals,
+        errors: baselineLoad.errors,
+        worker: baselineWorkerReport,
+        history: baselineHistory,
+      },
+    };
+    fs.mkdirSync(path.dirname(flags.out), { recursive: true });
+    fs.writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
+
+    console.log(`\nLifecycle vs bare Temporal — ${flags.centers} centers, concurrency ${flags.concurrency}, a year = ${flags.yearMs} ms, ${host.cpus} CPUs (${host.cpuModel})\n`);
+    console.log(table(figures));
+    console.log(
+      `\nLifecycle: ${lifecycleLoad.commands} commands, ${transitions} transitions persisted, ${lifecycleLoad.queries} state queries; ` +
+        `outcomes ${PLANS.map((p) => `${p} ${outcomes[p].nextCycle + outcomes[p].supportStopped}/${outcomes[p].centers}`).join(', ')}; ` +
+        `refusals ${JSON.stringify(lifecycleLoad.refusals)}, errors ${JSON.stringify(lifecycleLoad.errors)}.`,
+    );
+    console.log(
+      `SQLite busy ${Math.round(results.lifecycle.databaseBusyShare * 100)}% of the wall time (mean persist ${results.lifecycle.persistMsMean} ms); ` +
+        `call workflow history events ${callHistoryEvents.join(', ')}; replay failures ${lifecycleHistory.replayFailures.length + baselineHistory.replayFailures.length}.`,
+    );
+    console.log(`Results written to ${path.relative(process.cwd(), flags.out) || flags.out}`);
+    const unfinished = runs.filter((r) => r.outcome === 'unfinished').length;
+    if (unfinished) {
+      console.error(`${unfinished} center(s) did not finish within ${flags.timeoutMin} min.`);
+      process.exitCode = 1;
+    }
+  } finally {
+    await connection?.close();
+    if (server) await server.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Where the CPU went, per accepted command: the Temporal server, the worker, the driver (operators + client). */
+const cpuPerCommand = (f: PhaseFigures, commands: number) => ({
+  server: f.serverCpuSeconds === null ? null : round((f.serverCpuSeconds * 1000) / Math.max(1, commands), 2),
+  worker: round((f.workerCpuSeconds * 1000) / Math.max(1, commands), 2),
+  driver: round((f.driverCpuSeconds * 1000) / Math.max(1, commands), 2),
+});
+
+const roundOrNull = (x: number | null) => (x === null ? null : round(x, 2));
+
+/** Runs a phase and measures its wall time, the driver's CPU and the Temporal server's CPU. */
+async function measurePhase(server: DevServer | null, run: (clock: () => number) => Promise<number>) {
+  const t0 = performance.now();
+  const clock = () => performance.now() - t0;
+  const driverCpu0 = process.cpuUsage();
+  const serverCpu0 = processCpuSeconds(server?.pid ?? null);
+  const wallMs = await run(clock);
+  const driverCpu = process.cpuUsage(driverCpu0);
+  const serverCpu1 = processCpuSeconds(server?.pid ?? null);
+  return {
+    wallMs,
+    driverCpuSeconds: (driverCpu.user + driverCpu.system) / 1e6,
+    serverCpuSeconds: serverCpu0 !== null && serverCpu1 !== null ? serverCpu1 - serverCpu0 : null,
+  };
+}
+
+async function terminateAll(client: Client, workflowIds: string[]): Promise<void> {
+  await Promise.all(
+    workflowIds.map(async (id) => {
+      try {
+        await client.workflow.getHandle(id).terminate('benchmark finished');
+      } catch {
+        // Already closed.
+      }
+    }),
+  );
+}
+
+/** Each center's work as the database recorded it: the baseline repeats it (commands, deadline timers, queries). */
+async function centerProfiles(knex: ReturnType<typeof createKnex>, runs: CenterRun[], centerIdOf: (i: number) => string): Promise<CenterProfile[]> {
+  const rows = (await knex('audit_log').select('center_id', 'event', 'command_id', 'at').orderBy([{ column: 'center_id' }, { column: 'seq' }])) as {
+    center_id: string;
+    event: string;
+    command_id: string | null;
+    at: string;
+  }[];
+  const byCenter = new Map<string, typeof rows>();
+  for (const r of rows) {
+    const list = byCenter.get(r.center_id) ?? [];
+    list.push(r);
+    byCenter.set(r.center_id, list);
+  }
+  const byUniversity = new Map(runs.map((r) => [r.universityId, r]));
+  return Array.from({ length: runs.length }, (_, i) => {
+    const centerId = centerIdOf(i);
+    const audit = byCenter.get(centerId) ?? [];
+    const start = audit.length ? Date.parse(audit[0].at) : 0;
+    const run = byUniversity.get(centerId.split('.')[0]);
+    return {
+      updates: Math.max(1, audit.filter((r) => r.command_id !== null).length),
+      timerOffsetsMs: audit.filter((r) => r.event === 'DEADLINE_REACHED').map((r) => Date.parse(r.at) - start),
+      queries: run?.queries ?? 0,
+    };
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(`\nBenchmark failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,50 @@
+/** The auditor's CLI commands (SPEC §4 "Auditors"); client/commands.ts lists them with the others. */
+import type { CommandSpec } from '../commands';
+import { AUDIT_FAILED_EXIT_CODE } from './reconcile';
+
+const centerArg = {
+  name: '<center>',
+  description: 'a center id (<universityId>.<callId>, e.g. bjut.call-2026) or a university id (bjut: its latest center)',
+  optional: true,
+};
+
+export const AUDIT_COMMANDS: CommandSpec[] = [
+  {
+    name: 'audit replay',
+    group: 'Reading and audit',
+    summary: "Replay a center's workflow history with the current code: determinism and the timeline of transitions",
+    args: [centerArg],
+    options: {
+      file: {
+        type: 'string',
+        value: 'FILE',
+        description: 'replay one run exported by `temporal workflow show -w ID [-r RUN_ID] --output json` instead of fetching them ("-": standard input)',
+      },
+      'workflow-id': { type: 'string', value: 'ID', description: "with --file: the workflow's id (default: derived from the history's input)" },
+    },
+    details:
+      "Fetches every run of the center's workflow (across continue-as-new, first to last), replays each with the workflow code\n" +
+      'of this checkout and prints the runs, whether each replays, and the timeline the history records: time, actor,\n' +
+      'event, from-state → to-state and command id of every transition (the inputs of its persistTransition activities).\n' +
+      `Exit code ${AUDIT_FAILED_EXIT_CODE} when a run does not replay (a workflow change that needed a patched() guard).`,
+    examples: [
+      'centers audit replay bjut.call-2026',
+      'temporal workflow show -w center-bjut --output json > history.json && centers audit replay --file history.json',
+      'centers audit replay bjut --json',
+    ],
+    load: async () => (await import('../handlers/audit')).auditReplayCommand,
+  },
+  {
+    name: 'audit reconcile',
+    group: 'Reading and audit',
+    summary: "Compare a center's history-derived timeline with its audit rows, naming every difference",
+    args: [centerArg],
+    options: { all: { type: 'boolean', description: 'every center of the database and of Temporal visibility (progress on stderr)' } },
+    details:
+      'Matches transitions by sequence number and names each difference: missing (in the history, not in the database),\n' +
+      'extra (in the database, in no run of the history) and altered (same sequence number; each differing field with\n' +
+      `the history's and the database's value). Exit code ${AUDIT_FAILED_EXIT_CODE} on any difference.`,
+    examples: ['centers audit reconcile bjut.call-2026', 'centers audit reconcile --all', 'centers audit reconcile --all --json > reconciliation.json'],
+    load: async () => (await import('../handlers/audit')).auditReconcileCommand,
+  },
+];

@@ -1,0 +1,205 @@
+/**
+ * The auditor's commands (SPEC §4 "Auditors"): `centers audit replay` replays a center's runs (from the server or
+ * an exported history file) with the current code and prints the timeline of transitions; `centers audit
+ * reconcile` compares that timeline with the database's audit rows. Any non-determinism or difference exits
+ * with AUDIT_FAILED_EXIT_CODE (6), after printing the whole report.
+ */
+import {
+  auditExitCode,
+  centerTimeline,
+  describeDifference,
+  fetchCenterRuns,
+  listTemporalCenters,
+  readHistoryFile,
+  reconcileAll,
+  reconcileCenter,
+  replayRuns,
+  summarizeRun,
+  type Reconciliation,
+  type ReplayOutcome,
+  type RunHistory,
+  type RunSummary,
+  type TimelineEntry,
+} from '../audit';
+import type { CommandContext, Output } from '../commands';
+import { UsageError } from '../errors';
+import { actorText, section, table, time } from '../format';
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/**
+ * The replay worker logs through the SDK runtime (on stderr): errors only — a run that does not replay is reported
+ * in the result, not also as a worker warning.
+ */
+async function quietRuntime(): Promise<void> {
+  const { DefaultLogger, Runtime } = await import('@temporalio/worker');
+  try {
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+  } catch {
+    // Already installed (in-process callers such as tests): keep theirs.
+  }
+}
+
+export function timelineTable(timeline: readonly TimelineEntry[], runIds: readonly string[] = []): string {
+  const runNo = (id: string) => (runIds.indexOf(id) >= 0 ? runIds.indexOf(id) + 1 : '?');
+  return table(
+    ['SEQ', 'CYCLE', 'TIME', 'ACTOR', 'EVENT', 'FROM → TO', 'COMMAND', 'RUN'],
+    timeline.map((e) => [
+      e.seq,
+      e.cycle,
+      time(e.at),
+      actorText(e.actor),
+      e.event,
+      `${e.fromState} → ${e.toState}${e.persisted === 'completed' ? '' : ` (${e.persisted})`}`,
+      e.commandId,
+      runNo(e.runId),
+    ]),
+    '(no transitions)',
+  );
+}
+
+function runsTable(summaries: readonly RunSummary[], replay: readonly ReplayOutcome[]): string {
+  return table(
+    ['RUN', 'RUN ID', 'STATUS', 'STARTED', 'EVENTS', 'TRANSITIONS', 'REPLAY'],
+    summaries.map((s, i) => [
+      i + 1,
+      s.runId,
+      s.status,
+      time(s.startedAt),
+      s.events,
+      s.transitions,
+      replay[i] ? (replay[i].ok ? 'ok' : replay[i].error?.kind === 'nondeterminism' ? 'NON-DETERMINISTIC' : 'FAILED') : '-',
+    ]),
+  );
+}
+
+export async function auditReplayCommand(ctx: CommandContext): Promise<Output> {
+  const file = str(ctx.values.file);
+  const [ref] = ctx.positionals;
+  if (file && ref) throw new UsageError('Give a center or --file, not both.', 'audit replay');
+  if (!file && !ref) throw new UsageError('Give a center (e.g. bjut.call-2026) or --file history.json.', 'audit replay');
+  const givenWorkflowId = str(ctx.values['workflow-id']);
+  if (givenWorkflowId && !file) throw new UsageError('--workflow-id goes with --file (a center names its own workflow).', 'audit replay');
+
+  let runs: RunHistory[];
+  let workflowId: string;
+  let centerId: string | null;
+  if (file) {
+    const run = readHistoryFile(file, givenWorkflowId);
+    runs = [run];
+    ({ workflowId } = run);
+    centerId = summarizeRun(run).centerId;
+  } else {
+    const t = await ctx.services.temporal();
+    const fetched = await fetchCenterRuns(t.client, ref);
+    ({ runs, workflowId, centerId } = fetched);
+    ctx.warn(`Fetched ${runs.length} run${runs.length === 1 ? '' : 's'} of ${workflowId}.`);
+  }
+
+  await quietRuntime();
+  ctx.warn('Replaying with the current workflow code…');
+  const { workflowsPath } = await import('../../worker/worker');
+  const replay = await replayRuns(runs, { workflowsPath });
+  const summaries = runs.map(summarizeRun);
+  const timeline = centerTimeline(runs);
+  const deterministic = replay.every((r) => r.ok);
+  const exitCode = auditExitCode({ replay });
+
+  const what = centerId ? `center ${centerId} (workflow ${workflowId})` : `workflow ${workflowId}`;
+  const failures = replay
+    .map((r, i) => (r.ok ? null : `Run ${i + 1} (${r.runId}): ${r.error!.name}: ${r.error!.message}`))
+    .filter((l): l is string => l !== null);
+  const text = [
+    `Replay of ${what}${file ? ` from ${file}` : ''} with the current code: ${runs.length} run${runs.length === 1 ? '' : 's'}, ` +
+      `${timeline.length} transitions — ${deterministic ? 'deterministic' : 'NOT deterministic'}.`,
+    section('Runs (first → last)', runsTable(summaries, replay)),
+    ...(failures.length ? [section('Replay failures (a change to the workflow code needs a patched() guard):', failures.join('\n'))] : []),
+    section('Timeline (from the workflow history)', timelineTable(timeline, summaries.map((s) => s.runId))),
+  ].join('\n\n');
+
+  return {
+    data: { source: file ? 'file' : 'temporal', file: file ?? null, workflowId, centerId, deterministic, runs: summaries.map((s, i) => ({ ...s, replay: replay[i] })), timeline },
+    text,
+    exitCode,
+  };
+}
+
+function differencesTable(r: Reconciliation): string {
+  const rows: (string | number | null)[][] = [];
+  const brief = (x: { event: string; fromState: string; toState: string; actor: { id: string; role: string; orgId?: string } }) =>
+    `${x.event} ${x.fromState} → ${x.toState} by ${actorText(x.actor as never)}`;
+  for (const d of r.differences) {
+    if (d.kind === 'altered') for (const f of d.fields) rows.push(['altered', d.seq, f.field, f.history === null ? 'null' : String(f.history), f.database === null ? 'null' : String(f.database)]);
+    else if (d.kind === 'missing') rows.push(['missing', d.seq, null, brief(d.history), '(no audit row)']);
+    else if (d.kind === 'extra') rows.push(['extra', d.seq, null, '(no such transition)', brief(d.database)]);
+    else rows.push(['duplicate', d.seq, null, brief(d.history), null]);
+  }
+  return table(['DIFFERENCE', 'SEQ', 'FIELD', 'HISTORY', 'DATABASE'], rows);
+}
+
+function verdict(r: Reconciliation): string {
+  if (r.error) return `cannot be reconciled: ${r.error.split('\n')[0]}`;
+  if (r.clean) return 'clean';
+  return `${r.differences.length} difference${r.differences.length === 1 ? '' : 's'}`;
+}
+
+function reconciliationText(r: Reconciliation): string {
+  const head =
+    `Reconciliation of ${r.centerId}${r.workflowId ? ` (workflow ${r.workflowId}, ${r.runs} run${r.runs === 1 ? '' : 's'})` : ''}: ` +
+    `${r.historyTransitions} transitions in the history, ${r.databaseRows} audit rows, ${r.matched} matching — ${verdict(r)}.`;
+  return r.differences.length ? `${head}\n\n${differencesTable(r)}` : head;
+}
+
+/** A reconciliation without the fetched histories, for --json. */
+const plain = (r: Reconciliation) => ({
+  centerId: r.centerId,
+  workflowId: r.workflowId,
+  runs: r.runs,
+  historyTransitions: r.historyTransitions,
+  databaseRows: r.databaseRows,
+  matched: r.matched,
+  clean: r.clean,
+  error: r.error,
+  differences: r.differences.map((d) => ({ ...d, description: describeDifference(d) })),
+});
+
+export async function auditReconcileCommand(ctx: CommandContext): Promise<Output> {
+  const all = ctx.values.all === true;
+  const [ref] = ctx.positionals;
+  if (all && ref) throw new UsageError('Give a center or --all, not both.', 'audit reconcile');
+  if (!all && !ref) throw new UsageError('Give a center (e.g. bjut.call-2026) or --all.', 'audit reconcile');
+  const t = await ctx.services.temporal();
+  const repos = await ctx.services.repos();
+
+  if (!all) {
+    const r = await reconcileCenter(t.client, repos, ref);
+    return { data: plain(r), text: reconciliationText(r), exitCode: auditExitCode({ reconciliations: [r] }) };
+  }
+
+  let temporalCenters: string[] | undefined;
+  try {
+    temporalCenters = await listTemporalCenters(t.client);
+  } catch (err) {
+    ctx.warn(`Warning: Temporal visibility could not list centers (${(err as Error).message.split('\n')[0]}); reconciling the database's centers only.`);
+  }
+  const results = await reconcileAll(t.client, repos, {
+    temporalCenters,
+    onProgress: (done, total, r) => ctx.warn(`[${done}/${total}] ${r.centerId}: ${verdict(r)}`),
+  });
+  const failing = results.filter((r) => !r.clean);
+  const summary = table(
+    ['CENTER', 'RUNS', 'HISTORY', 'DATABASE', 'MATCHING', 'RESULT'],
+    results.map((r) => [r.centerId, r.runs, r.historyTransitions, r.databaseRows, r.matched, verdict(r)]),
+    'No centers to reconcile.',
+  );
+  const text = [
+    `Reconciliation of ${results.length} center${results.length === 1 ? '' : 's'}: ${results.length - failing.length} clean, ${failing.length} with differences.`,
+    summary,
+    ...failing.map(reconciliationText),
+  ].join('\n\n');
+  return {
+    data: { centers: results.length, clean: results.length - failing.length, withDifferences: failing.length, results: results.map(plain) },
+    text,
+    exitCode: auditExitCode({ reconciliations: results }),
+  };
+}

@@ -1,0 +1,26 @@
+/** The notification outbox (Art. 18): reminders, overdue notices and escalations, pending or delivered. */
+import type { CommandContext, Output } from '../commands';
+import { UsageError } from '../errors';
+import { table, time } from '../format';
+
+const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
+
+export async function listNotificationsCommand(ctx: CommandContext): Promise<Output> {
+  const center = str(ctx.values.center);
+  const status = str(ctx.values.status);
+  if (status !== undefined && status !== 'pending' && status !== 'delivered') {
+    throw new UsageError(`--status must be "pending" or "delivered", not "${status}".`, 'notifications');
+  }
+  const repos = await ctx.services.repos();
+  // A center id as given, or every center of a university ("bjut" matches "bjut.call-2026").
+  const all = await repos.notifications({ centerId: center?.includes('.') ? center : undefined, status });
+  const notifications = center && !center.includes('.') ? all.filter((n) => n.centerId.startsWith(`${center}.`)) : all;
+  return {
+    data: { filter: { center: center ?? null, status: status ?? null }, notifications },
+    text: table(
+      ['CENTER', 'DEADLINE', 'NOTICE', 'TO', 'SUBJECT', 'DUE', 'STATUS', 'DELIVERED'],
+      notifications.map((n) => [n.centerId, n.key, n.notice, n.recipientRole, n.subject, time(n.dueAt), n.status, time(n.deliveredAt)]),
+      'No notifications match.',
+    ),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * SPEC §6 "Replay": the committed histories of whole lifecycles (recorded by `npm run fixtures:record` on the
+ * time-skipping server) replay with the current workflow code, and a change that issues other commands is caught.
+ * A failure here means a workflow change would break running centers: guard it with `patched()`.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { DeterminismViolationError } from '@temporalio/workflow';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  bundleForReplay,
+  centerTimeline,
+  historyToJSON,
+  parseHistoryJson,
+  readHistoryFile,
+  replayRuns,
+  runTimeline,
+  summarizeRun,
+  type RunHistory,
+} from '../../client/audit';
+import { workflowsPath } from '../../worker/worker';
+import type { FixtureManifest } from '../../scripts/record-fixtures';
+
+const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/histories');
+const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as FixtureManifest;
+const runs = new Map<string, RunHistory>(manifest.fixtures.map((f) => [f.file, readHistoryFile(path.join(dir, f.file), f.workflowId)]));
+const lifecycles = [...new Set(manifest.fixtures.filter((f) => f.workflowType === 'centerWorkflow').map((f) => f.lifecycle))];
+const centerRuns = (lifecycle: string) =>
+  manifest.fixtures
+    .filter((f) => f.lifecycle === lifecycle && f.workflowType === 'centerWorkflow')
+    .sort((a, b) => a.run - b.run)
+    .map((f) => runs.get(f.file)!);
+
+let current: { workflowBundle: WorkflowBundle };
+
+beforeAll(async () => {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // installed already by another suite in this process
+  }
+  current = await bundleForReplay(workflowsPath);
+});
+
+describe('the committed fixtures', () => {
+  it('are listed in the manifest, every file and nothing else, and stay small', () => {
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'manifest.json');
+    expect(manifest.fixtures.map((f) => f.file).sort()).toEqual(files.sort());
+    const total = files.reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
+    expect(total).toBeLessThan(1024 * 1024);
+  });
+
+  it('cover whole lifecycles: a center continued-as-new into cycle 2, a stopped support, a closed ineligible application', () => {
+    const finals = Object.fromEntries(lifecycles.map((l) => [l, centerRuns(l).map((r) => summarizeRun(r).status)]));
+    expect(finals).toMatchObject({ cycle: ['continuedAsNew', 'running'], rectification: ['completed'], ineligible: ['completed'] });
+    const last = (l: string) => centerTimeline(centerRuns(l)).at(-1)!;
+    expect(last('rectification')).toMatchObject({ event: 'DEADLINE_REACHED', toState: 'supportStopped', actor: { role: 'scheduler' } });
+    expect(last('ineligible')).toMatchObject({ event: 'DEADLINE_REACHED', toState: 'closed.ineligible' });
+    expect(centerTimeline(centerRuns('cycle')).filter((e) => e.cycle === 2).length).toBeGreaterThan(0);
+  });
+});
+
+describe('SPEC §6: every committed history replays with the current workflow code', () => {
+  it('replays each run of each lifecycle deterministically', async () => {
+    const ordered = manifest.fixtures.map((f) => runs.get(f.file)!);
+    const outcomes = await replayRuns(ordered, current);
+    const failures = outcomes.filter((o) => !o.ok).map((o, i) => `${manifest.fixtures[i].file}: ${o.error?.name}: ${o.error?.message}`);
+    expect(failures).toEqual([]);
+    expect(outcomes).toHaveLength(manifest.fixtures.length);
+  });
+
+  it('a run continued-as-new is followed by the run it continued as', () => {
+    const [first, second] = centerRuns('cycle').map(summarizeRun);
+    expect(second.continuedFromRunId).toBe(first.runId);
+    expect(first.continuedAsRunId).toBe(second.runId);
+  });
+});
+
+describe('SPEC §3 "Audit": the timeline rebuilt from the history', () => {
+  it.each(lifecycles)('%s: numbers every transition once, 1..n without gaps across runs, as the manifest recorded', (lifecycle) => {
+    const timeline = centerTimeline(centerRuns(lifecycle));
+    expect(timeline.map((e) => e.seq)).toEqual(timeline.map((_, i) => i + 1));
+    expect(timeline.every((e) => e.persisted === 'completed')).toBe(true);
+    for (const f of manifest.fixtures.filter((x) => x.lifecycle === lifecycle && x.workflowType === 'centerWorkflow')) {
+      const run = runTimeline(runs.get(f.file)!);
+      expect({ transitions: run.length, firstSeq: run[0]?.seq ?? null, lastSeq: run.at(-1)?.seq ?? null, finalState: run.at(-1)?.toState ?? null }).toEqual({
+        transitions: f.transitions,
+        firstSeq: f.firstSeq,
+        lastSeq: f.lastSeq,
+        finalState: f.finalState,
+      });
+    }
+    // Each transition starts where the previous one ended.
+    for (let i = 1; i < timeline.length; i++) expect(timeline[i].fromState, `seq ${timeline[i].seq}`).toBe(timeline[i - 1].toState);
+  });
+
+  it('a history survives historyToJSON → historyFromJSON unchanged (the format `temporal workflow show` exports)', () => {
+    const run = runs.get(manifest.fixtures[0].file)!;
+    const again = parseHistoryJson(JSON.parse(historyToJSON(run.history)), 'round trip');
+    expect(again.events).toHaveLength(run.history.events!.length);
+    expect(runTimeline({ ...run, history: again })).toEqual(runTimeline(run));
+  });
+});
+
+describe('SPEC §6: an incompatible workflow change is caught', () => {
+  const incompatible = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'incompatible-workflows.ts');
+
+  it('a new unguarded first command makes the recorded run throw DeterminismViolationError', async () => {
+    const code = await bundleForReplay(incompatible);
+    const run = centerRuns('ineligible')[0];
+    await expect(Worker.runReplayHistory(code, run.history, run.workflowId)).rejects.toBeInstanceOf(DeterminismViolationError);
+    const [outcome] = await replayRuns([run], code);
+    expect(outcome).toMatchObject({ ok: false, error: { kind: 'nondeterminism', name: 'DeterminismViolationError' } });
+    expect(outcome.error!.message).toMatch(/nondetermin/i);
+  });
+});
