@@ -15,6 +15,9 @@ export interface PhaseFigures {
   workerCpuSeconds: number;
   serverCpuSeconds: number | null;
   driverCpuSeconds: number;
+  /** CPU per accepted command, everything it brings with it (queries, timers, signals, activities) included. */
+  serverCpuMsPerCommand: number | null;
+  workerCpuMsPerCommand: number;
 }
 
 export const FIGURES: { key: keyof PhaseFigures; label: string; digits: number }[] = [
@@ -31,6 +34,8 @@ export const FIGURES: { key: keyof PhaseFigures; label: string; digits: number }
   { key: 'workerCpuSeconds', label: 'worker CPU (s)', digits: 1 },
   { key: 'serverCpuSeconds', label: 'Temporal server CPU (s)', digits: 1 },
   { key: 'driverCpuSeconds', label: 'driver CPU (s)', digits: 1 },
+  { key: 'serverCpuMsPerCommand', label: 'server CPU ms per command', digits: 1 },
+  { key: 'workerCpuMsPerCommand', label: 'worker CPU ms per command', digits: 1 },
 ];
 
 export type Figure = { lifecycle: number | null; baseline: number | null; baselineRatio: number | null };

@@ -181,7 +181,9 @@ async function main(): Promise<void> {
 
     const knex = createKnex(database);
     const db = await databaseSize(knex, dbFilename);
-    const profiles = await centerProfiles(knex, runs, (i) => `${universityId(i)}.${callIds[Math.floor(i / flags.perCall)]}`);
+    const centerIdOf = (i: number) => `${universityId(i)}.${callIds[Math.floor(i / flags.perCall)]}`;
+    const profiles = await centerProfiles(knex, runs, centerIdOf);
+    const work = await workDone(knex, runs, centerIdOf, policy.cycleYears);
     await knex.destroy();
     log('Lifecycle: sampling histories and replaying them…');
     const lifecycleHistory = await sampleHistories(client, centersBundle, sampleIndices(flags.centers, flags.sample).map((i) => centerWorkflowId(universityId(i))));
@@ -236,6 +238,8 @@ async function main(): Promise<void> {
       workerCpuSeconds: round((w.cpuUserMs + w.cpuSystemMs) / 1000, 2),
       serverCpuSeconds: phase.serverCpuSeconds === null ? null : round(phase.serverCpuSeconds, 2),
       driverCpuSeconds: round(phase.driverCpuSeconds, 2),
+      serverCpuMsPerCommand: phase.serverCpuSeconds === null ? null : round((phase.serverCpuSeconds * 1000) / Math.max(1, load.commands), 2),
+      workerCpuMsPerCommand: round((w.cpuUserMs + w.cpuSystemMs) / Math.max(1, load.commands), 2),
     });
     const lifecycleFigures = figuresOf(lifecycle, lifecycleLoad, lifecycleWorker, lifecycleHistory, db.bytes);
     const baselineFigures = figuresOf(baseline, baselineLoad, baselineWorkerReport, baselineHistory, null);
@@ -263,9 +267,9 @@ async function main(): Promise<void> {
         refusals: lifecycleLoad.refusals,
         errors: lifecycleLoad.errors,
         outcomes,
+        work,
         worker: lifecycleWorker,
         database: { bytes: db.bytes, rowsPerCenter: Object.fromEntries(Object.entries(db.rows).map(([t, n]) => [t, round(n / flags.centers, 2)])) },
-        cpuMsPerCommand: cpuPerCommand(lifecycleFigures, lifecycleLoad.commands),
         databaseBusyShare: round(lifecycleWorker.activities.busyMs / lifecycle.wallMs, 3),
         persistMsMean: round(lifecycleWorker.activities.totalMs / Math.max(1, lifecycleWorker.activities.count), 2),
         history: lifecycleHistory,
@@ -276,7 +280,6 @@ async function main(): Promise<void> {
         commands: baselineLoad.commands,
         queries: baselineLoad.queries,
         latencyByCommand: latencySummary(baselineLoad.latenciesByType),
-        cpuMsPerCommand: cpuPerCommand(baselineFigures, baselineLoad.commands),
         refusals: baselineLoad.refusals,
         errors: baselineLoad.errors,
         worker: baselineWorkerReport,
@@ -297,6 +300,10 @@ async function main(): Promise<void> {
       `SQLite busy ${Math.round(results.lifecycle.databaseBusyShare * 100)}% of the wall time (mean persist ${results.lifecycle.persistMsMean} ms); ` +
         `call workflow history events ${callHistoryEvents.join(', ')}; replay failures ${lifecycleHistory.replayFailures.length + baselineHistory.replayFailures.length}.`,
     );
+    console.log(
+      `Yearly work done in cycle 1 by the centers that reached cycle 2: funding requested for ${work.fundingYears.requested} of ${work.fundingYears.expected} years, ` +
+        `${work.summaries.overdue} of ${work.summaries.total} summaries overdue${work.fundingYears.requested < work.fundingYears.expected ? ' — years slipped: lengthen --year-ms' : ''}.`,
+    );
     console.log(`Results written to ${path.relative(process.cwd(), flags.out) || flags.out}`);
     const unfinished = runs.filter((r) => r.outcome === 'unfinished').length;
     if (unfinished) {
@@ -309,13 +316,6 @@ async function main(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
-
-/** Where the CPU went, per accepted command: the Temporal server, the worker, the driver (operators + client). */
-const cpuPerCommand = (f: PhaseFigures, commands: number) => ({
-  server: f.serverCpuSeconds === null ? null : round((f.serverCpuSeconds * 1000) / Math.max(1, commands), 2),
-  worker: round((f.workerCpuSeconds * 1000) / Math.max(1, commands), 2),
-  driver: round((f.driverCpuSeconds * 1000) / Math.max(1, commands), 2),
-});
 
 const roundOrNull = (x: number | null) => (x === null ? null : round(x, 2));
 
@@ -345,6 +345,26 @@ async function terminateAll(client: Client, workflowIds: string[]): Promise<void
       }
     }),
   );
+}
+
+/**
+ * Whether the operators kept up: in cycle 1 of every center that reached cycle 2, a funding request each year and
+ * summaries in before their due date. A year too short for the load shows here as missed years and overdue summaries.
+ */
+async function workDone(knex: ReturnType<typeof createKnex>, runs: CenterRun[], centerIdOf: (i: number) => string, cycleYears: number) {
+  const ids = runs.map((r, i) => (r.outcome === 'nextCycle' ? centerIdOf(i) : null)).filter((x): x is string => x !== null);
+  let requested = 0;
+  let total = 0;
+  let overdue = 0;
+  for (let k = 0; k < ids.length; k += 500) {
+    const chunk = ids.slice(k, k + 500);
+    const [{ n }] = (await knex('funding_requests').whereIn('center_id', chunk).where('cycle', 1).countDistinct({ n: knex.raw("center_id || '/' || year") })) as { n: number }[];
+    const [sums] = (await knex('annual_summaries').whereIn('center_id', chunk).where('cycle', 1).select(knex.raw('COUNT(*) AS total'), knex.raw('SUM(CASE WHEN overdue THEN 1 ELSE 0 END) AS overdue'))) as { total: number; overdue: number | null }[];
+    requested += Number(n);
+    total += Number(sums.total);
+    overdue += Number(sums.overdue ?? 0);
+  }
+  return { centers: ids.length, fundingYears: { expected: ids.length * cycleYears, requested }, summaries: { total, overdue } };
 }
 
 /** Each center's work as the database recorded it: the baseline repeats it (commands, deadline timers, queries). */
