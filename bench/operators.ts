@@ -149,12 +149,14 @@ export interface CenterDriverDeps {
   clock: () => number;
   /** The run gives up on a center after this (ms on the same clock). */
   giveUpAtMs: number;
+  /** Every center follows this plan instead of the mix (to try one path). */
+  plan?: Plan;
 }
 
 /** Runs one center from its application to cycle 2 (or stopped support), as its operators would. */
 export async function driveCenter(deps: CenterDriverDeps, i: number, universityId: string): Promise<CenterRun> {
   const { ops, load } = deps;
-  const plan = planFor(i);
+  const plan = deps.plan ?? planFor(i);
   const run: CenterRun = { universityId, plan, outcome: 'unfinished', commands: 0, queries: 0, doneAtMs: null };
   const uni: Actor = university(universityId);
 

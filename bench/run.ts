@@ -9,8 +9,8 @@
  *   4. a table on stdout and --out (bench/results.json) with each figure's ratio to the baseline.
  *
  * Flags: --centers N (200)  --concurrency C (32)  --year-ms MS (N × 150, at least 4000)  --address host:port
- *        --out FILE (bench/results.json)  --per-call K (50 centers per call)  --sample S (20 histories)
- *        --timeout-min M (60)
+ *        --out FILE (bench/results.json)  --per-call K (20 centers per call)  --sample S (20 histories)
+ *        --timeout-min M (60)  --plan P (every center follows plan P instead of the mix, to try one path)
  *
  * A year must be long enough for the operators to do every center's yearly work (funding, summary) before the
  * year ends; otherwise years slip (funding skipped, summaries overdue) and a center does less work than a real
@@ -36,7 +36,7 @@ import { driveBaseline, type CenterProfile } from './baseline';
 import { sampleHistories, sampleIndices, type HistorySample } from './history';
 import { baselineWorkflowsPath, databaseSize, machine, processCpuSeconds, startWorkerProcess, writeBundle } from './infra';
 import { latencySummary, Load, percentile, progressBar } from './load';
-import { driveCenter, PLANS, type CenterRun } from './operators';
+import { driveCenter, PLANS, type CenterRun, type Plan } from './operators';
 import type { WorkerReport } from './protocol';
 import { compare, round, table, type PhaseFigures } from './report';
 
@@ -52,6 +52,7 @@ interface Flags {
   perCall: number;
   sample: number;
   timeoutMin: number;
+  plan?: Plan;
 }
 
 function parseFlags(argv: string[]): Flags {
@@ -61,7 +62,7 @@ function parseFlags(argv: string[]): Flags {
     yearMs: 0,
     address: null,
     out: path.join(repoRoot, 'bench/results.json'),
-    perCall: 50,
+    perCall: 20,
     sample: 20,
     timeoutMin: 60,
   };
@@ -88,8 +89,14 @@ function parseFlags(argv: string[]): Flags {
     } else if (name === '--address') {
       if (!/^[^:\s]+:\d+$/.test(value)) throw new Error(`--address must be host:port, not "${value}"`);
       flags.address = value;
-    } else if (name === '--out') flags.out = path.resolve(value);
-    else throw new Error(`unknown flag ${name} (see --help)`);
+    } else if (name === '--out') {
+      flags.out = path.resolve(value);
+    } else if (name === '--plan') {
+      if (!(PLANS as readonly string[]).includes(value)) throw new Error(`--plan is one of ${PLANS.join(', ')}`);
+      flags.plan = value as Plan;
+    } else {
+      throw new Error(`unknown flag ${name} (see --help)`);
+    }
   }
   flags.yearMs ||= Math.max(MIN_YEAR_MS, flags.centers * YEAR_MS_PER_CENTER);
   if (flags.perCall > 1000) throw new Error('--per-call is at most 1000 (a call\'s quota, Art. 9)');
@@ -162,7 +169,7 @@ async function main(): Promise<void> {
     const runs: CenterRun[] = [];
     const lifecycle = await measurePhase(server, async (clock) => {
       const bar = progressBar('lifecycle', flags.centers, () => ({ done: runs.length, commands: lifecycleLoad.commands, inFlight: lifecycleLoad.inFlight }));
-      const deps = { ops, client, load: lifecycleLoad, cycleYears: policy.cycleYears, clock, giveUpAtMs };
+      const deps = { ops, client, load: lifecycleLoad, cycleYears: policy.cycleYears, clock, giveUpAtMs, plan: flags.plan };
       try {
         await Promise.all(
           Array.from({ length: flags.centers }, (_, i) =>

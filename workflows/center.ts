@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { initialTransition, transition } from 'xstate';
-import { allowedCommands, checkCommand } from '../machines/authorize';
+import { checkCommand } from '../machines/authorize';
+import { centerView } from '../machines/view';
 import { callWindowKey, centerMachine, isClosed, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
 import type { Actor } from '../machines/domain';
 import { centerRowFor, nextDeadline, recordsFor } from '../machines/records';
@@ -79,43 +80,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   const lock = createLock((fn) => wf.condition(fn));
   const armed = new Map<string, { dueAt: string; scope: wf.CancellationScope }>();
 
-  const view = (): CenterView => {
-    const ctx = snapshot.context;
-    return {
-      centerId: ctx.centerId,
-      workflowId: ctx.workflowId,
-      universityId: ctx.universityId,
-      callId: ctx.call.callId,
-      state: stateName(snapshot),
-      closed: isClosed(snapshot),
-      cycle: ctx.cycle,
-      tier: ctx.tier,
-      names: ctx.names,
-      establishedAt: ctx.establishedAt,
-      applicationVersion: ctx.applicationVersion,
-      eligibility: ctx.eligibility,
-      experts: ctx.experts.map((e) => ({ ...e, reviewed: e.id in ctx.reviews })),
-      reviews: Object.entries(ctx.reviews).map(([expertId, r]) => ({ expertId, score: r.score, recommendation: r.recommendation })),
-      decision: ctx.decision,
-      call: ctx.call,
-      cycleStartAt: ctx.cycleStartAt,
-      yearsEnded: ctx.yearsEnded,
-      funding: ctx.funding,
-      summaries: ctx.summaries,
-      evaluation: ctx.evaluation,
-      evaluations: ctx.evaluations,
-      incidents: ctx.incidents,
-      rectification: ctx.rectification,
-      notices: ctx.notices,
-      supportStopped: ctx.supportStopped,
-      director: ctx.director,
-      staff: ctx.staff,
-      openDeadlines: ctx.deadlines.filter((d) => d.status === 'pending'),
-      nextDeadline: nextDeadline(snapshot),
-      allowedCommands: isClosed(snapshot) ? { commission: [], university: [], expert: [], scheduler: [], auditor: [] } : allowedCommands(snapshot),
-      seq,
-    };
-  };
+  const view = (): CenterView => centerView(snapshot, seq);
 
   /** Applies one event: transition, persist (audit row + records + read model), then tell the call. */
   async function apply(event: CenterEvent): Promise<{ state: string; seq: number; at: string }> {

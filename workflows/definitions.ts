@@ -3,10 +3,9 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Command, CommandType, RefusalReason } from '../machines/commands';
-import type { Actor, CallInfo, Role } from '../machines/domain';
-import type { CallView, CenterContext, Deadline, Decision } from '../machines/center';
+import type { Actor, CallInfo } from '../machines/domain';
+import type { CallView } from '../machines/center';
 import type { Policy } from '../machines/policy';
-import type { ConditionResult } from '../machines/records.types';
 
 export const centerWorkflowId = (universityId: string) => `center-${universityId}`;
 export const callWorkflowId = (callId: string) => `call-${callId}`;
@@ -28,43 +27,8 @@ export interface CommandResult {
   duplicate: boolean;
 }
 
-export interface CenterView {
-  centerId: string;
-  workflowId: string;
-  universityId: string;
-  callId: string;
-  state: string;
-  closed: boolean;
-  cycle: number;
-  tier: 'A' | 'B' | null;
-  names: { zh: string; en: string } | null;
-  establishedAt: string | null;
-  applicationVersion: number;
-  eligibility: ConditionResult[] | null;
-  experts: { id: string; name: string; orgId: string; reviewed: boolean }[];
-  reviews: { expertId: string; score: number; recommendation: string }[];
-  decision: Decision | null;
-  call: CallView;
-  /** The build cycle (Art. 6, 13–19). */
-  cycleStartAt: string | null;
-  yearsEnded: number;
-  funding: CenterContext['funding'];
-  summaries: CenterContext['summaries'];
-  /** The evaluation under way, or the latest graded one. */
-  evaluation: CenterContext['evaluation'];
-  evaluations: CenterContext['evaluations'];
-  incidents: CenterContext['incidents'];
-  rectification: CenterContext['rectification'];
-  notices: CenterContext['notices'];
-  supportStopped: CenterContext['supportStopped'];
-  /** Art. 6, 8(7): the director and staff as last recorded. */
-  director: CenterContext['director'];
-  staff: CenterContext['staff'];
-  openDeadlines: Deadline[];
-  nextDeadline: { key: string; dueAt: string } | null;
-  allowedCommands: Record<Role, CommandType[]>;
-  seq: number;
-}
+export type { CenterView } from '../machines/view';
+import type { CenterView } from '../machines/view';
 
 export interface CenterResult {
   centerId: string;

@@ -3,8 +3,6 @@
  * is persisted by exactly one `persistTransition` activity whose input carries the audit row, so the sequence of
  * those activities' ActivityTaskScheduled inputs *is* the history-derived timeline. Pure: no server, no database.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { historyFromJSON } from './proto-json';
 import type { temporal } from '@temporalio/proto';
@@ -12,6 +10,7 @@ import { z } from 'zod';
 import { ActorSchema } from '../../machines/domain';
 import type { AuditRow, PersistTransitionInput } from '../../machines/records.types';
 import { callWorkflowId, centerWorkflowId, type CallWorkflowInput, type CenterWorkflowInput } from '../../workflows/definitions';
+import { readJson } from '../args';
 import { InputError } from '../errors';
 
 export type History = temporal.api.history.v1.IHistory;
@@ -212,20 +211,7 @@ export function parseHistoryJson(json: unknown, label: string): History {
 /** Reads an exported history file; its workflow id is derived from the center's input unless given. */
 export function readHistoryFile(file: string, workflowId?: string): RunHistory {
   const label = file === '-' ? 'standard input' : file;
-  let text: string;
-  try {
-    text = fs.readFileSync(file === '-' ? 0 : path.resolve(file), 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `No such file: ${label}` : `Cannot read ${label}: ${(err as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (err) {
-    throw new InputError(`${label} is not valid JSON: ${(err as Error).message}`);
-  }
-  const history = parseHistoryJson(json, label);
+  const history = parseHistoryJson(readJson(file), label);
   // The workflow id only matters to code that reads workflowInfo(): the center's first run puts it in its context.
   return { workflowId: workflowId ?? workflowIdOf(history) ?? 'replayed-workflow', runId: runIdOf(history), history };
 }

@@ -1,16 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createActivities, PersistErrorType, type Activities } from '../../activities';
-import { createKnex, type DatabaseConfig } from '../../db/knex';
-import { migrateLatest } from '../../db/migrate';
-import { createRepositories, type Repositories } from '../../db/repositories';
-import { TableName } from '../../db/tables';
+import { PersistErrorType } from '../../activities';
 import type { Actor, AnnualSummary, DimensionScores, FundingRequest } from '../../machines/domain';
 import type { CenterRow, DomainRecord, PersistTransitionInput } from '../../machines/records.types';
 import { commission, experts, university } from '../helpers/fixtures';
+import { testDatabase } from '../helpers/database';
 
 const CENTER = 'bjut-call-2026';
 const bjut = university('bjut');
@@ -189,48 +182,21 @@ const { kind: _k2, ...reviewRow } = evaluationReview;
 const { kind: _k3, ...incidentRow } = incident;
 
 // ── database per test ───────────────────────────────────────────────────────────────────────────────────────────
-let dir: string;
-let database: DatabaseConfig;
-let knex: Knex;
-let activities: Activities;
-let repos: Repositories;
-
-beforeEach(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-build-cycle-'));
-  database = { client: 'sqlite3', filename: path.join(dir, 'centers.sqlite'), connection: null };
-  await migrateLatest({ database });
-  knex = createKnex(database);
-  activities = createActivities({ knex });
-  repos = createRepositories(knex);
-});
-afterEach(async () => {
-  await knex.destroy();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-async function counts(): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const table of Object.values(TableName)) {
-    const [{ n }] = await knex(table).count({ n: '*' });
-    out[table] = Number(n);
-  }
-  return out;
-}
-
-async function persistAll(...inputs: PersistTransitionInput[]): Promise<void> {
-  for (const input of inputs) expect(await activities.persistTransition(input)).toEqual({ written: true });
-}
+const db = testDatabase('centers-build-cycle-');
+beforeEach(db.open);
+afterEach(db.close);
+const { persistAll } = db;
 
 // ── the records ─────────────────────────────────────────────────────────────────────────────────────────────────
 describe('Art. 6, 19 — a build cycle is recorded once', () => {
   it('the cycle lands in cycles', async () => {
     await persistAll(transition(1, 'APPROVE', commission, [cycle]));
-    expect(await repos.cycles(CENTER)).toEqual([cycleRow]);
+    expect(await db.repos.cycles(CENTER)).toEqual([cycleRow]);
   });
 
   it('a second transition carrying the same cycle does not duplicate it', async () => {
     await persistAll(transition(1, 'APPROVE', commission, [cycle]), transition(2, 'FIRE_DEADLINE', scheduler, [{ ...cycle, tier: 'A' }]));
-    expect(await repos.cycles(CENTER)).toEqual([cycleRow]);
+    expect(await db.repos.cycles(CENTER)).toEqual([cycleRow]);
   });
 });
 
@@ -240,7 +206,7 @@ describe('Art. 13–16 — funding requests, decisions and the ledger', () => {
 
   it('a request lands pending, with its document', async () => {
     await persistAll(requested);
-    expect(await repos.fundingRequests(CENTER)).toEqual([
+    expect(await db.repos.fundingRequests(CENTER)).toEqual([
       {
         centerId: CENTER,
         requestId: 'r1',
@@ -260,44 +226,39 @@ describe('Art. 13–16 — funding requests, decisions and the ledger', () => {
         updatedSeq: 1,
       },
     ]);
-    expect(await repos.ledger(CENTER)).toEqual([]);
+    expect(await db.repos.ledger(CENTER)).toEqual([]);
   });
 
   it('a grant marks the request granted and writes one ledger row', async () => {
     await persistAll(requested, granted);
-    expect(await repos.fundingRequests(CENTER)).toMatchObject([
+    expect(await db.repos.fundingRequests(CENTER)).toMatchObject([
       { requestId: 'r1', status: 'granted', grantedFen: 100_000_000, reason: null, decidedAt: '2026-05-01T08:00:00.000Z', decidedBy: commission.id },
     ]);
-    expect(await repos.ledger(CENTER)).toEqual([
+    expect(await db.repos.ledger(CENTER)).toEqual([
       { centerId: CENTER, cycle: 1, year: 1, requestId: 'r1', kind: 'promotion', amountFen: 100_000_000, grantedAt: '2026-05-01T08:00:00.000Z', grantedBy: commission.id },
     ]);
   });
 
   it('a grant retried, retried concurrently, or by two workers at once writes exactly one ledger row', async () => {
     await persistAll(requested, granted);
-    expect(await activities.persistTransition(granted)).toEqual({ written: false });
-    const other = createKnex(database);
-    try {
-      const second = createActivities({ knex: other });
-      const results = await Promise.all(Array.from({ length: 4 }, (_, i) => (i % 2 ? second : activities).persistTransition(granted)));
-      expect(results.every((r) => !r.written)).toBe(true);
-    } finally {
-      await other.destroy();
-    }
-    expect(await counts()).toMatchObject({ funding_requests: 1, funding_ledger: 1, audit_log: 2 });
+    expect(await db.activities.persistTransition(granted)).toEqual({ written: false });
+    const second = db.otherWorker();
+    const results = await Promise.all(Array.from({ length: 4 }, (_, i) => (i % 2 ? second : db.activities).persistTransition(granted)));
+    expect(results.every((r) => !r.written)).toBe(true);
+    expect(await db.counts()).toMatchObject({ funding_requests: 1, funding_ledger: 1, audit_log: 2 });
   });
 
   it('a first grant racing with its own retry writes exactly one ledger row', async () => {
     await persistAll(requested);
-    const results = await Promise.all([activities.persistTransition(granted), activities.persistTransition(granted), activities.persistTransition(granted)]);
+    const results = await Promise.all([db.activities.persistTransition(granted), db.activities.persistTransition(granted), db.activities.persistTransition(granted)]);
     expect(results.filter((r) => r.written)).toHaveLength(1);
-    expect(await counts()).toMatchObject({ funding_ledger: 1 });
+    expect(await db.counts()).toMatchObject({ funding_ledger: 1 });
   });
 
   it('a second grant of the same request (another transition) neither changes the request nor adds money', async () => {
     await persistAll(requested, granted, transition(3, 'GRANT_FUNDING', commission, [decision('r1', 'granted', 120_000_000)]));
-    expect(await repos.ledger(CENTER)).toMatchObject([{ requestId: 'r1', amountFen: 100_000_000 }]);
-    expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted', grantedFen: 100_000_000 }]);
+    expect(await db.repos.ledger(CENTER)).toMatchObject([{ requestId: 'r1', amountFen: 100_000_000 }]);
+    expect(await db.repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted', grantedFen: 100_000_000 }]);
   });
 
   it('a decline writes no money, and a later grant of a declined request writes none either', async () => {
@@ -306,8 +267,8 @@ describe('Art. 13–16 — funding requests, decisions and the ledger', () => {
       transition(2, 'DECLINE_FUNDING', commission, [decision('r1', 'declined', null)]),
       transition(3, 'GRANT_FUNDING', commission, [decision('r1', 'granted', 100_000_000)]),
     );
-    expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'declined', grantedFen: null, reason: 'declined by the commission' }]);
-    expect(await repos.ledger(CENTER)).toEqual([]);
+    expect(await db.repos.fundingRequests(CENTER)).toMatchObject([{ status: 'declined', grantedFen: null, reason: 'declined by the commission' }]);
+    expect(await db.repos.ledger(CENTER)).toEqual([]);
   });
 
   describe('Art. 19 — a request held while support is suspended, pending again when it resumes', () => {
@@ -317,52 +278,52 @@ describe('Art. 13–16 — funding requests, decisions and the ledger', () => {
 
     it('held, resumed and then granted: the request is granted and the money written once', async () => {
       await persistAll(requested, held);
-      expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'held', grantedFen: null, updatedSeq: 2 }]);
+      expect(await db.repos.fundingRequests(CENTER)).toMatchObject([{ status: 'held', grantedFen: null, updatedSeq: 2 }]);
       await persistAll(resumed, grantAfterResume);
-      expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted', grantedFen: 90_000_000, updatedSeq: 4 }]);
-      expect(await repos.ledger(CENTER)).toMatchObject([{ requestId: 'r1', amountFen: 90_000_000 }]);
+      expect(await db.repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted', grantedFen: 90_000_000, updatedSeq: 4 }]);
+      expect(await db.repos.ledger(CENTER)).toMatchObject([{ requestId: 'r1', amountFen: 90_000_000 }]);
     });
 
     it('a hold persisted late never re-holds a request that was resumed after it', async () => {
       await persistAll(requested, resumed, held);
-      expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'pending', reason: 'support resumed', updatedSeq: 3 }]);
+      expect(await db.repos.fundingRequests(CENTER)).toMatchObject([{ status: 'pending', reason: 'support resumed', updatedSeq: 3 }]);
     });
 
     it('a hold persisted late never undoes a grant', async () => {
       await persistAll(requested, grantAfterResume, held, resumed);
-      expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted', grantedFen: 90_000_000, updatedSeq: 4 }]);
-      expect(await repos.ledger(CENTER)).toHaveLength(1);
+      expect(await db.repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted', grantedFen: 90_000_000, updatedSeq: 4 }]);
+      expect(await db.repos.ledger(CENTER)).toHaveLength(1);
     });
   });
 
   it('a grant above the amount requested, or of another year or kind, is refused as non-retryable and writes nothing', async () => {
     await persistAll(requested);
     for (const bad of [decision('r1', 'granted', promotion.amountFen + 1), decision('r1', 'granted', 1, { year: 2 }), decision('r1', 'granted', 1, { fundingKind: 'guidance' })]) {
-      await expect(activities.persistTransition(transition(2, 'GRANT_FUNDING', commission, [bad]))).rejects.toMatchObject({
+      await expect(db.activities.persistTransition(transition(2, 'GRANT_FUNDING', commission, [bad]))).rejects.toMatchObject({
         type: PersistErrorType.InvalidInput,
         nonRetryable: true,
       });
     }
-    expect(await counts()).toMatchObject({ audit_log: 1, funding_ledger: 0 });
-    expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'pending' }]);
+    expect(await db.counts()).toMatchObject({ audit_log: 1, funding_ledger: 0 });
+    expect(await db.repos.fundingRequests(CENTER)).toMatchObject([{ status: 'pending' }]);
   });
 
   it('a grant without an amount, or a decline with one, is refused as non-retryable', async () => {
     await persistAll(requested);
     for (const bad of [decision('r1', 'granted', null), decision('r1', 'granted', 0), decision('r1', 'declined', 5)]) {
-      await expect(activities.persistTransition(transition(2, 'GRANT_FUNDING', commission, [bad]))).rejects.toMatchObject({
+      await expect(db.activities.persistTransition(transition(2, 'GRANT_FUNDING', commission, [bad]))).rejects.toMatchObject({
         type: PersistErrorType.InvalidInput,
         nonRetryable: true,
       });
     }
-    expect(await counts()).toMatchObject({ audit_log: 1, funding_ledger: 0 });
+    expect(await db.counts()).toMatchObject({ audit_log: 1, funding_ledger: 0 });
   });
 
   it('a decision persisted before its request is refused as retryable, writing nothing, and succeeds once the request lands', async () => {
-    await expect(activities.persistTransition(granted)).rejects.toMatchObject({ type: PersistErrorType.PrerequisiteMissing, nonRetryable: false });
-    expect(await counts()).toMatchObject({ audit_log: 0, centers: 0, funding_ledger: 0 });
+    await expect(db.activities.persistTransition(granted)).rejects.toMatchObject({ type: PersistErrorType.PrerequisiteMissing, nonRetryable: false });
+    expect(await db.counts()).toMatchObject({ audit_log: 0, centers: 0, funding_ledger: 0 });
     await persistAll(requested, granted);
-    expect(await repos.ledger(CENTER)).toHaveLength(1);
+    expect(await db.repos.ledger(CENTER)).toHaveLength(1);
   });
 
   it('lists requests by cycle and year, the ledger by cycle, and totals money per cycle, year and kind', async () => {
@@ -376,10 +337,10 @@ describe('Art. 13–16 — funding requests, decisions and the ledger', () => {
         decision('r5', 'granted', promotion.amountFen, { cycle: 2 }),
       ]),
     );
-    expect((await repos.fundingRequests(CENTER, { cycle: 1, year: 2 })).map((r) => r.requestId)).toEqual(['r3', 'r4']);
-    expect((await repos.fundingRequests(CENTER, { year: 1 })).map((r) => r.requestId)).toEqual(['r1', 'r2', 'r5']);
-    expect((await repos.ledger(CENTER, { cycle: 2 })).map((r) => r.requestId)).toEqual(['r5']);
-    expect(await repos.ledgerTotals(CENTER)).toEqual([
+    expect((await db.repos.fundingRequests(CENTER, { cycle: 1, year: 2 })).map((r) => r.requestId)).toEqual(['r3', 'r4']);
+    expect((await db.repos.fundingRequests(CENTER, { year: 1 })).map((r) => r.requestId)).toEqual(['r1', 'r2', 'r5']);
+    expect((await db.repos.ledger(CENTER, { cycle: 2 })).map((r) => r.requestId)).toEqual(['r5']);
+    expect(await db.repos.ledgerTotals(CENTER)).toEqual([
       { cycle: 1, year: 1, kind: 'guidance', totalFen: 250_000_000, grants: 1 },
       { cycle: 1, year: 1, kind: 'promotion', totalFen: 100_000_000, grants: 1 },
       { cycle: 1, year: 2, kind: 'promotion', totalFen: 100_000_000, grants: 2 },
@@ -401,32 +362,32 @@ describe('Art. 18 — annual summaries move forward only', () => {
 
   it('the summary is upserted at each step, its document parsed and its overdue flag a boolean', async () => {
     await persistAll(opened, submitted, overdue, accepted);
-    const [row] = await repos.summaries(CENTER);
+    const [row] = await db.repos.summaries(CENTER);
     const { kind: _kind, ...expected } = accepted.records[0] as RecordOf<'annualSummary'>;
     expect(row).toEqual({ ...expected, updatedSeq: 4 });
     expect(row.overdue).toBe(true);
-    expect(await counts()).toMatchObject({ annual_summaries: 1 });
+    expect(await db.counts()).toMatchObject({ annual_summaries: 1 });
   });
 
   it('an older transition persisted late never overwrites a newer summary', async () => {
     await persistAll(opened, accepted, submitted);
-    expect(await repos.summaries(CENTER)).toMatchObject([{ status: 'accepted', updatedSeq: 4 }]);
+    expect(await db.repos.summaries(CENTER)).toMatchObject([{ status: 'accepted', updatedSeq: 4 }]);
   });
 
   it('an older transition persisted first is overwritten by the newer one', async () => {
     await persistAll(submitted, opened);
-    expect(await repos.summaries(CENTER)).toMatchObject([{ status: 'submitted', submissions: 1, updatedSeq: 2 }]);
+    expect(await db.repos.summaries(CENTER)).toMatchObject([{ status: 'submitted', submissions: 1, updatedSeq: 2 }]);
   });
 
   it('within one transition, the later record of the same summary wins', async () => {
     await persistAll(transition(1, 'FIRE_DEADLINE', scheduler, [summary(), summary({ overdue: true })]));
-    expect(await repos.summaries(CENTER)).toMatchObject([{ overdue: true, updatedSeq: 1 }]);
+    expect(await db.repos.summaries(CENTER)).toMatchObject([{ overdue: true, updatedSeq: 1 }]);
   });
 
   it('lists summaries of one cycle in year order', async () => {
     await persistAll(transition(1, 'FIRE_DEADLINE', scheduler, [summary({ year: 2 }), summary({ cycle: 2 }), summary()]));
-    expect((await repos.summaries(CENTER, { cycle: 1 })).map((s) => [s.cycle, s.year])).toEqual([[1, 1], [1, 2]]);
-    expect(await repos.summaries(CENTER)).toHaveLength(3);
+    expect((await db.repos.summaries(CENTER, { cycle: 1 })).map((s) => [s.cycle, s.year])).toEqual([[1, 1], [1, 2]]);
+    expect(await db.repos.summaries(CENTER)).toHaveLength(3);
   });
 });
 
@@ -437,7 +398,7 @@ describe('Art. 18 — reminders, overdue notices and escalations go to an outbox
       transition(2, 'FIRE_DEADLINE', scheduler, [notification('reminder'), notification('overdue')]),
       transition(3, 'FIRE_DEADLINE', scheduler, [notification('escalation')]),
     );
-    const outbox = await repos.notifications({ centerId: CENTER });
+    const outbox = await db.repos.notifications({ centerId: CENTER });
     expect(outbox.map((n) => [n.notice, n.recipientRole, n.status, n.deliveredAt])).toEqual([
       ['reminder', 'university', 'pending', null],
       ['overdue', 'university', 'pending', null],
@@ -450,10 +411,10 @@ describe('Art. 18 — reminders, overdue notices and escalations go to an outbox
   it('a delivered notice leaves the pending list and is delivered once', async () => {
     await persistAll(transition(1, 'FIRE_DEADLINE', scheduler, [notification('reminder'), notification('overdue')]));
     const key = { centerId: CENTER, key: 'summary:1:1', notice: 'reminder' as const };
-    expect(await repos.markNotificationDelivered(key, '2027-04-02T09:00:00.000Z')).toBe(true);
-    expect(await repos.markNotificationDelivered(key, '2027-04-02T10:00:00.000Z')).toBe(false);
-    expect((await repos.notifications({ status: 'pending' })).map((n) => n.notice)).toEqual(['overdue']);
-    expect(await repos.notifications({ status: 'delivered' })).toMatchObject([{ notice: 'reminder', deliveredAt: '2027-04-02T09:00:00.000Z' }]);
+    expect(await db.repos.markNotificationDelivered(key, '2027-04-02T09:00:00.000Z')).toBe(true);
+    expect(await db.repos.markNotificationDelivered(key, '2027-04-02T10:00:00.000Z')).toBe(false);
+    expect((await db.repos.notifications({ status: 'pending' })).map((n) => n.notice)).toEqual(['overdue']);
+    expect(await db.repos.notifications({ status: 'delivered' })).toMatchObject([{ notice: 'reminder', deliveredAt: '2027-04-02T09:00:00.000Z' }]);
   });
 });
 
@@ -484,33 +445,33 @@ describe('Art. 17–18 — evaluations move forward only; expert reviews are wri
   it('the evaluation is upserted at each step, its documents parsed; reviews and assignments keyed by the evaluation id', async () => {
     await persistAll(started, selfEvaluated, inspected, assigned, reviewed, graded);
     const { kind: _kind, ...expected } = graded.records[0] as RecordOf<'evaluation'>;
-    expect(await repos.evaluations(CENTER)).toEqual([{ ...expected, updatedSeq: 6 }]);
-    expect(await repos.evaluationReviews(CENTER, 'midTerm:1')).toEqual([reviewRow]);
-    expect(await repos.evaluationReviews(CENTER, 'acceptance:1')).toEqual([]);
-    expect((await repos.assignments(CENTER, 'midTerm:1')).map((a) => a.expert)).toEqual([expert]);
+    expect(await db.repos.evaluations(CENTER)).toEqual([{ ...expected, updatedSeq: 6 }]);
+    expect(await db.repos.evaluationReviews(CENTER, 'midTerm:1')).toEqual([reviewRow]);
+    expect(await db.repos.evaluationReviews(CENTER, 'acceptance:1')).toEqual([]);
+    expect((await db.repos.assignments(CENTER, 'midTerm:1')).map((a) => a.expert)).toEqual([expert]);
   });
 
   it('an older step persisted late never overwrites a newer evaluation', async () => {
     await persistAll(started, graded, inspected, selfEvaluated);
-    expect(await repos.evaluations(CENTER)).toMatchObject([{ step: 'graded', grade: 'excellent', updatedSeq: 6 }]);
+    expect(await db.repos.evaluations(CENTER)).toMatchObject([{ step: 'graded', grade: 'excellent', updatedSeq: 6 }]);
   });
 
   it('a second submission by the same expert does not replace the first review', async () => {
     await persistAll(reviewed, transition(6, 'SUBMIT_EVALUATION_REVIEW', commission, [{ ...evaluationReview, weightedScore: 10, opinion: 'changed my mind' }]));
-    expect(await repos.evaluationReviews(CENTER)).toEqual([reviewRow]);
+    expect(await db.repos.evaluationReviews(CENTER)).toEqual([reviewRow]);
   });
 
   it('an evaluation row with an impossible grade is refused as non-retryable', async () => {
     const bad = transition(1, 'ASSESS', commission, [evaluation({ grade: 'outstanding' as never })]);
-    await expect(activities.persistTransition(bad)).rejects.toMatchObject({ type: PersistErrorType.InvalidInput, nonRetryable: true });
-    expect(await counts()).toMatchObject({ audit_log: 0, evaluations: 0 });
+    await expect(db.activities.persistTransition(bad)).rejects.toMatchObject({ type: PersistErrorType.InvalidInput, nonRetryable: true });
+    expect(await db.counts()).toMatchObject({ audit_log: 0, evaluations: 0 });
   });
 });
 
 describe('Art. 12 — integrity incidents are recorded once', () => {
   it('the incident lands in integrity_incidents and a replay adds nothing', async () => {
     await persistAll(transition(1, 'RECORD_INTEGRITY_INCIDENT', commission, [incident]), transition(2, 'RECORD_INTEGRITY_INCIDENT', commission, [incident]));
-    expect(await repos.incidents(CENTER)).toEqual([incidentRow]);
+    expect(await db.repos.incidents(CENTER)).toEqual([incidentRow]);
   });
 });
 
@@ -539,28 +500,23 @@ describe('SPEC §3 "Idempotency" — every build-cycle record is written once, w
   };
 
   it('the same input twice writes its rows once (a request granted in the transition that made it included)', async () => {
-    expect(await activities.persistTransition(everything)).toEqual({ written: true });
-    expect(await repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted' }]);
-    expect(await activities.persistTransition(everything)).toEqual({ written: false });
-    expect(await counts()).toMatchObject(ONCE);
+    expect(await db.activities.persistTransition(everything)).toEqual({ written: true });
+    expect(await db.repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted' }]);
+    expect(await db.activities.persistTransition(everything)).toEqual({ written: false });
+    expect(await db.counts()).toMatchObject(ONCE);
   });
 
   it('the same input concurrently, through one connection or two, writes its rows once', async () => {
-    const other = createKnex(database);
-    try {
-      const second = createActivities({ knex: other });
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? second : activities).persistTransition(everything)));
-      expect(results.filter((r) => r.written)).toHaveLength(1);
-    } finally {
-      await other.destroy();
-    }
-    expect(await counts()).toMatchObject(ONCE);
+    const second = db.otherWorker();
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? second : db.activities).persistTransition(everything)));
+    expect(results.filter((r) => r.written)).toHaveLength(1);
+    expect(await db.counts()).toMatchObject(ONCE);
   });
 
   it('a record that fails late in the transaction leaves none of the earlier ones behind', async () => {
     const failing = { ...everything, records: [...everything.records, decision('r1', 'granted', 1, { year: 3 })] };
-    await expect(activities.persistTransition(failing)).rejects.toMatchObject({ type: PersistErrorType.InvalidInput });
+    await expect(db.activities.persistTransition(failing)).rejects.toMatchObject({ type: PersistErrorType.InvalidInput });
     const empty = Object.fromEntries(Object.keys(ONCE).map((t) => [t, 0]));
-    expect(await counts()).toMatchObject(empty);
+    expect(await db.counts()).toMatchObject(empty);
   });
 });

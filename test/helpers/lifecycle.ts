@@ -36,15 +36,27 @@ export function lifecycle(h: Harness, universityId: string) {
     return view();
   }
 
-  /** The evaluation sub-process (Art. 18) with every expert giving `score` on each dimension. */
-  async function evaluate(score: number, assess: Extract<Command, { type: 'ASSESS' }>['payload'] = {}): Promise<CommandResult> {
+  /**
+   * The evaluation sub-process (Art. 18) with every expert giving `score` on each dimension; also gives the ASSESS
+   * command it sent, so that a test can send it again.
+   */
+  async function runEvaluation(
+    score: number,
+    assess: Extract<Command, { type: 'ASSESS' }>['payload'] = {},
+  ): Promise<{ result: CommandResult; command: Command }> {
     await send(cmd('SUBMIT_SELF_EVALUATION', uni, { scores: scores(score), report: 'Self-evaluation report' }));
     const today = new Date(await h.env.currentTimeMs()).toISOString().slice(0, 10);
     await send(cmd('RECORD_INSPECTION', commission, { inspectedOn: today, inspectors: ['Inspector Liu'], findings: 'Seen on site' }));
     const panel = experts('tsinghua');
     await send(cmd('ASSIGN_EVALUATION_EXPERTS', commission, { experts: panel }));
     for (const e of panel) await send(cmd('SUBMIT_EVALUATION_REVIEW', expertActor(e), { scores: scores(score), opinion: 'Scored' }));
-    return send(cmd('ASSESS', commission, assess));
+    const command = cmd('ASSESS', commission, assess);
+    return { result: await send(command), command };
+  }
+
+  /** The evaluation sub-process (Art. 18) with every expert giving `score` on each dimension: the ASSESS result. */
+  async function evaluate(score: number, assess: Extract<Command, { type: 'ASSESS' }>['payload'] = {}): Promise<CommandResult> {
+    return (await runEvaluation(score, assess)).result;
   }
 
   const anniversary = (start: string, k: number) => {
@@ -53,5 +65,5 @@ export function lifecycle(h: Harness, universityId: string) {
     return d.getTime();
   };
 
-  return { uni, send, view, skipTo, establish, evaluate, anniversary };
+  return { uni, send, view, skipTo, establish, runEvaluation, evaluate, anniversary };
 }

@@ -2,33 +2,24 @@
  * One real Temporal server per test file (time-skipping test server or dev server), a real SQLite file,
  * and a worker running the project's real workflows and activities.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { temporalTestServerPath } from '../../config/binaries';
 import { SEARCH_ATTRIBUTES } from '../../config/search-attributes';
-import { createKnex } from '../../db/knex';
-import { migrateLatest } from '../../db/migrate';
 import { createCenterWorker, workflowsPath } from '../../worker/worker';
 import { defaultPolicy, type Policy } from '../../machines/policy';
 import type { OperationsContext } from '../../client/operations';
+import { tempDatabase } from './database';
+
+/** Kept here too for the tests that import it from this module. */
+export { tempDatabase };
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling takes seconds: once per test file. */
 export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger }));
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m), log() {} } as never;
-
-export async function tempDatabase(): Promise<{ knex: Knex; filename: string; dir: string }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-test-'));
-  const filename = path.join(dir, 'centers.sqlite');
-  const database = { client: 'sqlite3' as const, filename, connection: null };
-  await migrateLatest({ database });
-  return { knex: createKnex(database), filename, dir };
-}
 
 const TYPE_TO_INDEXED: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
 

@@ -3,30 +3,17 @@
  * funding every year, summaries (one late), mid-term, acceptance, and cycle 2 by continue-as-new.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openCall, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
-import type { Command } from '../../machines/commands';
-import { centerWorkflowId, type CenterView } from '../../workflows/definitions';
+import { openCall, submitApplication } from '../../client/operations';
+import { centerWorkflowId } from '../../workflows/definitions';
 import { createRepositories } from '../../db/repositories';
-import {
-  annualSummary,
-  application,
-  callInfo,
-  cmd,
-  commission,
-  expertActor,
-  experts,
-  guidanceRequest,
-  promotionRequest,
-  scores,
-  university,
-} from '../helpers/fixtures';
+import { annualSummary, application, callInfo, cmd, commission, expertActor, experts, guidanceRequest, promotionRequest } from '../helpers/fixtures';
+import { lifecycle } from '../helpers/lifecycle';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 
 let h: Harness;
 let repos: ReturnType<typeof createRepositories>;
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
-const uni = university('bjut');
 const centerId = 'bjut.call-cycle';
 
 beforeAll(async () => {
@@ -37,39 +24,9 @@ afterAll(async () => {
   await h?.teardown();
 });
 
-const send = (command: Command) => sendCenterCommand(h.ops, 'bjut', command);
-const view = () => showCenter(h.ops, 'bjut');
-
-/** Lets the test server skip to `at` (SPEC §5: years pass by skipping), then waits for the workflow to catch up. */
-async function skipTo(at: number, until: (v: CenterView) => boolean): Promise<CenterView> {
-  const now = await h.env.currentTimeMs();
-  if (at > now) await h.env.sleep(at - now);
-  // The fired timers are processed by the worker: poll the query (bounded), no fixed sleep.
-  for (let i = 0; i < 2000; i++) {
-    const v = await view();
-    if (until(v)) return v;
-  }
-  throw new Error(`the center did not reach the expected state; it is ${(await view()).state}`);
-}
-
-const anniversary = (start: string, k: number) => {
-  const d = new Date(start);
-  d.setUTCFullYear(d.getUTCFullYear() + k);
-  return d.getTime();
-};
-
-async function runEvaluation(score: number, assess: Extract<Command, { type: 'ASSESS' }>['payload'] = {}) {
-  await send(cmd('SUBMIT_SELF_EVALUATION', uni, { scores: scores(score), report: 'Self-evaluation report' }));
-  await send(cmd('RECORD_INSPECTION', commission, { inspectedOn: new Date(await h.env.currentTimeMs()).toISOString().slice(0, 10), inspectors: ['Inspector Liu'], findings: 'Seen on site' }));
-  const panel = experts('tsinghua');
-  await send(cmd('ASSIGN_EVALUATION_EXPERTS', commission, { experts: panel }));
-  for (const e of panel) await send(cmd('SUBMIT_EVALUATION_REVIEW', expertActor(e), { scores: scores(score), opinion: 'Scored on the five tasks' }));
-  const assessCommand = cmd('ASSESS', commission, assess);
-  return { result: await send(assessCommand), command: assessCommand };
-}
-
 describe('Art. 6, 13–19: the five-year build cycle, end to end', () => {
   it('runs cycle 1 — funding every year, summaries (one late), mid-term, acceptance — into cycle 2 at tier A', async () => {
+    const { uni, send, view, skipTo, anniversary, runEvaluation } = lifecycle(h, 'bjut');
     const call = callInfo(await h.env.currentTimeMs(), { callId: 'call-cycle' });
     await openCall(h.ops, call, commission);
     await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', uni, { callId: call.callId, application: application('bjut') }));
