@@ -4,96 +4,26 @@
  * reconciles --all through visibility — including a university's earlier center, an earlier chain under the same
  * workflow id.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import type { Knex } from 'knex';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config';
+import { describe, expect, it } from 'vitest';
 import { temporalCliPath } from '../../config/binaries';
-import { findFreePort, startDevServer, type DevServer } from '../../config/dev-server';
-import { createKnex } from '../../db/knex';
-import { migrateLatest } from '../../db/migrate';
 import { createRepositories } from '../../db/repositories';
-import { openCall, sendCenterCommand, submitApplication, type OperationsContext } from '../../client/operations';
-import { createCenterWorker } from '../../worker/worker';
+import { openCall, sendCenterCommand, submitApplication } from '../../client/operations';
+import { useDevServer, type CliRun } from '../helpers/dev-server';
 import { application, callInfo, cmd, commission, expertActor, experts, university } from '../helpers/fixtures';
-import { workflowBundle } from '../helpers/temporal';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(repoRoot, 'bin/centers.mjs');
 const TIMEOUT = 240_000;
 
-let server: DevServer;
-let nativeConnection: NativeConnection;
-let connection: Connection;
-let worker: Worker;
-let running: Promise<void>;
-let knex: Knex;
-let dir: string;
-let env: NodeJS.ProcessEnv;
-let ops: OperationsContext;
+const dev = useDevServer({ name: 'audit' }, TIMEOUT);
 
-function centers(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; json: any }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      let json: unknown;
-      try {
-        json = args.includes('--json') && stdout.trim() ? JSON.parse(stdout) : undefined;
-      } catch {
-        return reject(new Error(`centers ${args.join(' ')}: stdout is not JSON:\n${stdout}\n${stderr}`));
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
-
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const cfg = loadConfig({ env: {} });
-  server = await startDevServer(cfg, { dbFilename: null, port: await findFreePort(), headless: true, timeoutMs: 120_000 });
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-audit-'));
-  const database = { client: 'sqlite3' as const, filename: path.join(dir, 'centers.sqlite'), connection: null };
-  await migrateLatest({ database });
-  knex = createKnex(database);
-  const taskQueue = `centers-audit-${Math.random().toString(36).slice(2, 8)}`;
-  nativeConnection = await NativeConnection.connect({ address: server.address });
-  worker = await createCenterWorker({ connection: nativeConnection, namespace: 'default', taskQueue, knex, options: { workflowBundle: await workflowBundle() } });
-  running = worker.run();
-  connection = await Connection.connect({ address: server.address });
-  ops = { client: new Client({ connection }), taskQueue, policy: cfg.policy };
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_')));
-  Object.assign(env, {
-    CENTERS_TEMPORAL_ADDRESS: server.address,
-    CENTERS_TEMPORAL_NAMESPACE: 'default',
-    CENTERS_TEMPORAL_TASK_QUEUE: taskQueue,
-    CENTERS_DATABASE_FILENAME: database.filename,
-  });
-}, TIMEOUT);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-  await nativeConnection?.close();
-  await knex?.destroy();
-  await server?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-}, TIMEOUT);
+const centers = (args: string[]): Promise<CliRun> => dev.cli(args);
 
 /** Application → review → a decision (6 transitions). */
 async function decide(universityId: string, callId: string, decision: 'APPROVE' | 'REJECT'): Promise<void> {
+  const { ops } = dev;
   await openCall(ops, callInfo(Date.now(), { callId, quota: 3 }), commission);
   await submitApplication(ops, cmd('SUBMIT_APPLICATION', university(universityId), { callId, application: application(universityId) }));
   const panel = experts('pku');
@@ -105,15 +35,15 @@ async function decide(universityId: string, callId: string, decision: 'APPROVE' 
 describe('centers audit on a dev server', { timeout: TIMEOUT }, () => {
   it('replays a center from the server and from `temporal workflow show --output json`, with the same timeline as the audit rows', async () => {
     await decide('bjut', 'call-audit-a', 'APPROVE');
-    const rows = await createRepositories(knex).auditLog('bjut.call-audit-a');
+    const rows = await createRepositories(dev.knex).auditLog('bjut.call-audit-a');
     const fromServer = await centers(['audit', 'replay', 'bjut.call-audit-a', '--json']);
     expect(fromServer.code, fromServer.stderr).toBe(0);
     expect(fromServer.json).toMatchObject({ source: 'temporal', workflowId: 'center-bjut', centerId: 'bjut.call-audit-a', deterministic: true });
     expect(fromServer.json.timeline.map((e: { seq: number; event: string }) => [e.seq, e.event])).toEqual(rows.map((r) => [r.seq, r.event]));
 
     // The official CLI's export is what --file reads.
-    const file = path.join(dir, 'center-bjut.json');
-    const { stdout } = await promisify(execFile)(temporalCliPath(), ['workflow', 'show', '-w', 'center-bjut', '--output', 'json', '--address', server.address, '--namespace', 'default'], {
+    const file = path.join(dev.dir, 'center-bjut.json');
+    const { stdout } = await promisify(execFile)(temporalCliPath(), ['workflow', 'show', '-w', 'center-bjut', '--output', 'json', '--address', dev.server.address, '--namespace', 'default'], {
       maxBuffer: 64 * 1024 * 1024,
     });
     fs.writeFileSync(file, stdout);

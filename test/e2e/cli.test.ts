@@ -3,24 +3,15 @@
  * and the real `centers` CLI as a subprocess — from opening a call (Art. 7) through the eligibility check (Art. 8),
  * expert review and approval (Art. 9) to the center's names (Art. 20), then the database and the audit trail.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import type { Knex } from 'knex';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config';
-import { findFreePort, startDevServer, type DevServer } from '../../config/dev-server';
-import { createKnex } from '../../db/knex';
-import { migrateLatest } from '../../db/migrate';
+import { describe, expect, it } from 'vitest';
+import { findFreePort } from '../../config/dev-server';
 import { TableName } from '../../db/tables';
-import { createCenterWorker } from '../../worker/worker';
-import { workflowBundle } from '../helpers/temporal';
+import { useDevServer, type CliRun } from '../helpers/dev-server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(repoRoot, 'bin/centers.mjs');
 const example = (name: string) => path.join(repoRoot, 'examples', name);
 
 const CALL_ID = 'call-2026';
@@ -33,55 +24,20 @@ const ESTABLISHED = 'building.running';
 /** Each CLI run is a fresh Node process (about a second); a test makes up to fifteen of them. */
 const E2E_TIMEOUT = 300_000;
 
-let server: DevServer;
-let connection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
-let knex: Knex;
-let dir: string;
-let env: NodeJS.ProcessEnv;
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-  json: any;
-}
+const dev = useDevServer({ name: 'e2e' }, E2E_TIMEOUT);
 
 /**
  * Runs `node bin/centers.mjs … --json` without blocking this process (the worker polls here); stdout must be pure
  * JSON. `json: false` runs without --json (help texts).
  */
-function centers(args: string[], extraEnv: NodeJS.ProcessEnv = {}, { json: asJson = true } = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args, ...(asJson ? ['--json'] : [])], { cwd: repoRoot, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => {
-      let json: unknown = undefined;
-      try {
-        json = asJson && stdout.trim() ? JSON.parse(stdout) : undefined;
-      } catch {
-        return reject(new Error(`centers ${args.join(' ')}: stdout is not JSON:\n${stdout}\nstderr:\n${stderr}`));
-      }
-      resolve({ code, stdout, stderr, json });
-    });
-  });
-}
+const centers = (args: string[], extraEnv: NodeJS.ProcessEnv = {}, { json = true } = {}): Promise<CliRun> => dev.cli(args, { env: extraEnv, json });
 
 /** Expects exit 0 and returns the JSON result; on failure shows what the CLI said. */
-async function ok(args: string[], extraEnv?: NodeJS.ProcessEnv) {
-  const r = await centers(args, extraEnv);
-  expect(r.code, `centers ${args.join(' ')}\n${r.stderr}`).toBe(0);
-  return r.json;
-}
+const ok = (args: string[], extraEnv?: NodeJS.ProcessEnv) => dev.ok(args, { env: extraEnv, json: true });
 
 /** Retries a CLI read a bounded number of times (each run takes about a second) until `done` holds. */
 async function poll(args: string[], done: (json: any) => boolean, tries = 15) {
-  let last: Run | undefined;
+  let last: CliRun | undefined;
   for (let i = 0; i < tries; i++) {
     last = await centers(args);
     if (last.code === 0 && done(last.json)) return last.json;
@@ -89,44 +45,10 @@ async function poll(args: string[], done: (json: any) => boolean, tries = 15) {
   throw new Error(`centers ${args.join(' ')} never gave the expected answer in ${tries} tries; last: ${last?.stdout}${last?.stderr}`);
 }
 
-const auditRows = () => knex(TableName.AuditLog).where({ center_id: CENTER_ID }).orderBy('seq');
+const auditRows = () => dev.knex(TableName.AuditLog).where({ center_id: CENTER_ID }).orderBy('seq');
 
 /** Command ids the CLI reported, by step, to find them again in the audit log. */
 const ids: Record<string, string> = {};
-
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const cfg = loadConfig({ env: {} });
-  server = await startDevServer(cfg, { dbFilename: null, port: await findFreePort(), headless: true, timeoutMs: 120_000 });
-
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-e2e-'));
-  const database = { client: 'sqlite3' as const, filename: path.join(dir, 'centers.sqlite'), connection: null };
-  await migrateLatest({ database });
-  knex = createKnex(database);
-
-  const taskQueue = `centers-e2e-${Math.random().toString(36).slice(2, 8)}`;
-  connection = await NativeConnection.connect({ address: server.address });
-  worker = await createCenterWorker({ connection, namespace: 'default', taskQueue, knex, options: { workflowBundle: await workflowBundle() } });
-  running = worker.run();
-
-  // The CLI sees only what the test sets: no CENTERS_* from the developer's shell.
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_')));
-  Object.assign(env, {
-    CENTERS_TEMPORAL_ADDRESS: server.address,
-    CENTERS_TEMPORAL_NAMESPACE: 'default',
-    CENTERS_TEMPORAL_TASK_QUEUE: taskQueue,
-    CENTERS_DATABASE_FILENAME: database.filename,
-  });
-}, E2E_TIMEOUT);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-  await knex?.destroy();
-  await server?.stop();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
-}, E2E_TIMEOUT);
 
 describe('centers CLI: usage', { timeout: E2E_TIMEOUT }, () => {
   it('lists every command with an example at the top level, and each command has its own --help', async () => {
@@ -150,7 +72,7 @@ describe('centers CLI: usage', { timeout: E2E_TIMEOUT }, () => {
     expect(missing.json.error).toMatchObject({ kind: 'usage' });
     expect(missing.stderr).toContain('Missing --file');
 
-    const badFile = path.join(dir, 'bad-application.json');
+    const badFile = path.join(dev.dir, 'bad-application.json');
     const app = JSON.parse(fs.readFileSync(example('application.json'), 'utf8'));
     app.conditions.staff[0].background = 'astrology';
     delete app.director;
@@ -193,7 +115,7 @@ describe('centers CLI: from a call to an established center', { timeout: E2E_TIM
   it('SPEC §3a: refused commands exit 3 with the reason and leave no audit row', async () => {
     const before = (await auditRows()).length;
 
-    const conflicted = path.join(dir, 'experts-with-bjut.json');
+    const conflicted = path.join(dev.dir, 'experts-with-bjut.json');
     fs.writeFileSync(conflicted, JSON.stringify({ experts: [{ id: 'wang-bo', name: 'Wang Bo', orgId: 'bjut' }, ...EXPERTS.slice(1)] }));
     const conflict = await centers(['assign-experts', CENTER_ID, '--file', conflicted]);
     expect(conflict.code).toBe(3);
@@ -274,7 +196,7 @@ describe('centers CLI: from a call to an established center', { timeout: E2E_TIM
 
 describe('centers CLI: the database and the audit trail', { timeout: E2E_TIMEOUT }, () => {
   it('holds the center, both application versions, 7 passed conditions, 3 experts, 3 reviews and the decision', async () => {
-    const center = await knex(TableName.Centers).where({ center_id: CENTER_ID }).first();
+    const center = await dev.knex(TableName.Centers).where({ center_id: CENTER_ID }).first();
     expect(center).toMatchObject({
       state: ESTABLISHED,
       university_id: 'bjut',
@@ -285,18 +207,18 @@ describe('centers CLI: the database and the audit trail', { timeout: E2E_TIMEOUT
     });
     expect(center.established_at).toBeTruthy();
 
-    const applications = await knex(TableName.Applications).where({ center_id: CENTER_ID }).orderBy('version');
+    const applications = await dev.knex(TableName.Applications).where({ center_id: CENTER_ID }).orderBy('version');
     expect(applications.map((a) => a.version)).toEqual([1, 2]);
-    const eligibility = await knex(TableName.EligibilityResults).where({ center_id: CENTER_ID, version: 2 });
+    const eligibility = await dev.knex(TableName.EligibilityResults).where({ center_id: CENTER_ID, version: 2 });
     expect(eligibility).toHaveLength(7);
     expect(eligibility.every((e) => e.passed === 1 || e.passed === true)).toBe(true);
-    const failedFirst = await knex(TableName.EligibilityResults).where({ center_id: CENTER_ID, version: 1, condition: 7 }).first();
+    const failedFirst = await dev.knex(TableName.EligibilityResults).where({ center_id: CENTER_ID, version: 1, condition: 7 }).first();
     expect(Boolean(failedFirst.passed)).toBe(false);
 
-    const assignments = await knex(TableName.ExpertAssignments).where({ center_id: CENTER_ID });
+    const assignments = await dev.knex(TableName.ExpertAssignments).where({ center_id: CENTER_ID });
     expect(assignments.map((a) => a.expert_org_id).sort()).toEqual(['pku', 'tsinghua', 'ustb']);
-    expect(await knex(TableName.Reviews).where({ center_id: CENTER_ID })).toHaveLength(3);
-    expect(await knex(TableName.Decisions).where({ center_id: CENTER_ID }).first()).toMatchObject({
+    expect(await dev.knex(TableName.Reviews).where({ center_id: CENTER_ID })).toHaveLength(3);
+    expect(await dev.knex(TableName.Decisions).where({ center_id: CENTER_ID }).first()).toMatchObject({
       outcome: 'approved',
       reason: 'Highest panel score of the call',
       decided_by: 'operator',
@@ -368,7 +290,7 @@ describe('centers CLI: funding in the first build year (Art. 13–16)', { timeou
     expect(above.json.error).toMatchObject({ kind: 'refused', reason: 'invalid-input' });
     expect(above.stderr).toContain('may not exceed the amount requested');
     expect(await auditRows()).toHaveLength(before);
-    expect(await knex(TableName.FundingLedger).where({ center_id: CENTER_ID })).toEqual([]);
+    expect(await dev.knex(TableName.FundingLedger).where({ center_id: CENTER_ID })).toEqual([]);
   });
 
   it('a grant of the amount requested writes one ledger row (Art. 16); `funding list` reads it back in yuan and fen', async () => {
@@ -376,11 +298,11 @@ describe('centers CLI: funding in the first build year (Art. 13–16)', { timeou
     expect(r).toMatchObject({ type: 'GRANT_FUNDING', state: ESTABLISHED });
     expect(r.center.funding[0]).toMatchObject({ status: 'granted', grantedFen: promotion.amountFen, decidedBy: 'operator' });
 
-    const ledger = await knex(TableName.FundingLedger).where({ center_id: CENTER_ID });
+    const ledger = await dev.knex(TableName.FundingLedger).where({ center_id: CENTER_ID });
     expect(ledger).toEqual([
       expect.objectContaining({ cycle: 1, year: 1, request_id: 'c1-y1-f1', kind: 'promotion', amount_fen: promotion.amountFen, granted_by: 'operator' }),
     ]);
-    expect(await knex(TableName.FundingRequests).where({ center_id: CENTER_ID }).first()).toMatchObject({ status: 'granted', granted_fen: promotion.amountFen });
+    expect(await dev.knex(TableName.FundingRequests).where({ center_id: CENTER_ID }).first()).toMatchObject({ status: 'granted', granted_fen: promotion.amountFen });
 
     const list = await centers(['funding', 'list', 'bjut'], {}, { json: false });
     expect(list.code).toBe(0);

@@ -10,32 +10,23 @@
  * are armed only once that transition is stored. The rounds' signals queue on the center's lock first, the timers
  * after them.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
-import knexFactory, { type Knex } from 'knex';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from '@temporalio/client';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ACTIVE_CENTERS_QUERY } from '../../activities/rounds';
 import { deliveryLogChannel } from '../../activities/outbox';
 import { openCall, sendCenterCommand, showCenter, submitApplication, type OperationsContext } from '../../client/operations';
 import { listSchedules, ROUND_SCHEDULE_IDS, triggerSchedule } from '../../client/schedules';
-import { loadConfig } from '../../config';
-import { findFreePort, startDevServer, type DevServer } from '../../config/dev-server';
 import { createKnex } from '../../db/knex';
 import { createRepositories, type Repositories } from '../../db/repositories';
 import { parsePolicy } from '../../machines/policy';
 import { summaryDueKey, summaryReminderKey, yearEndKey } from '../../machines/rules';
-import { createCenterWorker } from '../../worker/worker';
 import { fireDeadline, type CenterView } from '../../workflows/definitions';
 import type { calendarRoundWorkflow, CalendarRoundReport } from '../../workflows/rounds';
 import { application, callInfo, cmd, commission, expertActor, experts, university } from '../helpers/fixtures';
-import { tempDatabase, workflowBundle } from '../helpers/temporal';
+import { useDevServer } from '../helpers/dev-server';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(repoRoot, 'bin/centers.mjs');
 const TIMEOUT = 240_000;
 
 /** A build year of 8 s: a day is ~22 ms, a summary is due ~0.66 s after its year ends (30 days' grace). */
@@ -45,39 +36,27 @@ const UNIVERSITY = 'bjut';
 const CALL_ID = 'call-rounds';
 const CENTER_ID = `${UNIVERSITY}.${CALL_ID}`;
 const ANNUAL_ACTOR = 'round-annualSummary';
+/** The file the worker's outbox delivers notices to, next to the database. */
+const deliveryLogIn = (dir: string) => path.join(dir, 'notifications.jsonl');
 
-let server: DevServer;
-let connection: NativeConnection;
-let clientConnection: Connection;
+const dev = useDevServer(
+  {
+    name: 'rounds',
+    policy,
+    // The worker's database: a few connections, so a read is not queued behind a write waiting for the held lock.
+    workerPool: { min: 1, max: 4 },
+    notificationChannel: (db) => deliveryLogChannel(deliveryLogIn(db.dir)),
+  },
+  TIMEOUT,
+);
 let client: Client;
-let worker: Worker;
-let running: Promise<void>;
-let db: { knex: Knex; filename: string; dir: string };
-let workerKnex: Knex;
 let repos: Repositories;
 let ops: OperationsContext;
 let taskQueue: string;
 let deliveryLog: string;
-let env: NodeJS.ProcessEnv;
 
 /** Runs `centers … --json` as the operators do, without blocking this process (the worker polls here). */
-function centers(args: string[]): Promise<{ code: number | null; json: any; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args, '--json'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, json: stdout.trim() ? JSON.parse(stdout) : undefined, stderr }));
-  });
-}
-
-async function ok(args: string[]) {
-  const r = await centers(args);
-  expect(r.code, `centers ${args.join(' ')}\n${r.stderr}`).toBe(0);
-  return r.json;
-}
+const ok = (args: string[]) => dev.ok(args, { json: true });
 
 /** Bounded polling (visibility and the workflow's progress are asynchronous): `check` returns a value when done. */
 async function until<T>(what: string, check: () => Promise<T | undefined>, { tries = 100, intervalMs = 100 } = {}): Promise<T> {
@@ -107,63 +86,11 @@ async function establish(): Promise<CenterView> {
   return view();
 }
 
-/** The worker's database: a few connections, so a read is not queued behind a write waiting for the held lock. */
-function sqliteWithPool(filename: string): Knex {
-  return knexFactory({
-    client: 'sqlite3',
-    connection: { filename },
-    useNullAsDefault: true,
-    pool: {
-      min: 1,
-      max: 4,
-      afterCreate: (conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) =>
-        conn.exec('PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;', (err) => done(err, conn)),
-    },
-  });
-}
-
-beforeAll(async () => {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-  const cfg = loadConfig({ env: {} });
-  server = await startDevServer(cfg, { dbFilename: null, port: await findFreePort(), headless: true, timeoutMs: 120_000 });
-  db = await tempDatabase();
-  repos = createRepositories(db.knex);
-  workerKnex = sqliteWithPool(db.filename);
-  deliveryLog = path.join(db.dir, 'notifications.jsonl');
-  taskQueue = `centers-rounds-${Math.random().toString(36).slice(2, 8)}`;
-  connection = await NativeConnection.connect({ address: server.address });
-  worker = await createCenterWorker({
-    connection,
-    namespace: 'default',
-    taskQueue,
-    knex: workerKnex,
-    notificationChannel: deliveryLogChannel(deliveryLog),
-    options: { workflowBundle: await workflowBundle() },
-  });
-  running = worker.run();
-  clientConnection = await Connection.connect({ address: server.address });
-  client = new Client({ connection: clientConnection, namespace: 'default' });
-  ops = { client, taskQueue, policy };
-
-  env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_')));
-  Object.assign(env, {
-    CENTERS_TEMPORAL_ADDRESS: server.address,
-    CENTERS_TEMPORAL_NAMESPACE: 'default',
-    CENTERS_TEMPORAL_TASK_QUEUE: taskQueue,
-    CENTERS_DATABASE_FILENAME: db.filename,
-  });
-}, TIMEOUT);
-
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await connection?.close();
-  await clientConnection?.close();
-  await workerKnex?.destroy();
-  await db?.knex.destroy();
-  await server?.stop();
-  if (db) fs.rmSync(db.dir, { recursive: true, force: true });
-}, TIMEOUT);
+beforeAll(() => {
+  ({ client, ops, taskQueue } = dev);
+  repos = createRepositories(dev.knex);
+  deliveryLog = deliveryLogIn(dev.dir);
+});
 
 describe('SPEC §4 — the calendar rounds are Temporal Schedules, installed by one idempotent command', { timeout: TIMEOUT }, () => {
   it('`centers schedules install` twice: two schedules, created then updated, never a third; `schedules list` shows their next runs', async () => {
@@ -213,7 +140,7 @@ describe('SPEC §3 "Time" — a round fires due deadlines; a deadline fired twic
     expect(established.state).toBe('building.running');
 
     // Hold the database's write lock across the end of build year 1.
-    const lockKnex = createKnex({ client: 'sqlite3', filename: db.filename, connection: null });
+    const lockKnex = createKnex(dev.db.database);
     const lock = await lockKnex.transaction();
     try {
       await lock.raw('UPDATE notifications SET status = status WHERE 0 = 1');

@@ -13,7 +13,6 @@ import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 let h: Harness;
 let repos: ReturnType<typeof createRepositories>;
 const HOUR = 3600_000;
-const DAY = 24 * HOUR;
 const centerId = 'bjut.call-cycle';
 
 beforeAll(async () => {
