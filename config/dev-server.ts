@@ -31,6 +31,8 @@ export interface DevServerOptions {
   timeoutMs?: number;
   /** Aborting during start-up kills the server and rejects. */
   signal?: AbortSignal;
+  /** Dynamic configuration, e.g. { 'limit.historyCount.suggestContinueAsNew': 60 } (`--dynamic-config-value`). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface DevServer {
@@ -130,6 +132,7 @@ export async function startDevServer(cfg: AppConfig, opts: DevServerOptions = {}
   if (namespace !== 'default') args.push('--namespace', namespace);
   args.push('--log-level', cfg.devServer.logLevel);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [key, value] of Object.entries(opts.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
 
   log(`Starting the Temporal dev server: ${bin} ${args.join(' ')}`);
   const started = Date.now();

@@ -35,6 +35,8 @@ export interface DevServerTestOptions {
   workerPool?: { min: number; max: number };
   /** Where the worker's outbox delivers notices, given the database (e.g. a file next to it). Default: the log. */
   notificationChannel?: (db: TempDatabase) => NotificationChannel;
+  /** The dev server's dynamic configuration (e.g. a low continue-as-new suggestion threshold). */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 export interface CliRun {
@@ -115,7 +117,7 @@ export async function devServerHarness(options: DevServerTestOptions): Promise<D
   try {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     const cfg = loadConfig({ env: {} });
-    const server = await startDevServer(cfg, { dbFilename: null, port: await findFreePort(), headless: true, timeoutMs: 120_000 });
+    const server = await startDevServer(cfg, { dbFilename: null, port: await findFreePort(), headless: true, timeoutMs: 120_000, dynamicConfig: options.dynamicConfig });
     cleanup.push(() => server.stop());
 
     const db = await tempDatabase(`centers-${options.name}-`);
