@@ -303,6 +303,34 @@ export const centerMachine = setup({
   },
 });
 
+/**
+ * Fields added to the context after a center may already have been running: a snapshot carried across
+ * continue-as-new by an older version of the code lacks them, and gets these values.
+ */
+const CONTEXT_DEFAULTS: Partial<CenterContext> = {
+  cycleStartAt: null,
+  yearsEnded: 0,
+  funding: [],
+  summaries: [],
+  evaluation: null,
+  evaluations: [],
+  incidents: [],
+  rectification: null,
+  notices: [],
+  supportStopped: null,
+  director: null,
+  staff: [],
+  organisationChanges: 0,
+};
+
+/** A persisted snapshot ({ value, context }) back as a snapshot of the current machine. */
+export function restoreSnapshot(persisted: { value: unknown; context: CenterContext }): CenterSnapshot {
+  return centerMachine.resolveState({
+    value: persisted.value as Parameters<typeof centerMachine.resolveState>[0]['value'],
+    context: { ...CONTEXT_DEFAULTS, ...persisted.context },
+  });
+}
+
 export type CenterMachine = typeof centerMachine;
 export type CenterSnapshot = SnapshotFrom<CenterMachine>;
 

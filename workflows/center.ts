@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { initialTransition, transition } from 'xstate';
 import { checkCommand } from '../machines/authorize';
 import { centerView } from '../machines/view';
-import { callWindowKey, centerMachine, isClosed, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
+import { callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
 import type { Actor } from '../machines/domain';
 import { centerRowFor, nextDeadline, recordsFor } from '../machines/records';
 import {
@@ -64,7 +64,7 @@ const QUOTA_ANSWER_TIMEOUT = '2 minutes';
 export async function centerWorkflow(input: CenterWorkflowInput): Promise<CenterResult> {
   const { workflowId } = wf.workflowInfo();
   let snapshot: CenterSnapshot = input.carried
-    ? centerMachine.resolveState(input.carried.snapshot as Parameters<typeof centerMachine.resolveState>[0])
+    ? restoreSnapshot(input.carried.snapshot as Parameters<typeof restoreSnapshot>[0])
     : initialTransition(centerMachine, {
         policy: input.policy,
         centerId: input.centerId,

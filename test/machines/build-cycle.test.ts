@@ -2,7 +2,7 @@
  * The five-year build cycle on the pure statechart (Art. 6, 13–19): funding, summaries, evaluations, next cycle.
  */
 import { describe, expect, it } from 'vitest';
-import { stateName, type CenterSnapshot } from '../../machines/center';
+import { restoreSnapshot, stateName, type CenterSnapshot } from '../../machines/center';
 import { defaultPolicy } from '../../machines/policy';
 import { summaryDueKey, yearEndKey } from '../../machines/rules';
 import { advance, send, start } from '../helpers/drive';
@@ -200,5 +200,19 @@ describe('Art. 6, 8(7): director and staff changes are recorded events', () => {
     const c = send(s, cmd('RECORD_STAFF_CHANGE', uni, { staff, effectiveOn: '2026-07-01', reason: 'Sun Mei left' }), iso(T0 + 70 * DAY));
     expect(c.records).toContainEqual(expect.objectContaining({ kind: 'organisationChange', change: 'staff', changeId: 'org-2', belowStaffMinimum: true }));
     expect(() => send(c.snapshot, cmd('RECORD_STAFF_CHANGE', university('pku'), { staff, effectiveOn: '2026-07-01', reason: 'Not ours to say' }), iso(T0 + 71 * DAY))).toThrow(/^wrong-organisation/);
+  });
+});
+
+describe('SPEC §3 "Next cycle": a snapshot carried across continue-as-new', () => {
+  it('is restored to the same state and context, and one from older code gets defaults for newer fields', () => {
+    const s = advance(established('2026-03-10T00:00:00.000Z'), '2027-03-10T00:00:00.000Z').snapshot;
+    const persisted = JSON.parse(JSON.stringify({ value: s.value, context: s.context }));
+    const restored = restoreSnapshot(persisted);
+    expect(stateName(restored)).toBe(stateName(s));
+    expect(restored.context).toEqual(s.context);
+    const { director: _d, staff: _s, organisationChanges: _o, ...older } = persisted.context;
+    const upgraded = restoreSnapshot({ value: persisted.value, context: older });
+    expect(upgraded.context).toMatchObject({ director: null, staff: [], organisationChanges: 0 });
+    expect(() => send(upgraded, cmd('RECORD_STAFF_CHANGE', uni, { staff: [], effectiveOn: '2027-04-01', reason: 'All staff left' }), '2027-04-02T00:00:00.000Z')).not.toThrow();
   });
 });
