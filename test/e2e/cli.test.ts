@@ -114,6 +114,9 @@ describe('centers CLI: from a call to an established center', { timeout: E2E_TIM
 
   it('SPEC §3a: refused commands exit 3 with the reason and leave no audit row', async () => {
     const before = (await auditRows()).length;
+    // On a real server a rejected update leaves no event at all: its speculative workflow task is dropped.
+    const history = async () => (await dev.client.workflow.getHandle('center-bjut').fetchHistory()).events?.length;
+    const eventsBefore = await history();
 
     const conflicted = path.join(dev.dir, 'experts-with-bjut.json');
     fs.writeFileSync(conflicted, JSON.stringify({ experts: [{ id: 'wang-bo', name: 'Wang Bo', orgId: 'bjut' }, ...EXPERTS.slice(1)] }));
@@ -132,6 +135,7 @@ describe('centers CLI: from a call to an established center', { timeout: E2E_TIM
     expect(otherUniversity.json.error.reason).toBe('wrong-organisation');
 
     expect(await auditRows()).toHaveLength(before);
+    expect(await history()).toBe(eventsBefore);
   });
 
   it('Art. 9: the commission assigns three experts from other universities', async () => {
