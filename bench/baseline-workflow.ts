@@ -11,6 +11,8 @@ export interface BaselineInput {
   updates: number;
   /** Deadlines the center's timers fired, as offsets from the workflow's start (ms). */
   timerOffsetsMs: number[];
+  /** Activities the center ran besides its transitions (its share of the call's, notification deliveries). */
+  extraActivities: number;
 }
 
 export interface BaselineCommand {
@@ -74,6 +76,7 @@ export async function baselineWorkflow(input: BaselineInput): Promise<BaselineVi
       }),
     ),
   );
+  for (let n = 1; n <= input.extraActivities; n++) await serially(() => step({ kind: 'EXTRA', n }));
   await Promise.all(timers);
   await wf.condition(() => view.received >= input.updates && !busy);
   await wf.condition(wf.allHandlersFinished);

@@ -5,7 +5,7 @@
  * Updates go as fast as the shared concurrency allows: the baseline is what bare Temporal does with this work.
  */
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import type { Failure, Load } from './load';
+import { sleep, type Failure, type Load } from './load';
 import { baselineCommand, baselineState, type BaselineInput, type baselineWorkflow } from './baseline-workflow';
 
 export interface CenterProfile {
@@ -15,6 +15,8 @@ export interface CenterProfile {
   timerOffsetsMs: number[];
   /** The operators' own state queries. */
   queries: number;
+  /** Activities that were not transitions (the call's events, notification deliveries), per center. */
+  extraActivities: number;
 }
 
 export interface BaselineDeps {
@@ -25,13 +27,15 @@ export interface BaselineDeps {
   clock: () => number;
 }
 
+const DONE_POLL_MS = 250;
+
 const classify = (err: unknown): Failure =>
   err instanceof WorkflowUpdateFailedError ? { refused: err.cause?.message ?? 'refused' } : { error: err instanceof Error ? err.name : 'unknown' };
 
 export async function driveBaseline(deps: BaselineDeps, i: number, profile: CenterProfile): Promise<{ doneAtMs: number; updates: number }> {
   const { client, load } = deps;
   const workflowId = deps.workflowId(i);
-  const input: BaselineInput = { updates: profile.updates, timerOffsetsMs: profile.timerOffsetsMs };
+  const input: BaselineInput = { updates: profile.updates, timerOffsetsMs: profile.timerOffsetsMs, extraActivities: profile.extraActivities };
   const command = (n: number) => ({ commandId: `${workflowId}-cmd-${n}`, type: 'COMMAND' });
   let sent = 0;
   const send = async (n: number, fn: () => Promise<unknown>) => {
@@ -42,6 +46,7 @@ export async function driveBaseline(deps: BaselineDeps, i: number, profile: Cent
     }
   };
 
+  const startedAtMs = deps.clock();
   await send(0, () =>
     client.workflow.executeUpdateWithStart(baselineCommand, {
       args: [command(0)],
@@ -72,6 +77,15 @@ export async function driveBaseline(deps: BaselineDeps, i: number, profile: Cent
     queried += 1;
     await load.query(() => handle.query(baselineState));
   }
-  await handle.result();
+  // Wait for the timers without a long poll per workflow (thousands of them would queue on one connection):
+  // sleep until the last timer is due, then look at the workflow's status now and then.
+  const lastTimerMs = Math.max(0, ...profile.timerOffsetsMs);
+  await sleep(Math.max(0, startedAtMs + lastTimerMs - deps.clock()));
+  for (;;) {
+    const { status } = await handle.describe();
+    if (status.name === 'COMPLETED') break;
+    if (status.name !== 'RUNNING') throw new Error(`baseline ${workflowId} ended ${status.name}`);
+    await sleep(DONE_POLL_MS);
+  }
   return { doneAtMs: deps.clock(), updates: sent };
 }

@@ -22,6 +22,8 @@ export interface HistorySample {
   bytesPerWorkflow: number | null;
   /** Mean time to replay one workflow's every run, after a warm-up replay. */
   replayMsPerWorkflow: number;
+  /** Failed workflow tasks in the sampled histories, by cause and message (a healthy run has none, or benign ones). */
+  workflowTaskFailures: Record<string, number>;
   /** Replays that failed (a determinism violation would show here). */
   replayFailures: string[];
 }
@@ -46,8 +48,15 @@ export async function sampleHistories(client: Client, bundlePath: string, workfl
   const events = all.reduce((n, r) => n + (r.history.events?.length ?? 0), 0);
   const bytes = fetched.flatMap((w) => w.runs.map((r) => r.bytes));
   const types: Record<string, number> = {};
+  const taskFailures: Record<string, number> = {};
+  const Cause = proto.temporal.api.enums.v1.WorkflowTaskFailedCause;
   for (const r of all) {
     for (const e of r.history.events ?? []) {
+      const failed = e.workflowTaskFailedEventAttributes;
+      if (failed) {
+        const why = `${Cause[failed.cause ?? 0] ?? failed.cause}: ${(failed.failure?.message ?? '').slice(0, 160)}`;
+        taskFailures[why] = (taskFailures[why] ?? 0) + 1;
+      }
       const name = EventType[e.eventType ?? 0]?.replace(/^EVENT_TYPE_/, '') ?? String(e.eventType);
       types[name] = (types[name] ?? 0) + 1;
     }
@@ -69,6 +78,7 @@ export async function sampleHistories(client: Client, bundlePath: string, workfl
     runs: all.length,
     eventsPerWorkflow: events / n,
     eventTypes: Object.fromEntries(Object.entries(types).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round((v / Math.max(1, fetched.length)) * 10) / 10])),
+    workflowTaskFailures: taskFailures,
     bytesPerWorkflow: bytes.every((b) => b !== null) ? (bytes as number[]).reduce((a, b) => a + b, 0) / n : null,
     replayMsPerWorkflow: replayMs / n,
     replayFailures: failures,

@@ -47,9 +47,11 @@ const MIN_WAIT_MS = 20;
 const MAX_WAIT_MS = 1000;
 
 export interface CenterRun {
+  /** The center's index in the run (its plan and call follow from it). */
+  index: number;
   universityId: string;
   plan: Plan;
-  /** supportStopped, or the state it reached cycle 2 in. */
+  /** Reached cycle 2 (acceptance passed), support stopped (Art. 19), or neither before the run gave up. */
   outcome: 'nextCycle' | 'supportStopped' | 'unfinished';
   commands: number;
   /** State queries the operators made to decide (not counting the one inside each sendCenterCommand). */
@@ -157,7 +159,7 @@ export interface CenterDriverDeps {
 export async function driveCenter(deps: CenterDriverDeps, i: number, universityId: string): Promise<CenterRun> {
   const { ops, load } = deps;
   const plan = deps.plan ?? planFor(i);
-  const run: CenterRun = { universityId, plan, outcome: 'unfinished', commands: 0, queries: 0, doneAtMs: null };
+  const run: CenterRun = { index: i, universityId, plan, outcome: 'unfinished', commands: 0, queries: 0, doneAtMs: null };
   const uni: Actor = university(universityId);
 
   // Art. 8: the application starts the workflow (update-with-start); retried until it is in.

@@ -1,4 +1,7 @@
 /** The benchmark's figures: each one for the lifecycle and the baseline, with its ratio (lifecycle ÷ baseline). */
+import type { HistorySample } from './history';
+import { percentile, type Load } from './load';
+import type { WorkerReport } from './protocol';
 
 export interface PhaseFigures {
   centersPerMinute: number;
@@ -10,6 +13,8 @@ export interface PhaseFigures {
   /** The baseline writes no database: null. */
   dbBytesPerCenter: number | null;
   historyEventsPerCenter: number;
+  /** The server's own history size, every run summed. */
+  historyKbPerCenter: number | null;
   replayMsPerHistory: number;
   wallSeconds: number;
   workerCpuSeconds: number;
@@ -29,6 +34,7 @@ export const FIGURES: { key: keyof PhaseFigures; label: string; digits: number }
   { key: 'workerPeakRssMb', label: 'worker peak RSS (MB)', digits: 0 },
   { key: 'dbBytesPerCenter', label: 'database bytes per center', digits: 0 },
   { key: 'historyEventsPerCenter', label: 'history events per center', digits: 0 },
+  { key: 'historyKbPerCenter', label: 'history KB per center', digits: 0 },
   { key: 'replayMsPerHistory', label: 'replay ms per history', digits: 1 },
   { key: 'wallSeconds', label: 'wall time (s)', digits: 1 },
   { key: 'workerCpuSeconds', label: 'worker CPU (s)', digits: 1 },
@@ -64,4 +70,37 @@ export function table(figures: Record<keyof PhaseFigures, Figure>): string {
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   const line = (r: string[]) => `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
   return [line(header), `|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const roundOrNull = (x: number | null) => (x === null ? null : round(x, 2));
+
+/** One phase's figures from what was measured: the driver's load, the worker's report, the history sample. */
+export function phaseFigures(
+  centers: number,
+  phase: { wallMs: number; serverCpuSeconds: number | null; driverCpuSeconds: number },
+  load: Load,
+  w: WorkerReport,
+  h: HistorySample,
+  dbBytes: number | null,
+): PhaseFigures {
+  const workerCpuMs = w.cpuUserMs + w.cpuSystemMs;
+  const commands = Math.max(1, load.commands);
+  return {
+    centersPerMinute: round(centers / (phase.wallMs / 60_000), 2),
+    commandsPerSecond: round(load.commands / (phase.wallMs / 1000), 2),
+    latencyP50Ms: roundOrNull(percentile(load.latenciesMs, 50)),
+    latencyP95Ms: roundOrNull(percentile(load.latenciesMs, 95)),
+    latencyP99Ms: roundOrNull(percentile(load.latenciesMs, 99)),
+    workerPeakRssMb: round(w.peakRssBytes / 2 ** 20, 1),
+    dbBytesPerCenter: dbBytes === null ? null : Math.round(dbBytes / centers),
+    historyEventsPerCenter: round(h.eventsPerWorkflow, 1),
+    historyKbPerCenter: h.bytesPerWorkflow === null ? null : round(h.bytesPerWorkflow / 1024, 1),
+    replayMsPerHistory: round(h.replayMsPerWorkflow, 2),
+    wallSeconds: round(phase.wallMs / 1000, 2),
+    workerCpuSeconds: round(workerCpuMs / 1000, 2),
+    serverCpuSeconds: phase.serverCpuSeconds === null ? null : round(phase.serverCpuSeconds, 2),
+    driverCpuSeconds: round(phase.driverCpuSeconds, 2),
+    serverCpuMsPerCommand: phase.serverCpuSeconds === null ? null : round((phase.serverCpuSeconds * 1000) / commands, 2),
+    workerCpuMsPerCommand: round(workerCpuMs / commands, 2),
+  };
 }

@@ -8,13 +8,7 @@
  *      against a worker of their own in another child process;
  *   4. a table on stdout and --out (bench/results.json) with each figure's ratio to the baseline.
  *
- * Flags: --centers N (200)  --concurrency C (32)  --year-ms MS (N × 150, at least 4000)  --address host:port
- *        --out FILE (bench/results.json)  --per-call K (20 centers per call)  --sample S (20 histories)
- *        --timeout-min M (60)  --plan P (every center follows plan P instead of the mix, to try one path)
- *
- * A year must be long enough for the operators to do every center's yearly work (funding, summary) before the
- * year ends; otherwise years slip (funding skipped, summaries overdue) and a center does less work than a real
- * one. The default grows with N for that reason; the results report the slip (`work`).
+ * Flags and their defaults: bench/flags.ts (`npm run bench -- --help`).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,90 +24,29 @@ import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { parsePolicy } from '../machines/policy';
 import { commission } from '../test/helpers/fixtures';
-import { centerWorkflowId } from '../workflows/definitions';
+import { callWorkflowId, centerWorkflowId } from '../workflows/definitions';
 import { workflowsPath } from '../worker/worker';
-import { driveBaseline, type CenterProfile } from './baseline';
-import { sampleHistories, sampleIndices, type HistorySample } from './history';
+import { driveBaseline } from './baseline';
+import { parseFlags } from './flags';
+import { sampleHistories, sampleIndices } from './history';
 import { baselineWorkflowsPath, databaseSize, machine, processCpuSeconds, startWorkerProcess, writeBundle } from './infra';
-import { latencySummary, Load, percentile, progressBar } from './load';
-import { driveCenter, PLANS, type CenterRun, type Plan } from './operators';
-import type { WorkerReport } from './protocol';
-import { compare, round, table, type PhaseFigures } from './report';
+import { latencySummary, Load, progressBar, sleep } from './load';
+import { driveCenter, PLANS, type CenterRun } from './operators';
+import { centerProfiles, workDone } from './profiles';
+import { compare, phaseFigures, round, table } from './report';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-interface Flags {
-  centers: number;
-  concurrency: number;
-  /** 0 until parsed: then the flag, or the default for N. */
-  yearMs: number;
-  address: string | null;
-  out: string;
-  perCall: number;
-  sample: number;
-  timeoutMin: number;
-  plan?: Plan;
-}
-
-function parseFlags(argv: string[]): Flags {
-  const flags: Flags = {
-    centers: 200,
-    concurrency: 32,
-    yearMs: 0,
-    address: null,
-    out: path.join(repoRoot, 'bench/results.json'),
-    perCall: 20,
-    sample: 20,
-    timeoutMin: 60,
-  };
-  const ints: Record<string, keyof Flags> = {
-    '--centers': 'centers',
-    '--concurrency': 'concurrency',
-    '--year-ms': 'yearMs',
-    '--per-call': 'perCall',
-    '--sample': 'sample',
-    '--timeout-min': 'timeoutMin',
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [name, inline] = argv[i].split('=', 2);
-    if (name === '--help' || name === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('*/')[0].replace(/^\/\*\*?|^ \* ?/gm, ''));
-      process.exit(0);
-    }
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new Error(`${name} needs a value`);
-    if (name in ints) {
-      const n = Number(value);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, not "${value}"`);
-      (flags as unknown as Record<string, number>)[ints[name]] = n;
-    } else if (name === '--address') {
-      if (!/^[^:\s]+:\d+$/.test(value)) throw new Error(`--address must be host:port, not "${value}"`);
-      flags.address = value;
-    } else if (name === '--out') {
-      flags.out = path.resolve(value);
-    } else if (name === '--plan') {
-      if (!(PLANS as readonly string[]).includes(value)) throw new Error(`--plan is one of ${PLANS.join(', ')}`);
-      flags.plan = value as Plan;
-    } else {
-      throw new Error(`unknown flag ${name} (see --help)`);
-    }
-  }
-  flags.yearMs ||= Math.max(MIN_YEAR_MS, flags.centers * YEAR_MS_PER_CENTER);
-  if (flags.perCall > 1000) throw new Error('--per-call is at most 1000 (a call\'s quota, Art. 9)');
-  return flags;
-}
-
-/**
- * Calibrated on a 2-core machine: a center's year (funding request and grant, summary and acceptance, three
- * deadlines, the operators' queries) costs about 100 ms of the machine; 150 ms leaves room for the bursts.
- */
-const YEAR_MS_PER_CENTER = 150;
-const MIN_YEAR_MS = 4000;
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 async function main(): Promise<void> {
-  const flags = parseFlags(process.argv.slice(2));
+  let flags: ReturnType<typeof parseFlags>;
+  try {
+    flags = parseFlags(process.argv.slice(2));
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exit(2);
+  }
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const cfg = loadConfig();
   // A year in seconds so whole lifecycles run on real timers; every other policy value is the regulation's.
@@ -125,6 +58,16 @@ async function main(): Promise<void> {
 
   let server: DevServer | null = null;
   let connection: Connection | null = null;
+  // Ctrl-C: the dev server runs in its own process group, so stop it here (the workers stop by themselves).
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`\n${sig}: stopping the benchmark…`);
+      void (server?.stop() ?? Promise.resolve()).finally(() => {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        process.exit(130);
+      });
+    });
+  }
   try {
     if (flags.address) log(`Connecting to the Temporal server at ${flags.address}`);
     else {
@@ -153,6 +96,8 @@ async function main(): Promise<void> {
     const ops: OperationsContext = { client, taskQueue, policy };
     const universityId = (i: number) => `b${tag}-${String(i).padStart(5, '0')}`;
     const callCount = Math.ceil(flags.centers / flags.perCall);
+    /** When the centers of a call start applying: the calls follow one another over the spread. */
+    const startDelayMs = (i: number) => Math.round((Math.floor(i / flags.perCall) * flags.spreadMs) / callCount);
     const callIds = Array.from({ length: callCount }, (_, k) => `call-${tag}-${k + 1}`);
     for (const [k, callId] of callIds.entries()) {
       const now = Date.now();
@@ -173,7 +118,9 @@ async function main(): Promise<void> {
       try {
         await Promise.all(
           Array.from({ length: flags.centers }, (_, i) =>
-            driveCenter({ ...deps, callId: callIds[Math.floor(i / flags.perCall)] }, i, universityId(i)).then((r) => void runs.push(r)),
+            sleep(startDelayMs(i))
+              .then(() => driveCenter({ ...deps, callId: callIds[Math.floor(i / flags.perCall)] }, i, universityId(i)))
+              .then((r) => void runs.push(r)),
           ),
         );
       } finally {
@@ -182,14 +129,17 @@ async function main(): Promise<void> {
       return Math.max(...runs.map((r) => r.doneAtMs ?? clock()));
     });
     // The calls' windows are 30 days long: end them, and anything left unfinished, so the baseline runs alone.
-    await terminateAll(client, [...callIds.map((id) => `call-${id}`), ...runs.filter((r) => r.outcome === 'unfinished').map((r) => centerWorkflowId(r.universityId))]);
+    await terminateAll(client, [...callIds.map(callWorkflowId), ...runs.filter((r) => r.outcome === 'unfinished').map((r) => centerWorkflowId(r.universityId))]);
     const lifecycleWorker = await worker.stop();
-    const callHistoryEvents = await Promise.all(callIds.map(async (id) => (await client.workflow.getHandle(`call-${id}`).describe()).historyLength));
+    const callHistoryEvents = await Promise.all(callIds.map(async (id) => (await client.workflow.getHandle(callWorkflowId(id)).describe()).historyLength));
 
     const knex = createKnex(database);
     const db = await databaseSize(knex, dbFilename);
     const centerIdOf = (i: number) => `${universityId(i)}.${callIds[Math.floor(i / flags.perCall)]}`;
-    const profiles = await centerProfiles(knex, runs, centerIdOf);
+    // Activities besides the transitions (the calls' events, notification deliveries), shared out among the centers.
+    const auditRows = Number(((await knex('audit_log').count({ n: '*' })) as { n: number }[])[0].n);
+    const extraActivities = Math.max(0, Math.round((lifecycleWorker.activities.count - auditRows) / flags.centers));
+    const profiles = await centerProfiles(knex, runs, centerIdOf, extraActivities);
     const work = await workDone(knex, runs, centerIdOf, policy.cycleYears);
     await knex.destroy();
     log('Lifecycle: sampling histories and replaying them…');
@@ -209,10 +159,12 @@ async function main(): Promise<void> {
       try {
         await Promise.all(
           profiles.map((p, i) =>
-            driveBaseline(deps, i, p).then((r) => {
-              baselineDone += 1;
-              done.push(r.doneAtMs);
-            }),
+            sleep(startDelayMs(i))
+              .then(() => driveBaseline(deps, i, p))
+              .then((r) => {
+                baselineDone += 1;
+                done.push(r.doneAtMs);
+              }),
           ),
         );
       } finally {
@@ -225,31 +177,8 @@ async function main(): Promise<void> {
     const baselineHistory = await sampleHistories(client, baselineBundle, sampleIndices(flags.centers, flags.sample).map(baselineId));
 
     // ---- Figures ----
-    const figuresOf = (
-      phase: { wallMs: number; serverCpuSeconds: number | null; driverCpuSeconds: number },
-      load: Load,
-      w: WorkerReport,
-      h: HistorySample,
-      dbBytes: number | null,
-    ): PhaseFigures => ({
-      centersPerMinute: round(flags.centers / (phase.wallMs / 60_000), 2),
-      commandsPerSecond: round(load.commands / (phase.wallMs / 1000), 2),
-      latencyP50Ms: roundOrNull(percentile(load.latenciesMs, 50)),
-      latencyP95Ms: roundOrNull(percentile(load.latenciesMs, 95)),
-      latencyP99Ms: roundOrNull(percentile(load.latenciesMs, 99)),
-      workerPeakRssMb: round(w.peakRssBytes / 2 ** 20, 1),
-      dbBytesPerCenter: dbBytes === null ? null : Math.round(dbBytes / flags.centers),
-      historyEventsPerCenter: round(h.eventsPerWorkflow, 1),
-      replayMsPerHistory: round(h.replayMsPerWorkflow, 2),
-      wallSeconds: round(phase.wallMs / 1000, 2),
-      workerCpuSeconds: round((w.cpuUserMs + w.cpuSystemMs) / 1000, 2),
-      serverCpuSeconds: phase.serverCpuSeconds === null ? null : round(phase.serverCpuSeconds, 2),
-      driverCpuSeconds: round(phase.driverCpuSeconds, 2),
-      serverCpuMsPerCommand: phase.serverCpuSeconds === null ? null : round((phase.serverCpuSeconds * 1000) / Math.max(1, load.commands), 2),
-      workerCpuMsPerCommand: round((w.cpuUserMs + w.cpuSystemMs) / Math.max(1, load.commands), 2),
-    });
-    const lifecycleFigures = figuresOf(lifecycle, lifecycleLoad, lifecycleWorker, lifecycleHistory, db.bytes);
-    const baselineFigures = figuresOf(baseline, baselineLoad, baselineWorkerReport, baselineHistory, null);
+    const lifecycleFigures = phaseFigures(flags.centers, lifecycle, lifecycleLoad, lifecycleWorker, lifecycleHistory, db.bytes);
+    const baselineFigures = phaseFigures(flags.centers, baseline, baselineLoad, baselineWorkerReport, baselineHistory, null);
     const figures = compare(lifecycleFigures, baselineFigures);
 
     const outcomes = Object.fromEntries(
@@ -304,6 +233,10 @@ async function main(): Promise<void> {
         `refusals ${JSON.stringify(lifecycleLoad.refusals)}, errors ${JSON.stringify(lifecycleLoad.errors)}.`,
     );
     console.log(
+      `Activities: lifecycle ${lifecycleWorker.activities.count}, baseline ${baselineWorkerReport.activities.count}; ` +
+        `updates: lifecycle ${lifecycleLoad.commands}, baseline ${baselineLoad.commands}; state queries: lifecycle ${lifecycleLoad.queries}, baseline ${baselineLoad.queries}.`,
+    );
+    console.log(
       `SQLite busy ${Math.round(results.lifecycle.databaseBusyShare * 100)}% of the wall time (mean persist ${results.lifecycle.persistMsMean} ms); ` +
         `call workflow history events ${callHistoryEvents.join(', ')}; replay failures ${lifecycleHistory.replayFailures.length + baselineHistory.replayFailures.length}.`,
     );
@@ -323,8 +256,6 @@ async function main(): Promise<void> {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
-
-const roundOrNull = (x: number | null) => (x === null ? null : round(x, 2));
 
 /** Runs a phase and measures its wall time, the driver's CPU and the Temporal server's CPU. */
 async function measurePhase(server: DevServer | null, run: (clock: () => number) => Promise<number>) {
@@ -352,55 +283,6 @@ async function terminateAll(client: Client, workflowIds: string[]): Promise<void
       }
     }),
   );
-}
-
-/**
- * Whether the operators kept up: in cycle 1 of every center that reached cycle 2, a funding request each year and
- * summaries in before their due date. A year too short for the load shows here as missed years and overdue summaries.
- */
-async function workDone(knex: ReturnType<typeof createKnex>, runs: CenterRun[], centerIdOf: (i: number) => string, cycleYears: number) {
-  const ids = runs.map((r, i) => (r.outcome === 'nextCycle' ? centerIdOf(i) : null)).filter((x): x is string => x !== null);
-  let requested = 0;
-  let total = 0;
-  let overdue = 0;
-  for (let k = 0; k < ids.length; k += 500) {
-    const chunk = ids.slice(k, k + 500);
-    const [{ n }] = (await knex('funding_requests').whereIn('center_id', chunk).where('cycle', 1).countDistinct({ n: knex.raw("center_id || '/' || year") })) as { n: number }[];
-    const [sums] = (await knex('annual_summaries').whereIn('center_id', chunk).where('cycle', 1).select(knex.raw('COUNT(*) AS total'), knex.raw('SUM(CASE WHEN overdue THEN 1 ELSE 0 END) AS overdue'))) as { total: number; overdue: number | null }[];
-    requested += Number(n);
-    total += Number(sums.total);
-    overdue += Number(sums.overdue ?? 0);
-  }
-  return { centers: ids.length, fundingYears: { expected: ids.length * cycleYears, requested }, summaries: { total, overdue } };
-}
-
-/** Each center's work as the database recorded it: the baseline repeats it (commands, deadline timers, queries). */
-async function centerProfiles(knex: ReturnType<typeof createKnex>, runs: CenterRun[], centerIdOf: (i: number) => string): Promise<CenterProfile[]> {
-  const rows = (await knex('audit_log').select('center_id', 'event', 'command_id', 'at').orderBy([{ column: 'center_id' }, { column: 'seq' }])) as {
-    center_id: string;
-    event: string;
-    command_id: string | null;
-    at: string;
-  }[];
-  const byCenter = new Map<string, typeof rows>();
-  for (const r of rows) {
-    const list = byCenter.get(r.center_id) ?? [];
-    list.push(r);
-    byCenter.set(r.center_id, list);
-  }
-  const byUniversity = new Map(runs.map((r) => [r.universityId, r]));
-  return Array.from({ length: runs.length }, (_, i) => {
-    const centerId = centerIdOf(i);
-    const audit = byCenter.get(centerId) ?? [];
-    const start = audit.length ? Date.parse(audit[0].at) : 0;
-    const run = byUniversity.get(centerId.split('.')[0]);
-    return {
-      // Deadline transitions carry their stable key as command id (deadline:…): count them by event.
-      updates: Math.max(1, audit.filter((r) => r.event !== 'DEADLINE_REACHED').length),
-      timerOffsetsMs: audit.filter((r) => r.event === 'DEADLINE_REACHED').map((r) => Date.parse(r.at) - start),
-      queries: run?.queries ?? 0,
-    };
-  });
 }
 
 main().catch((err: unknown) => {

@@ -5,8 +5,7 @@
  * parent, so bundling is not counted here. On `stop` the worker drains, then reports over IPC and exits.
  */
 import { performance } from 'node:perf_hooks';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type ActivityInterceptorsFactory } from '@temporalio/worker';
 import { createKnex } from '../db/knex';
 import { createCenterWorker } from '../worker/worker';
 import { createBaselineActivities } from './baseline-activities';
@@ -14,28 +13,31 @@ import type { WorkerReport, WorkerSpec } from './protocol';
 
 const RSS_SAMPLE_MS = 250;
 
-/** Wraps every activity to count it and to measure how long it took (for persistence: the SQLite write). */
-function timed<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T, stats: WorkerReport['activities']): T {
+/**
+ * Counts every activity and measures how long it took (for persistence: the SQLite write), through an activity
+ * interceptor, so the worker keeps exactly the activities createCenterWorker gives it.
+ */
+function timing(stats: WorkerReport['activities']): ActivityInterceptorsFactory {
   let inFlight = 0;
   let busySince = 0;
-  const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(activities)) {
-    wrapped[name] = async (...args: never[]) => {
-      const t0 = performance.now();
-      if (inFlight++ === 0) busySince = t0;
-      try {
-        return await fn(...args);
-      } finally {
-        const t1 = performance.now();
-        stats.count += 1;
-        stats.totalMs += t1 - t0;
-        stats.maxMs = Math.max(stats.maxMs, t1 - t0);
-        // Time with at least one activity running: with SQLite's single connection, how busy the database was.
-        if (--inFlight === 0) stats.busyMs += t1 - busySince;
-      }
-    };
-  }
-  return wrapped as T;
+  return () => ({
+    inbound: {
+      async execute(input, next) {
+        const t0 = performance.now();
+        if (inFlight++ === 0) busySince = t0;
+        try {
+          return await next(input);
+        } finally {
+          const t1 = performance.now();
+          stats.count += 1;
+          stats.totalMs += t1 - t0;
+          stats.maxMs = Math.max(stats.maxMs, t1 - t0);
+          // Time with at least one activity running: with SQLite's single connection, how busy the database was.
+          if (--inFlight === 0) stats.busyMs += t1 - busySince;
+        }
+      },
+    },
+  });
 }
 
 async function main(): Promise<void> {
@@ -45,19 +47,14 @@ async function main(): Promise<void> {
   const stats: WorkerReport['activities'] = { count: 0, totalMs: 0, maxMs: 0, busyMs: 0 };
   const options = {
     workflowBundle: { codePath: spec.bundlePath },
+    interceptors: { activity: [timing(stats)] },
     maxConcurrentActivityTaskExecutions: spec.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: spec.maxConcurrentWorkflowTaskExecutions,
   };
   const knex = spec.kind === 'lifecycle' ? createKnex({ client: 'sqlite3', filename: spec.dbFilename!, connection: null }) : null;
   const worker = knex
-    ? await createCenterWorker({
-        connection,
-        namespace: spec.namespace,
-        taskQueue: spec.taskQueue,
-        knex,
-        options: { ...options, activities: timed(createActivities({ knex }), stats) },
-      })
-    : await Worker.create({ connection, namespace: spec.namespace, taskQueue: spec.taskQueue, ...options, activities: timed(createBaselineActivities(), stats) });
+    ? await createCenterWorker({ connection, namespace: spec.namespace, taskQueue: spec.taskQueue, knex, options })
+    : await Worker.create({ connection, namespace: spec.namespace, taskQueue: spec.taskQueue, ...options, activities: createBaselineActivities() });
 
   let peakRss = process.memoryUsage.rss();
   const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), RSS_SAMPLE_MS);
@@ -65,6 +62,10 @@ async function main(): Promise<void> {
   const readyAt = performance.now();
   process.on('message', (m: { type?: string }) => {
     if (m?.type === 'stop') worker.shutdown();
+  });
+  // The benchmark went away (crashed, Ctrl-C): stop too, rather than poll on alone.
+  process.once('disconnect', () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
   });
   process.send!({ type: 'ready' });
 
@@ -83,7 +84,8 @@ async function main(): Promise<void> {
   };
   await knex?.destroy();
   await connection.close();
-  process.send!(report, undefined, {}, () => process.exit(0));
+  if (process.connected) process.send!(report, undefined, {}, () => process.exit(0));
+  else process.exit(0);
 }
 
 main().catch((err: unknown) => {
