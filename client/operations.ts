@@ -191,8 +191,9 @@ export async function sendCenterCommand(ctx: OperationsContext, ref: string, com
   const parsed = CommandSchema.safeParse(command);
   if (!parsed.success) throw new CommandRefusedError('invalid-input', `Invalid command: ${describeZodError(parsed.error)}`);
   if (parsed.data.type === 'SUBMIT_APPLICATION') return submitApplication(ctx, parsed.data);
-  const view = await showCenter(ctx, ref);
+  // A center id is checked against the university's live workflow first; a university id needs no look-up.
+  const { workflowId } = resolveCenter(ref).centerId ? await showCenter(ctx, ref) : resolveCenter(ref);
   return send(() =>
-    ctx.client.workflow.getHandle(view.workflowId).executeUpdate(centerCommand, { args: [parsed.data], updateId: parsed.data.commandId }),
+    ctx.client.workflow.getHandle(workflowId).executeUpdate(centerCommand, { args: [parsed.data], updateId: parsed.data.commandId }),
   );
 }

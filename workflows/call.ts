@@ -22,7 +22,7 @@ const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
  * It ends once its window has closed and every applicant is settled.
  */
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus> {
-  const state: CallStatus = {
+  const state: CallStatus = input.carried?.state ?? {
     ...input.call,
     status: 'open',
     approvedCount: 0,
@@ -31,7 +31,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     applicants: [],
     quotaHistory: [{ quota: input.call.quota, reason: 'call opened', at: nowIso(), by: input.openedBy.id }],
   };
-  let seq = 0;
+  let seq = input.carried?.seq ?? 0;
   const lock = createLock((fn) => wf.condition(fn));
 
   async function record(kind: 'opened' | 'quotaRaised' | 'closedEarly' | 'windowClosed' | 'slotReserved', actor: Actor, commandId: string | null, reason: string | null): Promise<void> {
@@ -116,18 +116,32 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     }),
   );
 
-  await record('opened', input.openedBy, input.commandId, null);
+  if (!input.carried) await record('opened', input.openedBy, input.commandId, null);
+
+  // A call with many applicants signals each of them at every approval: its history grows with the square of
+  // their number, so it continues-as-new when Temporal suggests it (SPEC §6), carrying its state.
+  const suggested = () => wf.workflowInfo().continueAsNewSuggested;
+  const continueAsNew = async (): Promise<never> => {
+    await wf.condition(() => !lock.busy && wf.allHandlersFinished());
+    return wf.continueAsNew<typeof callWorkflow>({ ...input, carried: { state, seq } });
+  };
+  const settled = () => state.applicants.every((a) => a.settled);
 
   // Art. 7: the application window, as a durable timer (not an XState `after`, SPEC §6).
-  const untilClose = Math.max(0, Date.parse(state.closesAt) - Date.now());
-  const closedEarly = untilClose > 0 ? await wf.condition(() => state.status === 'closed', untilClose) : state.status === 'closed';
-  if (!closedEarly) {
+  // (A function, not a narrowed field: handlers change the status while this awaits.)
+  const closed = () => state.status === 'closed';
+  while (!closed()) {
+    const untilClose = Math.max(0, Date.parse(state.closesAt) - Date.now());
+    const woken = untilClose > 0 ? await wf.condition(() => closed() || suggested(), untilClose) : closed();
+    if (closed()) break;
+    if (woken) await continueAsNew();
     await lock.run(async () => {
       state.status = 'closed';
       await record('windowClosed', TIMER, null, null);
     });
   }
 
-  await wf.condition(() => state.applicants.every((a) => a.settled) && !lock.busy && wf.allHandlersFinished());
+  await wf.condition(() => (settled() && !lock.busy && wf.allHandlersFinished()) || suggested());
+  if (!settled()) await continueAsNew();
   return state;
 }

@@ -228,9 +228,14 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         const again = results.get(command.commandId);
         if (again) return { ...again, duplicate: true };
         // Checked again under the lock: another command may have moved the state since validation.
-        const check = checkCommand(snapshot, command, nowIso());
+        let check = checkCommand(snapshot, command, nowIso());
         if (!check.ok) throw refusalFailure(check.refusal);
-        if (check.command.type === 'APPROVE') await reserveQuotaSlot(check.command.commandId);
+        if (check.command.type === 'APPROVE') {
+          await reserveQuotaSlot(check.command.commandId);
+          // Art. 6: the cycle starts on the approval date, which is when the slot was granted, not when it was asked.
+          check = checkCommand(snapshot, command, nowIso());
+          if (!check.ok) throw refusalFailure(check.refusal);
+        }
         const applied = await apply(check.event);
         const result: CommandResult = { commandId: command.commandId, type: check.command.type, ...applied, duplicate: false };
         results.set(command.commandId, result);

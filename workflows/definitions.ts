@@ -81,6 +81,8 @@ export interface CallWorkflowInput {
   call: CallInfo;
   openedBy: Actor;
   commandId: string;
+  /** The call's state and event sequence, carried across continue-as-new. */
+  carried?: { state: CallStatus; seq: number };
 }
 
 export const callCommand = defineUpdate<CallStatus, [CallCommand]>('callCommand');

@@ -4,10 +4,10 @@
  * answered as before. (The cycle boundary's continue-as-new is covered by test/workflows/build-cycle.test.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { openCall, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
+import { getCall, openCall, sendCallCommand, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
 import { createRepositories } from '../../db/repositories';
-import { centerWorkflowId } from '../../workflows/definitions';
-import { application, callInfo, cmd, commission, expertActor, experts, promotionRequest, university } from '../helpers/fixtures';
+import { callWorkflowId, centerWorkflowId } from '../../workflows/definitions';
+import { application, callInfo, cmd, commandId, commission, expertActor, experts, promotionRequest, university } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';
 
 const h = useDevServer({ name: 'can', dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 } }, 180_000);
@@ -53,5 +53,32 @@ describe('SPEC §6: continue-as-new when Temporal suggests it', () => {
     const again = await sendCenterCommand(h.ops, 'bnu', approve);
     expect(again).toMatchObject({ commandId: approve.commandId, seq: approved.seq, state: approved.state, duplicate: true });
     expect(await repos.auditLog(view.centerId)).toHaveLength(audit.length);
+  });
+
+  it('the call continues-as-new too, keeping its quota, approvals and applicants (Art. 7, 9)', async () => {
+    const call = callInfo(Date.now(), { callId: 'call-can-many', quota: 4 });
+    await openCall(h.ops, call, commission);
+    const { runId: firstRun } = await h.client.workflow.getHandle(callWorkflowId(call.callId)).describe();
+    const unis = ['buct', 'bfsu', 'cufe', 'uibe'];
+    for (const u of unis) {
+      await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university(u), { callId: call.callId, application: application(u) }));
+      const panel = experts('pku');
+      await sendCenterCommand(h.ops, u, cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
+      for (const e of panel) await sendCenterCommand(h.ops, u, cmd('SUBMIT_REVIEW', expertActor(e), { review: { score: 85, recommendation: 'approve', opinion: 'Good' } }));
+    }
+    for (const u of unis) expect((await sendCenterCommand(h.ops, u, cmd('APPROVE', commission, {}))).state).toBe('building.running');
+
+    const { runId } = await h.client.workflow.getHandle(callWorkflowId(call.callId)).describe();
+    expect(runId).not.toBe(firstRun);
+    const status = await getCall(h.ops, call.callId);
+    expect(status).toMatchObject({ status: 'open', quota: 4, approvedCount: 4 });
+    expect(status.approved.sort()).toEqual(unis.map((u) => `${u}.${call.callId}`).sort());
+    expect(status.applicants.every((a) => a.settled)).toBe(true);
+    // It still takes commands, and its events keep one sequence in the database.
+    const raised = await sendCallCommand(h.ops, call.callId, { commandId: commandId(), actor: commission, type: 'RAISE_QUOTA', payload: { quota: 5, reason: 'A fifth strong application expected' } });
+    expect(raised.quota).toBe(5);
+    const events = await createRepositories(h.knex).callEvents(call.callId);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    expect(events.filter((e) => e.kind === 'slotReserved')).toHaveLength(4);
   });
 });
