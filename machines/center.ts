@@ -38,6 +38,29 @@ const deadlineOf = (ctx: CenterContext, event: CenterEvent, kind: string) => {
   return d?.kind === kind ? d : undefined;
 };
 
+/**
+ * The context of an established center that an application does not yet fill. Also what a snapshot carried across
+ * continue-as-new by an older version of the code gets for fields added since (restoreSnapshot).
+ */
+const contextDefaults = (): Pick<
+  CenterContext,
+  'cycleStartAt' | 'yearsEnded' | 'funding' | 'summaries' | 'evaluation' | 'evaluations' | 'incidents' | 'rectification' | 'notices' | 'supportStopped' | 'director' | 'staff' | 'organisationChanges'
+> => ({
+  cycleStartAt: null,
+  yearsEnded: 0,
+  funding: [],
+  summaries: [],
+  evaluation: null,
+  evaluations: [],
+  incidents: [],
+  rectification: null,
+  notices: [],
+  supportStopped: null,
+  director: null,
+  staff: [],
+  organisationChanges: 0,
+});
+
 export const centerMachine = setup({
   types: {
     context: {} as CenterContext,
@@ -144,19 +167,7 @@ export const centerMachine = setup({
     establishedAt: null,
     cycle: 0,
     tier: null,
-    cycleStartAt: null,
-    yearsEnded: 0,
-    funding: [],
-    summaries: [],
-    evaluation: null,
-    evaluations: [],
-    incidents: [],
-    rectification: null,
-    notices: [],
-    supportStopped: null,
-    director: null,
-    staff: [],
-    organisationChanges: 0,
+    ...contextDefaults(),
     deadlines: [
       { key: rules.callWindowKey(input.call.callId), kind: 'callWindow', dueAt: input.call.closesAt, status: 'pending', firedAt: null, cycle: 0, year: 0 },
     ],
@@ -303,31 +314,11 @@ export const centerMachine = setup({
   },
 });
 
-/**
- * Fields added to the context after a center may already have been running: a snapshot carried across
- * continue-as-new by an older version of the code lacks them, and gets these values.
- */
-const CONTEXT_DEFAULTS: Partial<CenterContext> = {
-  cycleStartAt: null,
-  yearsEnded: 0,
-  funding: [],
-  summaries: [],
-  evaluation: null,
-  evaluations: [],
-  incidents: [],
-  rectification: null,
-  notices: [],
-  supportStopped: null,
-  director: null,
-  staff: [],
-  organisationChanges: 0,
-};
-
 /** A persisted snapshot ({ value, context }) back as a snapshot of the current machine. */
 export function restoreSnapshot(persisted: { value: unknown; context: CenterContext }): CenterSnapshot {
   return centerMachine.resolveState({
     value: persisted.value as Parameters<typeof centerMachine.resolveState>[0]['value'],
-    context: { ...CONTEXT_DEFAULTS, ...persisted.context },
+    context: { ...contextDefaults(), ...persisted.context },
   });
 }
 
