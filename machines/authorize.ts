@@ -12,6 +12,7 @@ import type { Role } from './domain';
 import { stateName, type CenterEvent, type CenterSnapshot } from './center';
 import {
   assessmentProblem,
+  canExtendRectification,
   conflictedExperts,
   currentYear,
   enoughExperts,
@@ -163,7 +164,7 @@ export function checkCommand(snapshot: CenterSnapshot, input: unknown, at: strin
       }
       break;
     case 'EXTEND_RECTIFICATION':
-      if (ctx.rectification && ctx.rectification.extensions.length >= ctx.policy.maxRectificationExtensions) {
+      if (ctx.rectification && !canExtendRectification(ctx)) {
         return refuse('not-allowed-in-state', `The rectification deadline has been extended ${ctx.rectification.extensions.length} time(s), the most the policy allows (${ctx.policy.maxRectificationExtensions}).`);
       }
       break;

@@ -1,9 +1,9 @@
 import type { Application, CallInfo } from './domain';
 import type { Policy } from './policy';
 import type { ConditionResult } from './records.types';
+import { qualifiedStaffCount } from './rules';
 
 const BEIJING_OFFSET_MS = 8 * 3600_000;
-const PROFESSIONAL_BACKGROUNDS = new Set(['techTransfer', 'ip', 'law', 'finance']);
 
 function result(condition: number, key: string, failures: string[]): ConditionResult {
   return { condition, key, passed: failures.length === 0, reason: failures.join('; ') };
@@ -75,7 +75,7 @@ export function checkEligibility(app: Application, policy: Policy, call: Pick<Ca
   if (!c.workplace.officeEquipment) workplace.push('no office equipment');
 
   // Art. 8(7): at least policy.minFullTimeStaff full-time staff with a professional background.
-  const qualified = c.staff.filter((s) => s.fullTime && PROFESSIONAL_BACKGROUNDS.has(s.background)).length;
+  const qualified = qualifiedStaffCount(c.staff);
   const staff =
     qualified >= policy.minFullTimeStaff
       ? []

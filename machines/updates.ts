@@ -3,7 +3,7 @@
  * Kept apart from the machine's wiring so each is a plain function with its article beside it.
  */
 import { checkEligibility } from './eligibility';
-import { gradeFor, tierFor, weightedScore } from './evaluation';
+import { tierFor, weightedScore } from './evaluation';
 import { centerNames } from './names';
 import {
   computedAssessment,
@@ -356,4 +356,3 @@ export const recordStaffChange: Update<'RECORD_STAFF_CHANGE'> = (ctx, event) => 
   organisationChanges: ctx.organisationChanges + 1,
 });
 
-export { gradeFor };
