@@ -10,6 +10,7 @@ import { warnIfNoWorker } from '../connect';
 import { InputError, UsageError } from '../errors';
 import { actorText, fields, section, table, time } from '../format';
 import { getCall, newCommandId, openCall, sendCallCommand } from '../operations';
+import { commissionActor } from './send';
 
 const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -36,7 +37,7 @@ export function callText(call: CallStatus): string {
 /** Sends a call command (Art. 7, 9) after checking its options locally. */
 async function sendCall(ctx: CommandContext, type: CallCommand['type'], payload: Record<string, unknown>): Promise<Output> {
   const [callId] = ctx.positionals;
-  const actor = resolveActor(str(ctx.values.as), ctx.env, DEFAULT_COMMISSION_ACTOR, `call ${type === 'RAISE_QUOTA' ? 'raise-quota' : 'close'}`, 'commission:<id>');
+  const actor = resolveActor(str(ctx.values.as), ctx.env, DEFAULT_COMMISSION_ACTOR, `call ${type === 'RAISE_QUOTA' ? 'raise-quota' : 'close'}`, commissionActor);
   const commandId = parseCommandId(str(ctx.values['command-id'])) ?? newCommandId();
   const parsed = CallCommandSchema.safeParse({ commandId, actor, type, payload });
   if (!parsed.success) {
@@ -55,7 +56,7 @@ async function sendCall(ctx: CommandContext, type: CallCommand['type'], payload:
 export async function openCallCommand(ctx: CommandContext): Promise<Output> {
   const file = str(ctx.values.file)!;
   const call = readJsonFile(file, CallInfoSchema, 'call');
-  const actor = resolveActor(str(ctx.values.as), ctx.env, DEFAULT_COMMISSION_ACTOR, 'call open', 'commission:<id>');
+  const actor = resolveActor(str(ctx.values.as), ctx.env, DEFAULT_COMMISSION_ACTOR, 'call open', commissionActor);
   const commandId = parseCommandId(str(ctx.values['command-id'])) ?? newCommandId();
   const t = await ctx.services.temporal();
   await warnIfNoWorker(t, ctx.services.cfg, ctx.warn);

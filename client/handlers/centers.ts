@@ -8,7 +8,7 @@ import type { CenterView } from '../../workflows/definitions';
 import { DEFAULT_COMMISSION_ACTOR, readJson, readJsonFile, unwrapKey, validate } from '../args';
 import type { CommandContext, Output } from '../commands';
 import { fields, section, table, time } from '../format';
-import { output, send, str } from './send';
+import { commissionActor, output, send, str, universityActor } from './send';
 import { eligibilityTable } from './views';
 
 const eligibilityBlock = (view: CenterView): string[] =>
@@ -16,7 +16,6 @@ const eligibilityBlock = (view: CenterView): string[] =>
     ? [section(`Eligibility (Art. 8), application version ${view.applicationVersion}`, eligibilityTable(view.eligibility))]
     : [];
 
-const universityActor = 'university:<id>@<universityId>';
 
 export async function applyCommand(ctx: CommandContext): Promise<Output> {
   const callId = validate(str(ctx.values.call), SlugSchema, 'Invalid --call:');
@@ -52,7 +51,7 @@ export async function assignExpertsCommand(ctx: CommandContext): Promise<Output>
     payload,
     command: 'assign-experts',
     defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: 'commission:<id>',
+    actorExample: commissionActor,
   });
   return output(sent, (view) => [section('Experts (Art. 9)', table(['EXPERT', 'NAME', 'ORG'], view.experts.map((e) => [e.id, e.name, e.orgId])))]);
 }
@@ -80,7 +79,7 @@ export async function approveCommand(ctx: CommandContext): Promise<Output> {
     payload: reason === undefined ? {} : { reason },
     command: 'approve',
     defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: 'commission:<id>',
+    actorExample: commissionActor,
   });
   return output(sent, (view) => [
     fields([
@@ -99,7 +98,7 @@ export async function rejectCommand(ctx: CommandContext): Promise<Output> {
     payload: { reason },
     command: 'reject',
     defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: 'commission:<id>',
+    actorExample: commissionActor,
   });
   return output(sent);
 }

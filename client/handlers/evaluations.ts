@@ -12,10 +12,8 @@ import { section, time } from '../format';
 import { readInput } from '../inputs';
 import { evaluationBlock, evaluationReviewsTable, evaluationsTable, incidentsTable } from './build-views';
 import { centerIdFromDatabase } from './read';
-import { output, send, str } from './send';
+import { commissionActor, output, send, str, universityActor } from './send';
 
-const universityActor = 'university:<id>@<universityId>';
-const commissionActor = 'commission:<id>';
 
 /** What the evaluation waits for now, as the CLI command that gives it. */
 function nextStep(view: CenterView): string | null {

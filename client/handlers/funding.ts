@@ -5,10 +5,8 @@ import { money, section } from '../format';
 import { readInput } from '../inputs';
 import { centerIdFromDatabase } from './read';
 import { fundingTable, ledgerTotalsTable } from './build-views';
-import { output, send, str } from './send';
+import { commissionActor, output, send, str, universityActor } from './send';
 
-const universityActor = 'university:<id>@<universityId>';
-const commissionActor = 'commission:<id>';
 
 export async function requestFundingCommand(ctx: CommandContext): Promise<Output> {
   const request = readInput('fundingRequest', str(ctx.values.file)!);

@@ -4,9 +4,8 @@ import { qualifiedStaffCount } from '../../machines/rules';
 import { validateOption } from '../args';
 import type { CommandContext, Output } from '../commands';
 import { readInput } from '../inputs';
-import { output, send, str } from './send';
+import { output, send, str, universityActor } from './send';
 
-const universityActor = 'university:<id>@<universityId>';
 const effectiveOn = (ctx: CommandContext): string => validateOption(str(ctx.values['effective-on']), z.string().date(), '--effective-on');
 
 export async function directorChangeCommand(ctx: CommandContext): Promise<Output> {

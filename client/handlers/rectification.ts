@@ -10,7 +10,7 @@ import { section } from '../format';
 import { parseInput, readInput } from '../inputs';
 import { noticesTable, rectificationBlock } from './build-views';
 import { centerIdFromDatabase } from './read';
-import { output, send, str } from './send';
+import { commissionActor, output, send, str, universityActor } from './send';
 
 export async function submitRectificationCommand(ctx: CommandContext): Promise<Output> {
   const file = str(ctx.values.file);
@@ -24,7 +24,7 @@ export async function submitRectificationCommand(ctx: CommandContext): Promise<O
     payload,
     command: 'rectification submit',
     defaultActor: null,
-    actorExample: 'university:<id>@<universityId>',
+    actorExample: universityActor,
   });
   return output(sent, (view) => [
     view.evaluation && !view.evaluation.grade
@@ -40,7 +40,7 @@ export async function extendRectificationCommand(ctx: CommandContext): Promise<O
     payload: { days, reason: str(ctx.values.reason)! },
     command: 'rectification extend',
     defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: 'commission:<id>',
+    actorExample: commissionActor,
     flags: { days: '--days' },
   });
   return output(sent, (view) => (view.rectification ? [section('Rectification (Art. 19)', rectificationBlock(view.rectification))] : []));

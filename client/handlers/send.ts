@@ -13,6 +13,10 @@ import { InputError } from '../errors';
 import { actorText, time } from '../format';
 import { newCommandId, sendCenterCommand, showCenter, submitApplication } from '../operations';
 
+/** How `--as` looks for each role, for the error that asks for it. */
+export const universityActor = 'university:<id>@<universityId>';
+export const commissionActor = 'commission:<id>';
+
 export const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
 export interface Send<T extends CommandType> {

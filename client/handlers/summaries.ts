@@ -6,7 +6,7 @@ import { section, table, time } from '../format';
 import { readInput } from '../inputs';
 import { summariesTable } from './build-views';
 import { centerIdFromDatabase } from './read';
-import { output, send, str } from './send';
+import { commissionActor, output, send, str, universityActor } from './send';
 
 /** `--year N [--cycle C]`: the summary a command is about (the cycle defaults to the center's current one). */
 function summaryRef(ctx: CommandContext): { year: number; cycle?: number } {
@@ -29,7 +29,7 @@ export async function submitSummaryCommand(ctx: CommandContext): Promise<Output>
     payload: { ...ref, summary },
     command: 'summary submit',
     defaultActor: null,
-    actorExample: 'university:<id>@<universityId>',
+    actorExample: universityActor,
     flags,
   });
   return output(sent, theSummary(ref));
@@ -42,7 +42,7 @@ export async function acceptSummaryCommand(ctx: CommandContext): Promise<Output>
     payload: ref,
     command: 'summary accept',
     defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: 'commission:<id>',
+    actorExample: commissionActor,
     flags,
   });
   return output(sent, theSummary(ref));
@@ -55,7 +55,7 @@ export async function returnSummaryCommand(ctx: CommandContext): Promise<Output>
     payload: { ...ref, reason: str(ctx.values.reason)! },
     command: 'summary return',
     defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: 'commission:<id>',
+    actorExample: commissionActor,
     flags,
   });
   return output(sent, (view) => [...theSummary(ref)(view), 'The university resubmits it with `centers summary submit`.']);
