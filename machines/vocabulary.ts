@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/**
+ * The closed vocabularies of the lifecycle, each declared once: the statechart's context, the command schemas,
+ * the database schemas and the CLI all use these. The article each one comes from stands beside it.
+ */
+
+/** Who acts (docs/specification.md §3a). */
+export const ROLES = ['commission', 'university', 'expert', 'scheduler', 'auditor'] as const;
+export const Role = z.enum(ROLES);
+export type Role = z.infer<typeof Role>;
+
+/** Art. 18: the three grades of an evaluation. */
+export const GRADES = ['excellent', 'qualified', 'unqualified'] as const;
+export const Grade = z.enum(GRADES);
+export type Grade = z.infer<typeof Grade>;
+
+/** Art. 19: the support tier a passed acceptance earns for the next cycle. */
+export const TIERS = ['A', 'B'] as const;
+export const Tier = z.enum(TIERS);
+export type Tier = z.infer<typeof Tier>;
+
+/** Art. 8(7): the professional backgrounds of a center's staff. */
+export const STAFF_BACKGROUNDS = ['techTransfer', 'ip', 'law', 'finance', 'other'] as const;
+export const StaffBackground = z.enum(STAFF_BACKGROUNDS);
+export type StaffBackground = z.infer<typeof StaffBackground>;
+
+/** Art. 13–15: promotion projects (Art. 14) and guidance projects (Art. 15). */
+export const FUNDING_KINDS = ['promotion', 'guidance'] as const;
+export const FundingKind = z.enum(FUNDING_KINDS);
+export type FundingKind = z.infer<typeof FundingKind>;
+
+/** Art. 13–16, 19: a funding request's life; `held` while support is suspended for rectification. */
+export const FUNDING_STATUSES = ['pending', 'held', 'granted', 'declined', 'cancelled'] as const;
+export const FundingStatus = z.enum(FUNDING_STATUSES);
+export type FundingStatus = z.infer<typeof FundingStatus>;
+
+/** Art. 18: an annual summary's life. */
+export const SUMMARY_STATUSES = ['open', 'submitted', 'returned', 'accepted'] as const;
+export const SummaryStatus = z.enum(SUMMARY_STATUSES);
+export type SummaryStatus = z.infer<typeof SummaryStatus>;
+
+/** Art. 17–19: the evaluation sub-process runs for these. */
+export const EVALUATION_KINDS = ['midTerm', 'acceptance', 'reEvaluation'] as const;
+export const EvaluationKind = z.enum(EVALUATION_KINDS);
+export type EvaluationKind = z.infer<typeof EvaluationKind>;
+/** Art. 19: what a re-evaluation repeats. */
+export const RepeatedEvaluation = z.enum(['midTerm', 'acceptance']);
+export type RepeatedEvaluation = z.infer<typeof RepeatedEvaluation>;
+
+/** Art. 19: a rectification's life, from the notice to its end. */
+export const RECTIFICATION_STATUSES = ['open', 'reported', 'passed', 'failed', 'lapsed'] as const;
+export const RectificationStatus = z.enum(RECTIFICATION_STATUSES);
+export type RectificationStatus = z.infer<typeof RectificationStatus>;
+
+/** Art. 9: what the commission decided on an application. */
+export const DECISION_OUTCOMES = ['approved', 'rejected'] as const;
+export const DecisionOutcome = z.enum(DECISION_OUTCOMES);
+export type DecisionOutcome = z.infer<typeof DecisionOutcome>;
+
+/** Art. 9: an expert's recommendation on an application. */
+export const RECOMMENDATIONS = ['approve', 'reject'] as const;
+export const Recommendation = z.enum(RECOMMENDATIONS);
+export type Recommendation = z.infer<typeof Recommendation>;
+
+/** Art. 12: kinds of integrity incident. */
+export const INCIDENT_CATEGORIES = ['ethical', 'legal', 'credit', 'other'] as const;
+export const IncidentCategory = z.enum(INCIDENT_CATEGORIES);
+export type IncidentCategory = z.infer<typeof IncidentCategory>;
+
+/** Art. 15: who gives the external opinion a guidance project carries. */
+export const OPINION_SOURCES = ['professionalBody', 'enterprise'] as const;
+export const OpinionSource = z.enum(OPINION_SOURCES);
+
+/** Art. 6, 8(7): what an organisation change changes. */
+export const ORGANISATION_CHANGES = ['director', 'staff'] as const;
+export const OrganisationChangeKind = z.enum(ORGANISATION_CHANGES);
+export type OrganisationChangeKind = z.infer<typeof OrganisationChangeKind>;
+
+/** The durable deadlines of a center (docs/specification.md §3 "Time"). */
+export const DEADLINE_KINDS = ['callWindow', 'yearEnd', 'summaryReminder', 'summaryDue', 'rectification'] as const;
+export const DeadlineKind = z.enum(DEADLINE_KINDS);
+export type DeadlineKind = z.infer<typeof DeadlineKind>;
+export const DEADLINE_STATUSES = ['pending', 'fired', 'cancelled'] as const;
+export const DeadlineStatus = z.enum(DEADLINE_STATUSES);
+export type DeadlineStatus = z.infer<typeof DeadlineStatus>;
+
+/** Art. 18: the outbox's notices, to whom, and whether they have left. */
+export const NOTIFICATION_NOTICES = ['reminder', 'overdue', 'escalation'] as const;
+export const NotificationNotice = z.enum(NOTIFICATION_NOTICES);
+export type NotificationNotice = z.infer<typeof NotificationNotice>;
+export const NOTIFICATION_RECIPIENTS = ['university', 'commission'] as const;
+export const NotificationRecipient = z.enum(NOTIFICATION_RECIPIENTS);
+export type NotificationRecipient = z.infer<typeof NotificationRecipient>;
+export const DELIVERY_STATUSES = ['pending', 'delivered'] as const;
+export const DeliveryStatus = z.enum(DELIVERY_STATUSES);
+export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
+
+/** Art. 7: a call's window, and the events of a call's workflow. */
+export const CALL_STATUSES = ['open', 'closed'] as const;
+export const CallStatusName = z.enum(CALL_STATUSES);
+export type CallStatusName = z.infer<typeof CallStatusName>;
+export const CALL_EVENT_KINDS = ['opened', 'quotaRaised', 'closedEarly', 'windowClosed', 'slotReserved'] as const;
+export const CallEventKind = z.enum(CALL_EVENT_KINDS);
+export type CallEventKind = z.infer<typeof CallEventKind>;
