@@ -1,15 +1,15 @@
 /**
  * The calendar rounds' I/O (SPEC §1 "schedulers", §4 "Schedulers"): find the active centers through Temporal
  * visibility, and fire the due deadlines of one center by signal. Firing is safe to repeat: the center's workflow
- * fires a deadline only while it is pending and due (machines/rules.ts `isDue`), so a deadline its own timer or
+ * fires a deadline only while it is pending and due (machines/context.ts `isDue`), so a deadline its own timer or
  * another round has fired already is not fired again.
  */
 import { getClient } from '@temporalio/activity';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Actor } from '../machines/domain';
-import type { DeadlineKind } from '../machines/types';
-import { centerState, fireDeadline } from '../workflows/definitions';
-import { CenterIdKey, CenterStateKey } from '../workflows/search-attributes';
+import type { DeadlineKind } from '../machines/vocabulary';
+import { centerState, fireDeadline } from '../contract';
+import { CenterIdKey, CenterStateKey } from '../contract';
 
 /**
  * Live centers in the build cycle (every state under `building`: running, evaluations, rectification), found by

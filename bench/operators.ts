@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { CommandRefusedError, sendCenterCommand, showCenter, submitApplication, type OperationsContext } from '../client/operations';
 import type { Command } from '../machines/commands';
 import type { Actor } from '../machines/domain';
-import { centerWorkflowId, type CenterView } from '../workflows/definitions';
+import { centerWorkflowId, type CenterView } from '../contract';
 import {
   annualSummary,
   applicationAsOf,

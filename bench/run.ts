@@ -24,7 +24,7 @@ import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { parsePolicy } from '../machines/policy';
 import { commission } from '../test/helpers/fixtures';
-import { callWorkflowId, centerWorkflowId } from '../workflows/definitions';
+import { callWorkflowId, centerWorkflowId } from '../contract';
 import { workflowsPath } from '../worker/worker';
 import { driveBaseline } from './baseline';
 import { parseFlags } from './flags';

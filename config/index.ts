@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z, ZodFirstPartyTypeKind, type ZodIssue, type ZodTypeAny } from 'zod';
 import { PolicySchema } from '../machines/policy';
-import type { DeadlineKind } from '../machines/types';
+import type { DeadlineKind } from '../machines/vocabulary';
 
 export { SEARCH_ATTRIBUTES, SEARCH_ATTRIBUTE_KEYS } from './search-attributes';
 export type { SearchAttributeName, SearchAttributeTypeName } from './search-attributes';

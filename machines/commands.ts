@@ -1,101 +1,42 @@
-import { z } from 'zod';
-import {
-  ActorSchema,
-  AnnualSummarySchema,
-  ApplicationSchema,
-  DimensionScoresSchema,
-  DirectorSchema,
-  StaffMemberSchema,
-  ExpertSchema,
-  FundingRequestSchema,
-  GRADES,
-  InspectionSchema,
-  IntegrityIncidentSchema,
-  ReasonSchema,
-  ReviewSchema,
-  SlugSchema,
-  type Actor,
-  type Role,
-} from './domain';
-
-const positiveFen = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
-const summaryRef = { cycle: z.number().int().min(1).optional(), year: z.number().int().min(1).max(10) };
-const longText = z.string().trim().min(1).max(20000);
-
 /**
- * One zod schema per command payload (SPEC §3a). The command names are the statechart's event names.
+ * The command table: every command of the service, assembled from the stages of the regulation that own them,
+ * each with its payload schema, roles, article, description and CLI form. The CLI (client/), and next an HTTP API
+ * and web forms, are derived from this table; the statechart's events are inferred from it.
  */
-export const CommandPayloadSchemas = {
-  /** Art. 8 */
-  SUBMIT_APPLICATION: z.object({ callId: SlugSchema, application: ApplicationSchema }).strict(),
-  /** Art. 8: while the call is open and before review starts. */
-  AMEND_APPLICATION: z.object({ application: ApplicationSchema }).strict(),
-  /** Art. 9 */
-  ASSIGN_EXPERTS: z.object({ experts: z.array(ExpertSchema).min(1).max(20) }).strict(),
-  /** Art. 9 */
-  SUBMIT_REVIEW: z.object({ review: ReviewSchema }).strict(),
-  /** Art. 9, 20 */
-  APPROVE: z.object({ reason: z.string().trim().max(2000).optional() }).strict(),
-  /** Art. 9 */
-  REJECT: z.object({ reason: ReasonSchema }).strict(),
-  /** Art. 13–15 */
-  REQUEST_FUNDING: z.object({ request: FundingRequestSchema }).strict(),
-  /** Art. 13–16: possibly a lower amount, then with a reason. */
-  GRANT_FUNDING: z.object({ requestId: z.string().min(1).max(64), amountFen: positiveFen, reason: z.string().trim().max(2000).optional() }).strict(),
-  DECLINE_FUNDING: z.object({ requestId: z.string().min(1).max(64), reason: ReasonSchema }).strict(),
-  /** Art. 18 */
-  SUBMIT_SUMMARY: z.object({ ...summaryRef, summary: AnnualSummarySchema }).strict(),
-  ACCEPT_SUMMARY: z.object(summaryRef).strict(),
-  RETURN_SUMMARY: z.object({ ...summaryRef, reason: ReasonSchema }).strict(),
-  /** Art. 18: the evaluation sub-process. */
-  SUBMIT_SELF_EVALUATION: z.object({ scores: DimensionScoresSchema, report: longText }).strict(),
-  RECORD_INSPECTION: InspectionSchema,
-  ASSIGN_EVALUATION_EXPERTS: z.object({ experts: z.array(ExpertSchema).min(1).max(20) }).strict(),
-  SUBMIT_EVALUATION_REVIEW: z.object({ scores: DimensionScoresSchema, opinion: longText }).strict(),
-  /** Art. 17–19: grade from the scores; an override needs a reason; an unqualified grade may set the rectification days. */
-  ASSESS: z
-    .object({ grade: z.enum(GRADES).optional(), reason: z.string().trim().max(2000).optional(), rectificationDays: z.number().int().min(1).max(730).optional() })
-    .strict(),
-  /** Art. 19 */
-  SUBMIT_RECTIFICATION: z.object({ report: longText }).strict(),
-  EXTEND_RECTIFICATION: z.object({ days: z.number().int().min(1).max(365), reason: ReasonSchema }).strict(),
-  /** Art. 12 */
-  RECORD_INTEGRITY_INCIDENT: z.object({ incident: IntegrityIncidentSchema }).strict(),
-  /** Art. 6: director changes are recorded events. */
-  RECORD_DIRECTOR_CHANGE: z.object({ director: DirectorSchema, effectiveOn: z.string().date(), reason: ReasonSchema }).strict(),
-  /** Art. 8(7): staff changes are recorded; falling below the minimum is flagged. */
-  RECORD_STAFF_CHANGE: z.object({ staff: z.array(StaffMemberSchema).max(500), effectiveOn: z.string().date(), reason: ReasonSchema }).strict(),
+import { z } from 'zod';
+import { ActorSchema, type Actor } from './domain';
+import type { CallStatusEvent, DeadlineEvent } from './context';
+import type { CommandDef, EventMeta } from './core';
+import type { Role } from './vocabulary';
+import { applicationCommands } from './stages/application';
+import { callCommands } from './stages/calls';
+import { evaluationCommands } from './stages/evaluation';
+import { fundingCommands } from './stages/funding';
+import { organisationCommands } from './stages/organisation';
+import { rectificationCommands } from './stages/rectification';
+import { summaryCommands } from './stages/summaries';
+
+export { REFUSAL_REASONS, type Refusal, type RefusalReason, type EventMeta } from './core';
+
+/** The center's commands (the statechart's events), in the order of the regulation. */
+export const CENTER_COMMANDS = {
+  ...applicationCommands,
+  ...fundingCommands,
+  ...summaryCommands,
+  ...evaluationCommands,
+  ...rectificationCommands,
+  ...organisationCommands,
 } as const;
+/** Every command: the call's and the center's. */
+export const COMMAND_TABLE = { ...callCommands, ...CENTER_COMMANDS } as const satisfies Record<string, CommandDef>;
+export type AnyCommandType = keyof typeof COMMAND_TABLE;
+export const ALL_COMMAND_TYPES = Object.keys(COMMAND_TABLE) as AnyCommandType[];
 
-export type CommandType = keyof typeof CommandPayloadSchemas;
-export const COMMAND_TYPES = Object.keys(CommandPayloadSchemas) as CommandType[];
-export type CommandPayload<T extends CommandType> = z.infer<(typeof CommandPayloadSchemas)[T]>;
-
-/** SPEC §3a: who may send what. */
-export const COMMAND_ROLES: Record<CommandType, readonly Role[]> = {
-  SUBMIT_APPLICATION: ['university'],
-  AMEND_APPLICATION: ['university'],
-  ASSIGN_EXPERTS: ['commission'],
-  SUBMIT_REVIEW: ['expert'],
-  APPROVE: ['commission'],
-  REJECT: ['commission'],
-  REQUEST_FUNDING: ['university'],
-  GRANT_FUNDING: ['commission'],
-  DECLINE_FUNDING: ['commission'],
-  SUBMIT_SUMMARY: ['university'],
-  ACCEPT_SUMMARY: ['commission'],
-  RETURN_SUMMARY: ['commission'],
-  SUBMIT_SELF_EVALUATION: ['university'],
-  RECORD_INSPECTION: ['commission'],
-  ASSIGN_EVALUATION_EXPERTS: ['commission'],
-  SUBMIT_EVALUATION_REVIEW: ['expert'],
-  ASSESS: ['commission'],
-  SUBMIT_RECTIFICATION: ['university'],
-  EXTEND_RECTIFICATION: ['commission'],
-  RECORD_INTEGRITY_INCIDENT: ['commission'],
-  RECORD_DIRECTOR_CHANGE: ['university'],
-  RECORD_STAFF_CHANGE: ['university'],
-};
+export type CommandType = keyof typeof CENTER_COMMANDS;
+export const COMMAND_TYPES = Object.keys(CENTER_COMMANDS) as CommandType[];
+export type CommandPayload<T extends AnyCommandType> = z.infer<(typeof COMMAND_TABLE)[T]['payload']>;
+/** SPEC §3a: who may send what — read from the table. */
+export const COMMAND_ROLES = Object.fromEntries(ALL_COMMAND_TYPES.map((t) => [t, COMMAND_TABLE[t].roles])) as unknown as Record<AnyCommandType, readonly Role[]>;
 
 export const CommandIdSchema = z
   .string()
@@ -103,59 +44,28 @@ export const CommandIdSchema = z
   .max(128)
   .regex(/^[A-Za-z0-9:_.-]+$/, 'letters, digits and : _ . - only');
 
-const commandEnvelope = <T extends CommandType>(type: T) =>
-  z.object({ commandId: CommandIdSchema, actor: ActorSchema, type: z.literal(type), payload: CommandPayloadSchemas[type] }).strict();
+const envelope = (type: AnyCommandType) => z.object({ commandId: CommandIdSchema, actor: ActorSchema, type: z.literal(type), payload: COMMAND_TABLE[type].payload }).strict();
+/** A command as sent: its id (the idempotency key), its actor, its type and the payload of that type. */
+type Envelope<T extends AnyCommandType> = { [K in T]: { commandId: string; actor: Actor; type: K; payload: CommandPayload<K> } }[T];
+const union = <T extends AnyCommandType>(types: readonly T[]) =>
+  z.discriminatedUnion('type', types.map(envelope) as unknown as [ReturnType<typeof envelope>, ...ReturnType<typeof envelope>[]]) as unknown as z.ZodType<Envelope<T>, z.ZodTypeDef, unknown>;
 
-export const CommandSchema = z.discriminatedUnion('type', [
-  commandEnvelope('SUBMIT_APPLICATION'),
-  commandEnvelope('AMEND_APPLICATION'),
-  commandEnvelope('ASSIGN_EXPERTS'),
-  commandEnvelope('SUBMIT_REVIEW'),
-  commandEnvelope('APPROVE'),
-  commandEnvelope('REJECT'),
-  commandEnvelope('REQUEST_FUNDING'),
-  commandEnvelope('GRANT_FUNDING'),
-  commandEnvelope('DECLINE_FUNDING'),
-  commandEnvelope('SUBMIT_SUMMARY'),
-  commandEnvelope('ACCEPT_SUMMARY'),
-  commandEnvelope('RETURN_SUMMARY'),
-  commandEnvelope('SUBMIT_SELF_EVALUATION'),
-  commandEnvelope('RECORD_INSPECTION'),
-  commandEnvelope('ASSIGN_EVALUATION_EXPERTS'),
-  commandEnvelope('SUBMIT_EVALUATION_REVIEW'),
-  commandEnvelope('ASSESS'),
-  commandEnvelope('SUBMIT_RECTIFICATION'),
-  commandEnvelope('EXTEND_RECTIFICATION'),
-  commandEnvelope('RECORD_INTEGRITY_INCIDENT'),
-  commandEnvelope('RECORD_DIRECTOR_CHANGE'),
-  commandEnvelope('RECORD_STAFF_CHANGE'),
-]);
-export type Command = z.infer<typeof CommandSchema>;
+/** A command to a center, as a client sends it. */
+export const CommandSchema = union(COMMAND_TYPES);
+export type Command = Envelope<CommandType>;
+/** A command to a call's workflow. */
+export const CallCommandSchema = union(['RAISE_QUOTA', 'CLOSE_EARLY'] as const);
+export type CallCommand = Envelope<'RAISE_QUOTA' | 'CLOSE_EARLY'>;
 
-/** What every event carries besides its payload: who, which command, and the workflow's time. */
-export interface EventMeta {
-  actor: Actor;
-  commandId: string | null;
-  at: string;
-}
+/** The statechart's events: a command's payload with its meta, a deadline, or the call's status. */
+type CommandEvent = { [T in CommandType]: { type: T; meta: EventMeta } & CommandPayload<T> }[CommandType];
+export type CenterEvent = CommandEvent | DeadlineEvent | CallStatusEvent;
+export type CenterEventType = CenterEvent['type'];
+export type EventOf<T extends CenterEventType> = Extract<CenterEvent, { type: T }>;
 
-/** SPEC §3a: the reasons a command can be refused. */
-export const REFUSAL_REASONS = [
-  'invalid-input',
-  'forbidden-role',
-  'wrong-organisation',
-  'not-assigned',
-  'conflict-of-interest',
-  'not-allowed-in-state',
-  'quota-exceeded',
-  'deadline-passed',
-  'suspended',
-] as const;
-export type RefusalReason = (typeof REFUSAL_REASONS)[number];
-
-export interface Refusal {
-  reason: RefusalReason;
-  message: string;
+/** Turns a validated command into the statechart event it stands for. */
+export function toEvent(command: Command, at: string): CenterEvent {
+  return { type: command.type, ...command.payload, meta: { actor: command.actor, commandId: command.commandId, at } } as CenterEvent;
 }
 
 /** Formats zod issues as one readable sentence naming each bad field. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FundingKind, IncidentCategory, OpinionSource, Recommendation, Role as RoleSchema, StaffBackground } from './vocabulary';
 
 /** Identifiers are slugs so they can be used in workflow ids, file names and URLs. */
 export const SlugSchema = z
@@ -7,9 +8,7 @@ export const SlugSchema = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'use letters, digits, "-" or "_" (and start with a letter or digit)');
 
-export const ROLES = ['commission', 'university', 'expert', 'scheduler', 'auditor'] as const;
-export const RoleSchema = z.enum(ROLES);
-export type Role = z.infer<typeof RoleSchema>;
+export { ROLES, Role as RoleSchema, type Role, GRADES, type Grade, FUNDING_KINDS, STAFF_BACKGROUNDS } from './vocabulary';
 
 /** Every command carries its actor (SPEC §3 "Who may do what"). Universities and experts belong to an organisation. */
 export const ActorSchema = z
@@ -31,7 +30,6 @@ const mechanism = z.object({ established: z.boolean(), running: z.boolean(), des
 const commitment = z.object({ committed: z.boolean(), description: z.string().max(4000).default('') }).strict();
 const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
-export const STAFF_BACKGROUNDS = ['techTransfer', 'ip', 'law', 'finance', 'other'] as const;
 
 /** Art. 8: the seven conditions, each a structured part of the application. */
 export const ApplicationSchema = z
@@ -90,7 +88,7 @@ export const ApplicationSchema = z
           .strict(),
         /** Art. 8(7): full-time staff with professional backgrounds. */
         staff: z
-          .array(z.object({ name: text, fullTime: z.boolean(), background: z.enum(STAFF_BACKGROUNDS) }).strict())
+          .array(z.object({ name: text, fullTime: z.boolean(), background: StaffBackground }).strict())
           .max(500),
       })
       .strict(),
@@ -115,7 +113,7 @@ export const ExpertSchema = z.object({ id: SlugSchema, name: text, orgId: SlugSc
 export type Expert = z.infer<typeof ExpertSchema>;
 
 export const ReviewSchema = z
-  .object({ score: z.number().min(0).max(100), recommendation: z.enum(['approve', 'reject']), opinion: text })
+  .object({ score: z.number().min(0).max(100), recommendation: Recommendation, opinion: text })
   .strict();
 export type Review = z.infer<typeof ReviewSchema>;
 
@@ -123,17 +121,16 @@ export const ReasonSchema = z.string().trim().min(3, 'give a reason of at least 
 
 // ---- The build cycle (Art. 3, 6, 10–19) ----
 
-export const FUNDING_KINDS = ['promotion', 'guidance'] as const;
 
 /** Art. 15: guidance projects are chosen on the opinion of professional bodies and enterprises. */
 export const ExternalOpinionSchema = z
-  .object({ from: text, kind: z.enum(['professionalBody', 'enterprise']), opinion: text })
+  .object({ from: text, kind: OpinionSource, opinion: text })
   .strict();
 
 /** Art. 13–16: a yearly funding request for that year's tasks; money in integer fen (Art. 16). */
 export const FundingRequestSchema = z
   .object({
-    kind: z.enum(FUNDING_KINDS),
+    kind: FundingKind,
     title: text,
     tasks: z.array(text).min(1).max(50),
     amountFen: fen.refine((v) => v > 0, 'the amount must be positive'),
@@ -185,18 +182,16 @@ export type DimensionScores = z.infer<typeof DimensionScoresSchema>;
 export const SelfEvaluationSchema = z.object({ scores: DimensionScoresSchema, report: text }).strict();
 export const InspectionSchema = z.object({ inspectedOn: z.string().date(), inspectors: z.array(text).min(1).max(20), findings: text }).strict();
 export const EvaluationReviewSchema = z.object({ scores: DimensionScoresSchema, opinion: text }).strict();
-export const GRADES = ['excellent', 'qualified', 'unqualified'] as const;
-export type Grade = (typeof GRADES)[number];
 
 /** Art. 6: the director heads the university's tech-transfer management department. */
 export const DirectorSchema = z.object({ name: text, title: text, department: text }).strict();
 export type Director = z.infer<typeof DirectorSchema>;
 /** Art. 8(7): the center's staff. */
-export const StaffMemberSchema = z.object({ name: text, fullTime: z.boolean(), background: z.enum(STAFF_BACKGROUNDS) }).strict();
+export const StaffMemberSchema = z.object({ name: text, fullTime: z.boolean(), background: StaffBackground }).strict();
 export type StaffMember = z.infer<typeof StaffMemberSchema>;
 
 /** Art. 12: an integrity incident recorded against a center. */
 export const IntegrityIncidentSchema = z
-  .object({ occurredOn: z.string().date(), category: z.enum(['ethical', 'legal', 'credit', 'other']), description: text })
+  .object({ occurredOn: z.string().date(), category: IncidentCategory, description: text })
   .strict();
 export type IntegrityIncident = z.infer<typeof IntegrityIncidentSchema>;

@@ -1,7 +1,6 @@
 import type { Application, CallInfo } from './domain';
 import type { Policy } from './policy';
 import type { ConditionResult } from './records.types';
-import { qualifiedStaffCount } from './rules';
 
 const BEIJING_OFFSET_MS = 8 * 3600_000;
 
@@ -96,3 +95,8 @@ export function checkEligibility(app: Application, policy: Policy, call: Pick<Ca
 
 export const isEligible = (results: readonly ConditionResult[] | null): boolean =>
   !!results && results.length === 7 && results.every((r) => r.passed);
+
+/** Art. 8(7): full-time staff with a tech-transfer, IP, law or finance background (the one rule for eligibility and staff changes). */
+export const QUALIFYING_BACKGROUNDS: readonly string[] = ['techTransfer', 'ip', 'law', 'finance'];
+export const qualifiedStaffCount = (staff: readonly { fullTime: boolean; background: string }[]): number =>
+  staff.filter((s) => s.fullTime && QUALIFYING_BACKGROUNDS.includes(s.background)).length;

@@ -1,10 +1,12 @@
+import { transition, type ExecutableActionObject } from 'xstate';
 import { allowedCommands } from './authorize';
-import { isClosed, stateName, type CenterSnapshot } from './center';
+import { centerMachine, isClosed, stateName, type CenterEvent, type CenterSnapshot } from './center';
 import type { CommandType } from './commands';
-import type { Role } from './domain';
-import type { ConditionResult } from './records.types';
-import { nextDeadline } from './records';
-import type { CallView, CenterContext, Deadline, Decision } from './types';
+import { earliestPending, type CallView, type CenterContext, type Deadline } from './context';
+import type { PersistParams } from './core';
+import type { CenterRow, ConditionResult, DomainRecord } from './records.types';
+import type { Role, Tier } from './vocabulary';
+import type { Decision } from './stages/application';
 
 /** SPEC §4 query: the state, the open deadlines and the commands each role may send now. */
 export interface CenterView {
@@ -15,7 +17,7 @@ export interface CenterView {
   state: string;
   closed: boolean;
   cycle: number;
-  tier: 'A' | 'B' | null;
+  tier: Tier | null;
   names: { zh: string; en: string } | null;
   establishedAt: string | null;
   applicationVersion: number;
@@ -84,5 +86,41 @@ export function centerView(snapshot: CenterSnapshot, seq: number): CenterView {
     nextDeadline: nextDeadline(snapshot),
     allowedCommands: closed ? NONE : allowedCommands(snapshot),
     seq,
+  };
+}
+
+/** The records a transition persists: the parameters of the `persist` actions `transition()` returned, in order. */
+export function recordsOf(actions: readonly ExecutableActionObject[]): DomainRecord[] {
+  return actions.flatMap((a) => (a.type === 'persist' ? (a.params as PersistParams).records : []));
+}
+
+/** One transition and the records it persists: what the workflow does with every event (pure). */
+export function applyEvent(snapshot: CenterSnapshot, event: CenterEvent): { after: CenterSnapshot; records: DomainRecord[] } {
+  const [after, actions] = transition(centerMachine, snapshot, event);
+  return { after, records: recordsOf(actions) };
+}
+
+/** The earliest pending deadline, for the read model and the NextDeadline search attribute. */
+export function nextDeadline(snapshot: CenterSnapshot): { key: string; dueAt: string } | null {
+  const d = isClosed(snapshot) ? null : earliestPending(snapshot.context.deadlines);
+  return d && { key: d.key, dueAt: d.dueAt };
+}
+
+/** The center's row in the read model. */
+export function centerRowFor(snapshot: CenterSnapshot, at: string): CenterRow {
+  const ctx = snapshot.context;
+  return {
+    centerId: ctx.centerId,
+    workflowId: ctx.workflowId,
+    universityId: ctx.universityId,
+    callId: ctx.call.callId,
+    state: stateName(snapshot),
+    cycle: ctx.cycle,
+    tier: ctx.tier,
+    nameZh: ctx.names?.zh ?? null,
+    nameEn: ctx.names?.en ?? null,
+    establishedAt: ctx.establishedAt,
+    nextDeadlineAt: nextDeadline(snapshot)?.dueAt ?? null,
+    updatedAt: at,
   };
 }

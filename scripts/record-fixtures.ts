@@ -15,7 +15,7 @@ import { historyToJSON } from '../client/audit/proto-json';
 import { fetchRunChain, runTimeline, summarizeRun, type RunHistory } from '../client/audit';
 import { openCall, sendCenterCommand, submitApplication } from '../client/operations';
 import type { Command } from '../machines/commands';
-import { callWorkflowId, centerWorkflowId } from '../workflows/definitions';
+import { callWorkflowId, centerWorkflowId } from '../contract';
 import { annualSummary, application, callInfo, cmd, commission, guidanceRequest, promotionRequest, understaffed, university } from '../test/helpers/fixtures';
 import { lifecycle } from '../test/helpers/lifecycle';
 import { timeSkippingHarness, type Harness } from '../test/helpers/temporal';
@@ -156,13 +156,22 @@ export function compactHistoryJson(run: RunHistory): string {
   return `{"events":[\n${events.map((e) => JSON.stringify(e)).join(',\n')}\n]}\n`;
 }
 
+/**
+ * `--generation v2` records into `v2-<name>-run<N>.json` and keeps the other generations' files and entries: the
+ * histories of older workflow code stay committed beside the new ones, and the replay test replays them all.
+ */
+const generationArg = process.argv.indexOf('--generation');
+const GENERATION = generationArg > 0 ? process.argv[generationArg + 1] : null;
+const prefix = GENERATION ? `${GENERATION}-` : '';
+const ownFile = (f: string) => (GENERATION ? f.startsWith(prefix) : !/^v\d+-/.test(f));
+
 async function record(h: Harness, lc: Lifecycle): Promise<FixtureEntry[]> {
   const t0 = Date.now();
   await lc.run(h);
   const entries: FixtureEntry[] = [];
   const chains: [string, string, string][] = [
-    [lc.name, centerWorkflowId(lc.universityId), lc.covers],
-    [`${lc.name}-call`, callWorkflowId(lc.callId), `the call workflow of the "${lc.name}" lifecycle (Art. 7, 9)`],
+    [`${prefix}${lc.name}`, centerWorkflowId(lc.universityId), lc.covers],
+    [`${prefix}${lc.name}-call`, callWorkflowId(lc.callId), `the call workflow of the "${lc.name}" lifecycle (Art. 7, 9)`],
   ];
   for (const [name, workflowId, covers] of chains) {
     const latest = (await h.env.client.workflow.getHandle(workflowId).describe()).runId;
@@ -175,7 +184,7 @@ async function record(h: Harness, lc: Lifecycle): Promise<FixtureEntry[]> {
       const timeline = runTimeline(run);
       entries.push({
         file,
-        lifecycle: lc.name,
+        lifecycle: `${prefix}${lc.name}`,
         workflowType: summary.workflowType,
         workflowId,
         runId: run.runId,
@@ -200,10 +209,12 @@ async function record(h: Harness, lc: Lifecycle): Promise<FixtureEntry[]> {
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   fs.mkdirSync(FIXTURES_DIR, { recursive: true });
-  for (const f of fs.readdirSync(FIXTURES_DIR)) if (f.endsWith('.json')) fs.rmSync(path.join(FIXTURES_DIR, f));
+  const manifestPath = path.join(FIXTURES_DIR, 'manifest.json');
+  const kept = fs.existsSync(manifestPath) ? (JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as FixtureManifest).fixtures.filter((f) => !ownFile(f.file)) : [];
+  for (const f of fs.readdirSync(FIXTURES_DIR)) if (f.endsWith('.json') && f !== 'manifest.json' && ownFile(f)) fs.rmSync(path.join(FIXTURES_DIR, f));
   const h = await timeSkippingHarness();
   try {
-    const fixtures: FixtureEntry[] = [];
+    const fixtures: FixtureEntry[] = [...kept];
     for (const lc of LIFECYCLES) fixtures.push(...(await record(h, lc)));
     const manifest: FixtureManifest = {
       description:
@@ -212,7 +223,7 @@ async function main(): Promise<void> {
       recordedAt: new Date().toISOString(),
       fixtures,
     };
-    fs.writeFileSync(path.join(FIXTURES_DIR, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    fs.writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
     const total = fixtures.reduce((n, f) => n + f.bytes, 0);
     console.log(`${fixtures.length} histories, ${(total / 1024).toFixed(0)} KB, in ${path.relative(repoRoot, FIXTURES_DIR)}`);
   } finally {

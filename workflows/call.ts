@@ -1,5 +1,5 @@
 import * as wf from '@temporalio/workflow';
-import { checkCallCommand } from '../machines/call';
+import { checkCallCommand } from '../machines/authorize';
 import type { Actor } from '../machines/domain';
 import {
   applicantSettled,
@@ -9,9 +9,10 @@ import {
   quotaSlotAnswer,
   registerApplicant,
   requestQuotaSlot,
+  reserveQuotaSlot,
   type CallStatus,
   type CallWorkflowInput,
-} from './definitions';
+} from '../contract';
 import { createLock, nowIso, persistence, refusalFailure } from './shared';
 
 const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
@@ -99,6 +100,37 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     if (applicant) applicant.settled = true;
   });
 
+  /** Art. 9: one slot per center, granted while approvals are below the quota; answered, never broadcast. */
+  async function grantSlot(centerId: string, requestId: string): Promise<boolean> {
+    const already = state.approved.includes(centerId);
+    const granted = already || state.approvedCount < state.quota;
+    if (granted && !already) {
+      state.approved.push(centerId);
+      state.approvedCount = state.approved.length;
+      await record('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
+    }
+    return granted;
+  }
+
+  wf.setHandler(
+    reserveQuotaSlot,
+    ({ centerId, requestId }) =>
+      lock.run(async () => {
+        const granted = await grantSlot(centerId, requestId);
+        // The waiting applicants hear only when the quota is used up, so their validators refuse an approval
+        // beyond it before anything is written; every other approval is answered to its requester alone.
+        if (granted && state.approvedCount === state.quota) await broadcast(centerId);
+        return { granted, quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt };
+      }),
+    {
+      // Only a registered applicant of this call may take a slot (a forged request names no applicant).
+      validator: ({ centerId }) => {
+        if (!state.applicants.some((a) => a.centerId === centerId && !a.settled)) throw refusalFailure({ reason: 'not-allowed-in-state', message: `"${centerId}" is not an applicant of call "${state.callId}" awaiting a decision.` });
+      },
+    },
+  );
+
+  // Histories recorded before the slot was an update: a signal answered by a signal, with a broadcast.
   wf.setHandler(requestQuotaSlot, ({ centerId, workflowId, requestId }) =>
     lock.run(async () => {
       const already = state.approved.includes(centerId);

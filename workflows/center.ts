@@ -1,10 +1,10 @@
 import * as wf from '@temporalio/workflow';
 import { initialTransition, transition } from 'xstate';
 import { checkCommand } from '../machines/authorize';
-import { centerView } from '../machines/view';
+import { centerRowFor, centerView, nextDeadline, recordsOf } from '../machines/view';
+import { toEvent } from '../machines/commands';
 import { callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
 import type { Actor } from '../machines/domain';
-import { centerRowFor, nextDeadline, recordsFor } from '../machines/records';
 import {
   applicantSettled,
   callStatusChanged,
@@ -15,12 +15,13 @@ import {
   quotaSlotAnswer,
   registerApplicant,
   requestQuotaSlot,
+  type QuotaSlotAnswer,
   type CenterResult,
   type CenterView,
   type CenterWorkflowInput,
   type CommandResult,
-} from './definitions';
-import { CenterCycleKey, CenterStateKey, NextDeadlineKey } from './search-attributes';
+} from '../contract';
+import { CenterCycleKey, CenterStateKey, NextDeadlineKey } from '../contract';
 import { createLock, nowIso, persistence, refusalFailure } from './shared';
 import type { Activities } from '../activities';
 
@@ -32,6 +33,11 @@ import type { Activities } from '../activities';
 const outbox = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+/** Art. 9: the call's answer to a quota reservation; retried until the call answers, so a slot is never lost. */
+const quota = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds', nonRetryableErrorTypes: ['not-allowed-in-state'] },
 });
 
 /** What a finished center workflow answers: where it ended, why and when (Art. 19 for stopped support). */
@@ -85,7 +91,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   /** Applies one event: transition, persist (audit row + records + read model), then tell the call. */
   async function apply(event: CenterEvent): Promise<{ state: string; seq: number; at: string }> {
     const before = snapshot;
-    const [after] = transition(centerMachine, before, event);
+    const [after, actions] = transition(centerMachine, before, event);
     // SPEC §6: an error inside the statechart must never pass silently.
     if (after.status === 'error') {
       throw wf.ApplicationFailure.nonRetryable(`The statechart failed on ${event.type}: ${String(after.error)}`, 'statechart-error');
@@ -93,7 +99,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     snapshot = after;
     seq += 1;
     const at = event.meta.at;
-    const records = recordsFor(event, before, after);
+    // Effects flow forward: the transition names what it persists (machines/core.ts `effect`).
+    const records = recordsOf(actions);
     await persistence.persistTransition({
       audit: {
         centerId: after.context.centerId,
@@ -113,15 +120,29 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     if (records.some((r) => r.kind === 'notification') && wf.patched('deliver-notifications')) {
       await deliverNotifications(after.context.centerId);
     }
-    const next = nextDeadline(after);
-    wf.upsertSearchAttributes([
-      { key: CenterStateKey, value: stateName(after) },
-      { key: CenterCycleKey, value: after.context.cycle },
-      { key: NextDeadlineKey, value: next ? new Date(next.dueAt) : null },
-    ]);
+    upsertSearchAttributes(after);
     await tellCall();
     syncTimers();
     return { state: stateName(after), seq, at };
+  }
+
+  /**
+   * Search attributes change with the state, the cycle and the next deadline. Histories recorded before
+   * `sparse-search-attributes` upserted after every transition; newer runs only when a value changed.
+   */
+  const sparseUpserts = wf.patched('sparse-search-attributes');
+  let lastAttributes = '';
+  function upsertSearchAttributes(after: CenterSnapshot): void {
+    const next = nextDeadline(after);
+    const values = [stateName(after), after.context.cycle, next?.dueAt ?? null] as const;
+    const key = JSON.stringify(values);
+    if (sparseUpserts && key === lastAttributes) return;
+    lastAttributes = key;
+    wf.upsertSearchAttributes([
+      { key: CenterStateKey, value: values[0] },
+      { key: CenterCycleKey, value: values[1] },
+      { key: NextDeadlineKey, value: values[2] ? new Date(values[2]) : null },
+    ]);
   }
 
   /** Delivers the center's pending notices (activities/outbox.ts); a failure leaves them pending, never lost. */
@@ -154,8 +175,23 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     }
   }
 
-  /** Art. 9: an approval takes a slot of the call's quota; the call's workflow is the one that counts. */
+  /**
+   * Art. 9: an approval takes a slot of the call's quota; the call's workflow is the one that counts. Since
+   * `quota-slot-update`, an activity asks the call with an update and waits for its answer (no broadcast to the
+   * other applicants); the answer's count is kept, so this center's validator refuses the next approval beyond
+   * the quota before anything is written.
+   */
   async function reserveQuotaSlot(requestId: string): Promise<void> {
+    if (!wf.patched('quota-slot-update')) return reserveQuotaSlotBySignal(requestId);
+    const callId = snapshot.context.call.callId;
+    const answer: QuotaSlotAnswer = await quota.reserveQuotaSlot({ callWorkflowId: callWorkflowId(callId), centerId: input.centerId, requestId });
+    snapshot = transition(centerMachine, snapshot, { type: 'CALL_STATUS', quota: answer.quota, approvedCount: answer.approvedCount - (answer.granted ? 1 : 0), closedEarlyAt: answer.closedEarlyAt, meta: { actor: TIMER, commandId: null, at: nowIso() } })[0];
+    if (!answer.granted) {
+      throw refusalFailure({ reason: 'quota-exceeded', message: `The call "${callId}" has used its quota (${answer.approvedCount} of ${answer.quota} approved); the commission may raise it with a reason.` });
+    }
+  }
+  /** Histories recorded before `quota-slot-update`: a signal to the call, answered by a signal. */
+  async function reserveQuotaSlotBySignal(requestId: string): Promise<void> {
     await wf
       .getExternalWorkflowHandle(callWorkflowId(snapshot.context.call.callId))
       .signal(requestQuotaSlot, { centerId: input.centerId, workflowId, requestId });
@@ -228,18 +264,18 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         const again = results.get(command.commandId);
         if (again) return { ...again, duplicate: true };
         // Checked again under the lock: another command may have moved the state since validation.
-        let check = checkCommand(snapshot, command, nowIso());
+        const check = checkCommand(snapshot, command, nowIso());
         if (!check.ok) throw refusalFailure(check.refusal);
+        let event = check.event;
         if (check.command.type === 'APPROVE') {
           await reserveQuotaSlot(check.command.commandId);
           // Art. 6: the cycle starts on the approval date, which is when the slot was granted, not when it was asked.
-          check = checkCommand(snapshot, command, nowIso());
-          if (!check.ok) throw refusalFailure(check.refusal);
+          event = toEvent(check.command, nowIso());
         }
-        const applied = await apply(check.event);
+        const applied = await apply(event);
         const result: CommandResult = { commandId: command.commandId, type: check.command.type, ...applied, duplicate: false };
         results.set(command.commandId, result);
-        return result;
+        return { ...result, view: view() };
       });
     },
     {
@@ -257,7 +293,15 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   wf.setHandler(fireDeadline, ({ key, actor }) => deliverDeadline(key, actor));
 
   wf.setHandler(callStatusChanged, (status) => {
-    // Not a transition of the center: the call's own events are audited by the call.
+    // Not a transition of the center: the call's own events are audited by the call. Applied at once, between
+    // commands (a handler runs to its first await; this one has none), so it never lands inside a command's check.
+    if (lock.busy && wf.patched('call-status-after-command')) {
+      void lock.run(async () => applyCallStatus(status));
+    } else {
+      applyCallStatus(status);
+    }
+  });
+  function applyCallStatus(status: { quota: number; approvedCount: number; closedEarlyAt: string | null; at: string }): void {
     const [after] = transition(centerMachine, snapshot, {
       type: 'CALL_STATUS',
       quota: status.quota,
@@ -268,7 +312,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     snapshot = after;
     // An early close by the commission fires the call-window deadline: the same stable key as the timer's.
     if (status.closedEarlyAt) void deliverDeadline(callWindowKey(snapshot.context.call.callId), CALL);
-  });
+  }
 
   wf.setHandler(quotaSlotAnswer, ({ requestId, ...answer }) => {
     slotAnswers.set(requestId, answer);

@@ -3,7 +3,7 @@ import type { Activities } from '../activities';
 import type { DeliveryReport } from '../activities/outbox';
 import type { ActiveCenter, FireDueDeadlinesResult } from '../activities/rounds';
 import type { Actor } from '../machines/domain';
-import type { DeadlineKind } from '../machines/types';
+import type { DeadlineKind } from '../machines/vocabulary';
 
 /**
  * Round activities talk to Temporal (visibility, queries, signals) and the database: a few retries, then the round

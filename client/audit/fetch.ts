@@ -8,7 +8,7 @@
  * through visibility (the dev server and clusters have it; the time-skipping test server does not).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { centerWorkflowId } from '../../workflows/definitions';
+import { centerWorkflowId } from '../../contract';
 import { NotFoundError } from '../operations';
 import { centerIdOf, type History, type RunHistory } from './history';
 

@@ -9,7 +9,7 @@ import type { temporal } from '@temporalio/proto';
 import { z } from 'zod';
 import { ActorSchema } from '../../machines/domain';
 import type { AuditRow, PersistTransitionInput } from '../../machines/records.types';
-import { callWorkflowId, centerWorkflowId, type CallWorkflowInput, type CenterWorkflowInput } from '../../workflows/definitions';
+import { callWorkflowId, centerWorkflowId, type CallWorkflowInput, type CenterWorkflowInput } from '../../contract';
 import { readJson } from '../args';
 import { InputError } from '../errors';
 

@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { AuditRecord, CenterRecord } from '../../db/repositories';
-import { CenterIdKey } from '../../workflows/search-attributes';
+import { CenterIdKey } from '../../contract';
 import { fetchCenterRuns, parseCenterRef, type CenterRuns } from './fetch';
 import { centerTimeline, summarizeRun, type RunSummary, type TimelineEntry } from './history';
 import { reconcile, type Reconciliation } from './reconcile';

@@ -4,7 +4,7 @@ import { checkCommand } from '../../machines/authorize';
 import { centerMachine, type CenterEvent, type CenterInput, type CenterSnapshot } from '../../machines/center';
 import type { Actor } from '../../machines/domain';
 import type { Command } from '../../machines/commands';
-import { recordsFor } from '../../machines/records';
+import { applyEvent } from '../../machines/view';
 import type { DomainRecord } from '../../machines/records.types';
 
 export const start = (input: CenterInput): CenterSnapshot => initialTransition(centerMachine, input)[0];
@@ -14,7 +14,7 @@ export function send(snapshot: CenterSnapshot, command: Command, at: string): { 
   if (!check.ok) throw new Error(`${check.refusal.reason}: ${check.refusal.message}`);
   const [next] = transition(centerMachine, snapshot, check.event);
   if (next.status === 'error') throw new Error(String(next.error));
-  return { snapshot: next, records: recordsFor(check.event, snapshot, next) };
+  return { snapshot: next, records: applyEvent(snapshot, check.event).records };
 }
 
 const SCHEDULER: Actor = { id: 'workflow-timer', role: 'scheduler' };
@@ -24,7 +24,7 @@ export function fire(snapshot: CenterSnapshot, key: string, at: string): { snaps
   const event: CenterEvent = { type: 'DEADLINE_REACHED', key, meta: { actor: SCHEDULER, commandId: null, at } };
   if (!snapshot.can(event)) return null;
   const [next] = transition(centerMachine, snapshot, event);
-  return { snapshot: next, records: recordsFor(event, snapshot, next) };
+  return { snapshot: next, records: applyEvent(snapshot, event).records };
 }
 
 /** Fires every pending deadline due at or before `until`, in due order, as the workflow's timers would. */

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { restoreSnapshot, stateName, type CenterSnapshot } from '../../machines/center';
 import { defaultPolicy } from '../../machines/policy';
-import { summaryDueKey, yearEndKey } from '../../machines/rules';
+import { summaryDueKey, yearEndKey } from '../../machines/stages/summaries';
 import { advance, send, start } from '../helpers/drive';
 import {
   annualSummary,
@@ -185,6 +185,34 @@ describe('Art. 19: unqualified → notice, rectification, re-evaluation', () => 
     expect(stopped.snapshot.status).toBe('done');
     expect(stopped.records).toContainEqual(expect.objectContaining({ kind: 'rectification', status: 'lapsed' }));
     expect(stopped.records).toContainEqual(expect.objectContaining({ kind: 'supportStopped' }));
+  });
+});
+
+describe('Art. 19: the commission stops support (STOP_SUPPORT) only after a missed rectification deadline', () => {
+  const rectifying = () => {
+    const s = advance(established('2026-03-10T00:00:00.000Z'), '2028-03-10T00:00:00.000Z').snapshot;
+    return evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 40, { reason: 'No transfer activity' }).snapshot;
+  };
+  const stop = cmd('STOP_SUPPORT', commission, { reason: 'No rectification report by the deadline' });
+
+  it('is refused, with the reason in words, while the deadline has not passed; and refused to a university', () => {
+    const s = rectifying();
+    const before = iso(Date.parse(s.context.rectification!.dueAt) - DAY);
+    expect(() => send(s, stop, before)).toThrow(/^not-allowed-in-state: The rectification deadline .* has not passed: support stops only after a failed re-evaluation or a missed deadline \(Art\. 19\)/);
+    expect(() => send(s, cmd('STOP_SUPPORT', uni, { reason: 'We give up' }), before)).toThrow(/^forbidden-role/);
+  });
+
+  it("stops support once the deadline has passed (before its timer fires): final, with the commission's reason, funding cancelled", () => {
+    let s = rectifying();
+    const after = iso(Date.parse(s.context.rectification!.dueAt) + 60_000);
+    const stopped = send(s, stop, after);
+    s = stopped.snapshot;
+    expect(stateName(s)).toBe('supportStopped');
+    expect(s.status).toBe('done');
+    expect(s.context.supportStopped!.reason).toMatch(/passed with no rectification report: No rectification report by the deadline$/);
+    expect(stopped.records).toContainEqual(expect.objectContaining({ kind: 'rectification', status: 'lapsed', closedAt: after }));
+    expect(stopped.records).toContainEqual(expect.objectContaining({ kind: 'supportStopped', stoppedAt: after }));
+    expect(s.context.deadlines.filter((d) => d.status === 'pending')).toEqual([]);
   });
 });
 

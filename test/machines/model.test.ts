@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { transition } from 'xstate';
 import { createTestModel } from 'xstate/graph';
-import { checkCommand, toEvent } from '../../machines/authorize';
+import { checkCommand } from '../../machines/authorize';
 import { centerMachine, isClosed, stateName, type CenterEvent, type CenterSnapshot } from '../../machines/center';
-import type { Command } from '../../machines/commands';
+import { toEvent, type Command } from '../../machines/commands';
 import { application, cmd, commission, expertActor, experts, understaffed, university } from '../helpers/fixtures';
 import { CALL, callStatusEvent, centerInput, DAY, deadlineEvent, ESTABLISHED, iso, PANEL, start } from './drive';
 

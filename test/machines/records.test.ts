@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { transition } from 'xstate';
 import { centerMachine, callWindowKey, type CenterEvent, type CenterSnapshot } from '../../machines/center';
-import { centerRowFor, nextDeadline, recordsFor } from '../../machines/records';
+import { applyEvent, centerRowFor, nextDeadline } from '../../machines/view';
 import { application, understaffed } from '../helpers/fixtures';
 import {
   amend,
@@ -28,12 +28,11 @@ import {
 /** Takes a command through checkCommand and the machine, and returns the records of that transition. */
 function recordsOf(before: CenterSnapshot, command: unknown, at: string) {
   const { event, after } = step(before, command, at);
-  return { after, records: recordsFor(event, before, after) };
+  return { after, records: applyEvent(before, event).records };
 }
 
 function recordsOfEvent(before: CenterSnapshot, event: CenterEvent) {
-  const [after] = transition(centerMachine, before, event);
-  return recordsFor(event, before, after);
+  return applyEvent(before, event).records;
 }
 
 describe('Art. 8 — an application and its eligibility check are recorded per version', () => {

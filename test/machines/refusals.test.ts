@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allowedCommands, checkCommand } from '../../machines/authorize';
-import { checkCallCommand, type CallState } from '../../machines/call';
+import { checkCallCommand } from '../../machines/authorize';
+import type { CallState } from '../../machines/stages/calls';
 import { stateName, type CenterSnapshot } from '../../machines/center';
 import { COMMAND_ROLES, COMMAND_TYPES, REFUSAL_REASONS, type Command, type CommandType } from '../../machines/commands';
 import { ROLES, type Actor, type Role } from '../../machines/domain';

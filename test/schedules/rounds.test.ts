@@ -21,8 +21,8 @@ import { listSchedules, ROUND_SCHEDULE_IDS, triggerSchedule } from '../../client
 import { createKnex } from '../../db/knex';
 import { createRepositories, type Repositories } from '../../db/repositories';
 import { parsePolicy } from '../../machines/policy';
-import { summaryDueKey, summaryReminderKey, yearEndKey } from '../../machines/rules';
-import { fireDeadline, type CenterView } from '../../workflows/definitions';
+import { summaryDueKey, summaryReminderKey, yearEndKey } from '../../machines/stages/summaries';
+import { fireDeadline, type CenterView } from '../../contract';
 import type { calendarRoundWorkflow, CalendarRoundReport } from '../../workflows/rounds';
 import { application, callInfo, cmd, commission, expertActor, experts, university } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';

@@ -1,8 +1,11 @@
 /**
- * Message definitions shared by the workflows and the client (imported by both; no Node built-ins here).
+ * The contract between the service's processes: the workflows' updates, queries and signals, their inputs and
+ * results, the search-attribute keys and the activities' inputs — imported by workflows/, activities/, client/
+ * and bench/ alike (no Node built-ins here: the workflow sandbox loads it too).
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { Command, CommandType, RefusalReason } from '../machines/commands';
+import type { CallCommand, Command, CommandType, RefusalReason } from '../machines/commands';
+import { SEARCH_ATTRIBUTE_KEYS } from '../config/search-attributes';
 import type { Actor, CallInfo } from '../machines/domain';
 import type { CallView } from '../machines/center';
 import type { Policy } from '../machines/policy';
@@ -25,6 +28,8 @@ export interface CommandResult {
    * Within a run Temporal itself answers a repeated update id with the stored first result, unchanged.
    */
   duplicate: boolean;
+  /** The center as the command left it, so a client needs no read-back (absent for a repeated command id). */
+  view?: CenterView;
 }
 
 export type { CenterView } from '../machines/view';
@@ -66,9 +71,7 @@ export const quotaSlotAnswer = defineSignal<[{ requestId: string; granted: boole
 
 // ---- The call for applications (Art. 7) ----
 
-export type CallCommand =
-  | { commandId: string; actor: Actor; type: 'RAISE_QUOTA'; payload: { quota: number; reason: string } }
-  | { commandId: string; actor: Actor; type: 'CLOSE_EARLY'; payload: { reason: string } };
+export type { CallCommand };
 
 export interface CallStatus extends CallView {
   status: 'open' | 'closed';
@@ -89,6 +92,35 @@ export const callCommand = defineUpdate<CallStatus, [CallCommand]>('callCommand'
 export const callStatus = defineQuery<CallStatus>('callStatus');
 export const registerApplicant = defineSignal<[{ centerId: string; workflowId: string }]>('registerApplicant');
 export const applicantSettled = defineSignal<[{ centerId: string }]>('applicantSettled');
+/** Art. 9: an approval's request for a slot of the call's quota, and the call's answer (an update, via activities/quota.ts). */
+export interface QuotaSlotRequest {
+  callWorkflowId: string;
+  centerId: string;
+  requestId: string;
+}
+export interface QuotaSlotAnswer {
+  granted: boolean;
+  quota: number;
+  approvedCount: number;
+  closedEarlyAt: string | null;
+}
+export const reserveQuotaSlot = defineUpdate<QuotaSlotAnswer, [QuotaSlotRequest]>('reserveQuotaSlot');
+/** Kept for histories recorded before the quota slot was an update (workflows/center.ts `patched`). */
 export const requestQuotaSlot = defineSignal<[{ centerId: string; workflowId: string; requestId: string }]>('requestQuotaSlot');
 
 export type { RefusalReason };
+
+// ---- Search attributes (SPEC §4: centers are listed through Temporal visibility by these) ----
+
+export const {
+  CenterId: CenterIdKey,
+  CenterState: CenterStateKey,
+  UniversityId: UniversityIdKey,
+  CallId: CallIdKey,
+  CenterCycle: CenterCycleKey,
+  NextDeadline: NextDeadlineKey,
+} = SEARCH_ATTRIBUTE_KEYS;
+
+// ---- Activity inputs (what the workflows hand to activities/) ----
+
+export type { AuditRow, CallEventInput, CenterRow, DomainRecord, PersistTransitionInput } from '../machines/records.types';
