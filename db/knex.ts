@@ -30,10 +30,80 @@ function sqliteAfterCreate(conn: SqliteConnection, done: (err: Error | null, con
   conn.exec('PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000;', (err) => done(err, conn));
 }
 
+// ── column names: camelCase in the code, snake_case in the database, mapped here once ──────────────────────────
+/*
+ * The columns are snake_case (center_id); the records the code reads and writes are camelCase (centerId). Rather
+ * than a row↔record mapper per table, knex's two hooks map every query once:
+ *  - wrapIdentifier: every identifier knex quotes (table, column, alias; in builders, schema builders and `??`
+ *    bindings of raw queries) goes camelCase → snake_case. A snake_case name has no capital letter and passes
+ *    unchanged: the migrations, written in snake_case, create exactly the schema they always did.
+ *  - postProcessResponse: the keys of every row knex answers go snake_case → camelCase, top-level keys only (a
+ *    JSON document is a text column here, and its text is never touched).
+ *
+ * What to know when querying:
+ *  - raw queries: their SQL text is not rewritten (name columns in snake_case there), but their result rows are
+ *    mapped like any other: `knex.raw('select amount_fen from funding_ledger')` answers `[{ amountFen }]` on SQLite,
+ *    and on PostgreSQL a result whose `rows` are mapped. The stored names show in the values of `PRAGMA
+ *    table_info`/`sqlite_master`, or through a knex made without these hooks.
+ *  - `pluck(column)` and `columnInfo(column)` take the stored name (knex reads it off the row before the hook), and
+ *    `columnInfo()` stays keyed by the stored column names: it describes the table, it is not a row.
+ *  - knex runs its own migration bookkeeping (knex_migrations) with the hooks off, on a copy of the instance; the
+ *    migrations' own statements go through wrapIdentifier.
+ */
+
+/** centerId → center_id; a name without capitals (snake_case, `*`, knex's own tables) is unchanged. */
+export const toColumnName = (identifier: string): string => identifier.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
+/** center_id → centerId: an underscore between a lower-case letter or digit and a lower-case letter. */
+export const toFieldName = (column: string): string => column.replace(/(?<=[a-z0-9])_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+const isRecordLike = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date) && !Buffer.isBuffer(value);
+
+/** One row's keys mapped; anything that is not a row (a count, an id, null, undefined) as it came. */
+function fieldsOf(row: unknown): unknown {
+  if (!isRecordLike(row)) return row;
+  const out: Record<string, unknown> = {};
+  for (const [column, value] of Object.entries(row)) out[toFieldName(column)] = value;
+  return out;
+}
+
+/** columnInfo() answers { [column]: { type, maxLength, nullable, defaultValue } }: a description, not a row. */
+const COLUMN_INFO_KEYS = ['defaultValue', 'maxLength', 'nullable', 'type'].join();
+const isColumnInfo = (value: Record<string, unknown>): boolean => {
+  const infos = Object.values(value);
+  return infos.length > 0 && infos.every((info) => isRecordLike(info) && Object.keys(info).sort().join() === COLUMN_INFO_KEYS);
+};
+
+/** PostgreSQL's raw result (and an insert without returning): { command, rowCount, rows, fields, … }. */
+const isPgResult = (value: Record<string, unknown>): boolean => typeof value.command === 'string' && Array.isArray(value.rows) && Array.isArray(value.fields);
+
+/** knex's postProcessResponse: rows (an array of them, `first()`'s one, a pg result's) get camelCase keys. */
+export function mapResponse(response: unknown): unknown {
+  if (Array.isArray(response)) return response.map(fieldsOf);
+  if (!isRecordLike(response) || isColumnInfo(response)) return response;
+  if (isPgResult(response)) {
+    const rows = (response.rows as unknown[]).map(fieldsOf);
+    return Object.assign(Object.create(Object.getPrototypeOf(response) as object) as object, response, { rows });
+  }
+  return fieldsOf(response);
+}
+
+/** The two hooks, for every knex that serves the repositories (createKnex adds them). */
+export const columnNameMapping = {
+  // knex also passes what is not a name (an unnamed constraint's undefined): that goes on as it came.
+  wrapIdentifier: (identifier: string, origImpl: (value: string) => string): string =>
+    origImpl(typeof identifier === 'string' ? toColumnName(identifier) : identifier),
+  postProcessResponse: (response: unknown): unknown => mapResponse(response),
+} satisfies Pick<Knex.Config, 'wrapIdentifier' | 'postProcessResponse'>;
+
+/** Whether `knex` maps column names: made by createKnex, or given columnNameMapping. */
+export const mapsColumnNames = (knex: Knex): boolean => knex.client.config.postProcessResponse === columnNameMapping.postProcessResponse;
+
 export function createKnex(dbCfg: DatabaseConfig): Knex {
   if (dbCfg.client === 'pg') {
     if (!dbCfg.connection) throw new Error('database.connection is required when database.client is "pg"');
-    return knexFactory({ client: 'pg', connection: dbCfg.connection, migrations });
+    return knexFactory({ client: 'pg', connection: dbCfg.connection, migrations, ...columnNameMapping });
   }
 
   if (!dbCfg.filename) throw new Error('database.filename is required when database.client is "sqlite3"');
@@ -48,5 +118,6 @@ export function createKnex(dbCfg: DatabaseConfig): Knex {
     useNullAsDefault: true,
     pool: { afterCreate: sqliteAfterCreate },
     migrations,
+    ...columnNameMapping,
   });
 }

@@ -1,387 +1,451 @@
 import { z } from 'zod';
+import type { Actor } from '../machines/domain';
+import type { CallEventInput, DomainRecord } from '../machines/records.types';
+import {
+  CALL_EVENT_KINDS,
+  CALL_STATUSES,
+  DECISION_OUTCOMES,
+  DELIVERY_STATUSES,
+  EVALUATION_KINDS,
+  FUNDING_KINDS,
+  FUNDING_STATUSES,
+  GRADES,
+  INCIDENT_CATEGORIES,
+  NOTIFICATION_NOTICES,
+  NOTIFICATION_RECIPIENTS,
+  ORGANISATION_CHANGES,
+  RECOMMENDATIONS,
+  RECTIFICATION_STATUSES,
+  ROLES,
+  SUMMARY_STATUSES,
+  TIERS,
+} from '../machines/vocabulary';
 
 /**
- * One zod schema per table, describing a row as the database holds it (snake_case). Reading parses rows with
- * these; writing validates insert rows with them before they reach SQL. The same schema accepts what SQLite and
- * PostgreSQL return: SQLite has no boolean type (0/1) and JSON is stored as text on both.
+ * One zod schema per table: its columns, camelCase, as the repositories return them (db/knex.ts maps the names to
+ * the snake_case columns, once, for every query). The record types are these schemas' z.infer, never written out
+ * again. Reading parses each row with its schema; writing passes the record through `rowOf`, which validates it with
+ * the same schema. The columns that are not plain values are parsed here, for every table alike: JSON documents
+ * (stored as text on both dialects), booleans (SQLite answers 0/1, PostgreSQL true/false) and money (PostgreSQL
+ * answers bigint as a decimal string).
  */
 
+type RecordOf<K extends DomainRecord['kind']> = Extract<DomainRecord, { kind: K }>;
+
+// ── column types ────────────────────────────────────────────────────────────────────────────────────────────────
 /** ISO-8601 timestamps are stored as text so both dialects round-trip them unchanged. */
 const isoText = z.string().min(1).max(40);
 const id = z.string().min(1).max(255);
 const int = z.number().int();
 
-/** SQLite answers 0/1 where PostgreSQL answers true/false. */
-const dbBoolean = z.union([z.boolean(), z.literal(0), z.literal(1)]).transform((v) => v === true || v === 1);
-
-/** A JSON document stored as text; parsed on read. The stored value was validated by its domain schema when written. */
-const jsonText = <T>() =>
-  z.string().transform((text, ctx): T => {
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'not valid JSON' });
-      return z.NEVER;
-    }
-  });
-
-// ── calls ───────────────────────────────────────────────────────────────────────────────────────────────────────
-export const CallsSchema = z.object({
-  call_id: id,
-  title: z.string(),
-  opens_at: isoText,
-  closes_at: isoText,
-  quota: int.min(0),
-  approved_count: int.min(0),
-  status: z.enum(['open', 'closed']),
-  /** The call event seq this row reflects; an older event never overwrites a newer row. */
-  last_seq: int,
-  created_at: isoText,
-  updated_at: isoText,
-});
-export type TCalls = z.infer<typeof CallsSchema>;
-export type TCallsInsert = z.input<typeof CallsSchema>;
-
-// ── call_events ─────────────────────────────────────────────────────────────────────────────────────────────────
-export const CallEventsSchema = z.object({
-  call_id: id,
-  seq: int.min(0),
-  kind: z.string().min(1),
-  reason: z.string().nullable(),
-  actor_id: id,
-  actor_role: z.string().min(1),
-  actor_org_id: id.nullable(),
-  command_id: id.nullable(),
-  at: isoText,
-  /** The call as it stood after the event (CallInfo & { status, approvedCount }). */
-  snapshot: jsonText<unknown>(),
-});
-export type TCallEvents = z.infer<typeof CallEventsSchema>;
-export type TCallEventsInsert = z.input<typeof CallEventsSchema>;
-
-// ── centers ─────────────────────────────────────────────────────────────────────────────────────────────────────
-export const CentersSchema = z.object({
-  center_id: id,
-  workflow_id: id,
-  university_id: id,
-  call_id: id,
-  state: z.string().min(1),
-  cycle: int.min(0),
-  tier: z.enum(['A', 'B']).nullable(),
-  name_zh: z.string().nullable(),
-  name_en: z.string().nullable(),
-  established_at: isoText.nullable(),
-  next_deadline_at: isoText.nullable(),
-  /** The audit seq this row reflects; an older transition never overwrites a newer row. */
-  last_seq: int,
-  updated_at: isoText,
-});
-export type TCenters = z.infer<typeof CentersSchema>;
-export type TCentersInsert = z.input<typeof CentersSchema>;
-
-// ── applications ────────────────────────────────────────────────────────────────────────────────────────────────
-export const ApplicationsSchema = z.object({
-  center_id: id,
-  version: int.min(0),
-  call_id: id,
-  university_id: id,
-  application: jsonText<unknown>(),
-  submitted_at: isoText,
-});
-export type TApplications = z.infer<typeof ApplicationsSchema>;
-export type TApplicationsInsert = z.input<typeof ApplicationsSchema>;
-
-// ── eligibility_results ─────────────────────────────────────────────────────────────────────────────────────────
-export const EligibilityResultsSchema = z.object({
-  center_id: id,
-  version: int.min(0),
-  /** Art. 8(1)–(7). */
-  condition: int.min(1).max(7),
-  condition_key: z.string().min(1),
-  passed: dbBoolean,
-  reason: z.string(),
-  checked_at: isoText,
-});
-export type TEligibilityResults = z.infer<typeof EligibilityResultsSchema>;
-export type TEligibilityResultsInsert = z.input<typeof EligibilityResultsSchema>;
-
-// ── expert_assignments ──────────────────────────────────────────────────────────────────────────────────────────
-export const ExpertAssignmentsSchema = z.object({
-  center_id: id,
-  /** 'application' for the Art. 9 review; evaluations use their own stage, e.g. 'midTerm:1'. */
-  stage: z.string().min(1),
-  expert_id: id,
-  expert_name: z.string(),
-  expert_org_id: id,
-  assigned_at: isoText,
-  assigned_by: id,
-});
-export type TExpertAssignments = z.infer<typeof ExpertAssignmentsSchema>;
-export type TExpertAssignmentsInsert = z.input<typeof ExpertAssignmentsSchema>;
-
-// ── reviews ─────────────────────────────────────────────────────────────────────────────────────────────────────
-export const ReviewsSchema = z.object({
-  center_id: id,
-  stage: z.string().min(1),
-  expert_id: id,
-  score: z.number().min(0).max(100),
-  recommendation: z.enum(['approve', 'reject']),
-  opinion: z.string(),
-  submitted_at: isoText,
-});
-export type TReviews = z.infer<typeof ReviewsSchema>;
-export type TReviewsInsert = z.input<typeof ReviewsSchema>;
-
-// ── decisions ───────────────────────────────────────────────────────────────────────────────────────────────────
-export const DecisionsSchema = z.object({
-  center_id: id,
-  outcome: z.enum(['approved', 'rejected']),
-  reason: z.string(),
-  decided_at: isoText,
-  decided_by: id,
-});
-export type TDecisions = z.infer<typeof DecisionsSchema>;
-export type TDecisionsInsert = z.input<typeof DecisionsSchema>;
-
-// ── audit_log ───────────────────────────────────────────────────────────────────────────────────────────────────
-export const AuditLogSchema = z.object({
-  id: int,
-  center_id: id,
-  cycle: int.min(0),
-  /** Per center, across cycles: never reset, so (center_id, seq) identifies a transition for ever. */
-  seq: int.min(0),
-  from_state: z.string().min(1),
-  event: z.string().min(1),
-  to_state: z.string().min(1),
-  actor_id: id,
-  actor_role: z.string().min(1),
-  actor_org_id: id.nullable(),
-  command_id: id.nullable(),
-  at: isoText,
-});
-export type TAuditLog = z.infer<typeof AuditLogSchema>;
-export type TAuditLogInsert = Omit<z.input<typeof AuditLogSchema>, 'id'>;
-export const AuditLogInsertSchema = AuditLogSchema.omit({ id: true });
-
-// ── the build cycle (Art. 6, 12–19) ─────────────────────────────────────────────────────────────────────────────
+/** A boolean, which SQLite stores and answers as 0/1. */
+const flag = z.preprocess((v) => (v === 0 ? false : v === 1 ? true : v), z.boolean());
 
 /**
  * Money in integer fen (Art. 16). The columns are bigint: PostgreSQL's driver answers bigint as a decimal
  * string, SQLite as a number; both read back as a number (exact up to 2^53 fen).
  */
 const fen = z.union([int, z.string().regex(/^-?\d+$/).transform(Number)]).pipe(int.min(0).max(Number.MAX_SAFE_INTEGER));
-const fundingKind = z.enum(['promotion', 'guidance']);
-const grade = z.enum(['excellent', 'qualified', 'unqualified']);
+
+/**
+ * A JSON document (an object or an array) in a text column: the stored text is parsed on read, a record's document
+ * passes as it is; `rowOf` writes it back as text. `schema` validates it once parsed.
+ */
+const json = <S extends z.ZodTypeAny>(schema: S) =>
+  z.preprocess((value, ctx) => {
+    if (typeof value !== 'string') return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'not valid JSON' });
+      return z.NEVER;
+    }
+  }, schema);
+
+const isDocument = (value: unknown): value is object => typeof value === 'object' && value !== null && !(value instanceof Date) && !Buffer.isBuffer(value);
+
+/** A document of the domain's type T: validated by its domain schema before the workflow handed it over, not again here. */
+const document = <T extends object>() => json(z.custom<T>(isDocument, { message: 'expected a JSON document' }));
+
+/**
+ * The row `schema` stores for `record`: validated (keys the table has no column for are dropped), each document
+ * (object or array) as JSON text. camelCase keys: knex names the columns.
+ */
+export function rowOf<S extends z.AnyZodObject>(schema: S, record: z.output<S>): Record<string, unknown> {
+  const row: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema.parse(record) as Record<string, unknown>)) row[key] = isDocument(value) ? JSON.stringify(value) : value;
+  return row;
+}
+
+// ── the actor, stored flat on the two logs ──────────────────────────────────────────────────────────────────────
+const actorColumns = { actorId: id, actorRole: z.enum(ROLES), actorOrgId: id.nullable() };
+type ActorColumns = z.infer<z.ZodObject<typeof actorColumns>>;
+
+/** The actor's three columns as the record's `actor` (orgId only where there is one, as the workflow has it). */
+function withActor<T extends ActorColumns>({ actorId, actorRole, actorOrgId, ...rest }: T): Omit<T, keyof ActorColumns> & { actor: Actor } {
+  return { ...rest, actor: actorOrgId === null ? { id: actorId, role: actorRole } : { id: actorId, role: actorRole, orgId: actorOrgId } };
+}
+
+/** The record's `actor` as its three columns. */
+export const actorColumnsOf = (actor: Actor): ActorColumns => ({ actorId: actor.id, actorRole: actor.role, actorOrgId: actor.orgId ?? null });
+
+// ── calls ───────────────────────────────────────────────────────────────────────────────────────────────────────
+export const CallsSchema = z.object({
+  callId: id,
+  title: z.string(),
+  opensAt: isoText,
+  closesAt: isoText,
+  quota: int.min(0),
+  approvedCount: int.min(0),
+  status: z.enum(CALL_STATUSES),
+  /** The call event seq this row reflects; an older event never overwrites a newer row. */
+  lastSeq: int,
+  createdAt: isoText,
+  updatedAt: isoText,
+});
+export type CallRecord = z.infer<typeof CallsSchema>;
+
+// ── call_events ─────────────────────────────────────────────────────────────────────────────────────────────────
+export const CallEventsSchema = z.object({
+  callId: id,
+  seq: int.min(0),
+  kind: z.enum(CALL_EVENT_KINDS),
+  reason: z.string().nullable(),
+  ...actorColumns,
+  commandId: id.nullable(),
+  at: isoText,
+  /** The call as it stood after the event (CallInfo & { status, approvedCount }). */
+  snapshot: document<CallEventInput['call']>(),
+});
+/** An event as the call workflow handed it over (CallEventInput): the actor nested, the snapshot as `call`. */
+export const CallEventRecordSchema = CallEventsSchema.transform(({ snapshot, ...row }) => ({ ...withActor(row), call: snapshot }));
+export type CallEventRecord = z.infer<typeof CallEventRecordSchema>;
+
+// ── centers ─────────────────────────────────────────────────────────────────────────────────────────────────────
+export const CentersSchema = z.object({
+  centerId: id,
+  workflowId: id,
+  universityId: id,
+  callId: id,
+  state: z.string().min(1),
+  cycle: int.min(0),
+  tier: z.enum(TIERS).nullable(),
+  nameZh: z.string().nullable(),
+  nameEn: z.string().nullable(),
+  establishedAt: isoText.nullable(),
+  nextDeadlineAt: isoText.nullable(),
+  /** The audit seq this row reflects; an older transition never overwrites a newer row. */
+  lastSeq: int,
+  updatedAt: isoText,
+});
+export type CenterRecord = z.infer<typeof CentersSchema>;
+
+// ── applications ────────────────────────────────────────────────────────────────────────────────────────────────
+export const ApplicationsSchema = z.object({
+  centerId: id,
+  version: int.min(0),
+  callId: id,
+  universityId: id,
+  application: document<RecordOf<'application'>['application']>(),
+  submittedAt: isoText,
+});
+export type ApplicationRecord = z.infer<typeof ApplicationsSchema>;
+
+// ── eligibility_results ─────────────────────────────────────────────────────────────────────────────────────────
+export const EligibilityResultsSchema = z.object({
+  centerId: id,
+  version: int.min(0),
+  /** Art. 8(1)–(7). */
+  condition: int.min(1).max(7),
+  conditionKey: z.string().min(1),
+  passed: flag,
+  reason: z.string(),
+  checkedAt: isoText,
+});
+/** A result as the workflow has it (ConditionResult): the condition's key as `key`. */
+export const EligibilityRecordSchema = EligibilityResultsSchema.transform(({ conditionKey, ...row }) => ({ ...row, key: conditionKey }));
+export type EligibilityRecord = z.infer<typeof EligibilityRecordSchema>;
+
+// ── expert_assignments ──────────────────────────────────────────────────────────────────────────────────────────
+export const ExpertAssignmentsSchema = z.object({
+  centerId: id,
+  /** 'application' for the Art. 9 review; evaluations use their own stage, e.g. 'midTerm:1'. */
+  stage: z.string().min(1),
+  expertId: id,
+  expertName: z.string(),
+  expertOrgId: id,
+  assignedAt: isoText,
+  assignedBy: id,
+});
+/** One row per assigned expert (the expertAssignment record fans out into these), the expert nested. */
+export const AssignmentRecordSchema = ExpertAssignmentsSchema.transform(({ expertId, expertName, expertOrgId, ...row }) => ({
+  ...row,
+  expert: { id: expertId, name: expertName, orgId: expertOrgId },
+}));
+export type AssignmentRecord = z.infer<typeof AssignmentRecordSchema>;
+
+// ── reviews ─────────────────────────────────────────────────────────────────────────────────────────────────────
+export const ReviewsSchema = z.object({
+  centerId: id,
+  stage: z.string().min(1),
+  expertId: id,
+  score: z.number().min(0).max(100),
+  recommendation: z.enum(RECOMMENDATIONS),
+  opinion: z.string(),
+  submittedAt: isoText,
+});
+/** A review as the workflow has it (DomainRecord 'review'): the expert's review nested. */
+export const ReviewRecordSchema = ReviewsSchema.transform(({ score, recommendation, opinion, ...row }) => ({ ...row, review: { score, recommendation, opinion } }));
+export type ReviewRecord = z.infer<typeof ReviewRecordSchema>;
+
+// ── decisions ───────────────────────────────────────────────────────────────────────────────────────────────────
+export const DecisionsSchema = z.object({
+  centerId: id,
+  outcome: z.enum(DECISION_OUTCOMES),
+  reason: z.string(),
+  decidedAt: isoText,
+  decidedBy: id,
+});
+export type DecisionRecord = z.infer<typeof DecisionsSchema>;
+
+// ── audit_log ───────────────────────────────────────────────────────────────────────────────────────────────────
+/** Without `id`, which the database assigns: what an insert writes. */
+export const AuditLogInsertSchema = z.object({
+  centerId: id,
+  cycle: int.min(0),
+  /** Per center, across cycles: never reset, so (center_id, seq) identifies a transition for ever. */
+  seq: int.min(0),
+  fromState: z.string().min(1),
+  event: z.string().min(1),
+  toState: z.string().min(1),
+  ...actorColumns,
+  commandId: id.nullable(),
+  at: isoText,
+});
+export const AuditLogSchema = AuditLogInsertSchema.extend({ id: int });
+/** A transition as the workflow handed it over (AuditRow) with its row id: the actor nested. */
+export const AuditRecordSchema = AuditLogSchema.transform(withActor);
+export type AuditRecord = z.infer<typeof AuditRecordSchema>;
+
+// ── the build cycle (Art. 6, 12–19) ─────────────────────────────────────────────────────────────────────────────
 
 // ── cycles ──────────────────────────────────────────────────────────────────────────────────────────────────────
 export const CyclesSchema = z.object({
-  center_id: id,
+  centerId: id,
   cycle: int.min(1),
-  tier: z.enum(['A', 'B']).nullable(),
-  started_at: isoText,
-  ends_at: isoText,
+  tier: z.enum(TIERS).nullable(),
+  startedAt: isoText,
+  endsAt: isoText,
 });
-export type TCycles = z.infer<typeof CyclesSchema>;
-export type TCyclesInsert = z.input<typeof CyclesSchema>;
+export type CycleRecord = z.infer<typeof CyclesSchema>;
 
 // ── funding_requests ────────────────────────────────────────────────────────────────────────────────────────────
-export const FUNDING_STATUSES = ['pending', 'granted', 'declined', 'cancelled', 'held'] as const;
 export const FundingRequestsSchema = z.object({
-  center_id: id,
-  request_id: id,
+  centerId: id,
+  requestId: id,
   cycle: int.min(1),
   year: int.min(1),
-  kind: fundingKind,
+  kind: z.enum(FUNDING_KINDS),
   title: z.string(),
-  amount_fen: fen,
+  amountFen: fen,
   /** The request as submitted (FundingRequest: tasks, budget lines, external opinions). */
-  request: jsonText<unknown>(),
+  request: document<RecordOf<'fundingRequest'>['request']>(),
   status: z.enum(FUNDING_STATUSES),
-  granted_fen: fen.nullable(),
+  grantedFen: fen.nullable(),
   reason: z.string().nullable(),
-  requested_at: isoText,
-  requested_by: id,
-  decided_at: isoText.nullable(),
-  decided_by: id.nullable(),
+  requestedAt: isoText,
+  requestedBy: id,
+  decidedAt: isoText.nullable(),
+  decidedBy: id.nullable(),
   /** The audit seq of the last transition that moved the request; an older decision never overwrites a newer one. */
-  updated_seq: int,
+  updatedSeq: int,
 });
-export type TFundingRequests = z.infer<typeof FundingRequestsSchema>;
-export type TFundingRequestsInsert = z.input<typeof FundingRequestsSchema>;
+/** A funding request as stored, with its decision (null fields while pending). */
+export type FundingRequestRecord = z.infer<typeof FundingRequestsSchema>;
 
 /**
  * The columns a decision writes onto its request: a grant carries a positive amount, any other status none
  * (`held` while support is suspended, `pending` again when it resumes).
  */
-export const FundingDecisionUpdateSchema = FundingRequestsSchema.pick({ status: true, granted_fen: true, reason: true, updated_seq: true })
-  .extend({ decided_at: isoText, decided_by: id })
+export const FundingDecisionUpdateSchema = FundingRequestsSchema.pick({ status: true, grantedFen: true, reason: true, updatedSeq: true })
+  .extend({ decidedAt: isoText, decidedBy: id })
   .superRefine((d, ctx) => {
-    if (d.status === 'granted' && !(d.granted_fen !== null && d.granted_fen > 0)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['granted_fen'], message: 'a grant carries a positive amount' });
+    if (d.status === 'granted' && !(d.grantedFen !== null && d.grantedFen > 0)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['grantedFen'], message: 'a grant carries a positive amount' });
     }
-    if (d.status !== 'granted' && d.granted_fen !== null) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['granted_fen'], message: `a ${d.status} request carries no granted amount` });
+    if (d.status !== 'granted' && d.grantedFen !== null) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['grantedFen'], message: `a ${d.status} request carries no granted amount` });
     }
   });
-export type TFundingDecisionUpdate = z.input<typeof FundingDecisionUpdateSchema>;
 
 // ── funding_ledger ──────────────────────────────────────────────────────────────────────────────────────────────
 export const FundingLedgerSchema = z.object({
-  center_id: id,
+  centerId: id,
   cycle: int.min(1),
   year: int.min(1),
-  request_id: id,
-  kind: fundingKind,
-  amount_fen: fen,
-  granted_at: isoText,
-  granted_by: id,
+  requestId: id,
+  kind: z.enum(FUNDING_KINDS),
+  amountFen: fen,
+  grantedAt: isoText,
+  grantedBy: id,
 });
-export type TFundingLedger = z.infer<typeof FundingLedgerSchema>;
-export type TFundingLedgerInsert = z.input<typeof FundingLedgerSchema>;
+/** Art. 16: one grant, as the money was committed. */
+export type LedgerRecord = z.infer<typeof FundingLedgerSchema>;
+
+/** The money granted to a center, per cycle, year and kind of project: SUM and COUNT, numbers from SQLite and decimal strings from PostgreSQL. */
+export const LedgerTotalSchema = z.object({
+  cycle: z.coerce.number().int(),
+  year: z.coerce.number().int(),
+  kind: z.enum(FUNDING_KINDS),
+  totalFen: z.coerce.number().int(),
+  grants: z.coerce.number().int(),
+});
+export type LedgerTotal = z.infer<typeof LedgerTotalSchema>;
 
 // ── annual_summaries ────────────────────────────────────────────────────────────────────────────────────────────
 export const AnnualSummariesSchema = z.object({
-  center_id: id,
+  centerId: id,
   cycle: int.min(1),
   year: int.min(1),
-  status: z.enum(['open', 'submitted', 'returned', 'accepted']),
-  opened_at: isoText,
-  due_at: isoText,
+  status: z.enum(SUMMARY_STATUSES),
+  openedAt: isoText,
+  dueAt: isoText,
   /** The AnnualSummary last submitted (null while none was). */
-  summary: jsonText<unknown>().nullable(),
-  submitted_at: isoText.nullable(),
+  summary: document<NonNullable<RecordOf<'annualSummary'>['summary']>>().nullable(),
+  submittedAt: isoText.nullable(),
   submissions: int.min(0),
-  overdue: dbBoolean,
-  return_reason: z.string().nullable(),
-  accepted_at: isoText.nullable(),
+  overdue: flag,
+  returnReason: z.string().nullable(),
+  acceptedAt: isoText.nullable(),
   /** The audit seq this row reflects; an older transition never overwrites a newer row. */
-  updated_seq: int,
+  updatedSeq: int,
 });
-export type TAnnualSummaries = z.infer<typeof AnnualSummariesSchema>;
-export type TAnnualSummariesInsert = z.input<typeof AnnualSummariesSchema>;
+export type AnnualSummaryRecord = z.infer<typeof AnnualSummariesSchema>;
 
 // ── notifications ───────────────────────────────────────────────────────────────────────────────────────────────
 export const NotificationsSchema = z.object({
-  center_id: id,
+  centerId: id,
   /** The stable key of the deadline the notice is about (SPEC §3 "Time"). */
   key: id,
-  recipient_role: z.enum(['university', 'commission']),
-  notice: z.enum(['reminder', 'overdue', 'escalation']),
+  recipientRole: z.enum(NOTIFICATION_RECIPIENTS),
+  notice: z.enum(NOTIFICATION_NOTICES),
   subject: z.string(),
-  due_at: isoText,
-  created_at: isoText,
-  status: z.enum(['pending', 'delivered']),
-  delivered_at: isoText.nullable(),
+  dueAt: isoText,
+  createdAt: isoText,
+  status: z.enum(DELIVERY_STATUSES),
+  deliveredAt: isoText.nullable(),
 });
-export type TNotifications = z.infer<typeof NotificationsSchema>;
-export type TNotificationsInsert = z.input<typeof NotificationsSchema>;
+export type NotificationRecord = z.infer<typeof NotificationsSchema>;
 
 // ── evaluations ─────────────────────────────────────────────────────────────────────────────────────────────────
+type Evaluation = RecordOf<'evaluation'>;
 export const EvaluationsSchema = z.object({
-  center_id: id,
-  evaluation_id: id,
-  kind: z.enum(['midTerm', 'acceptance', 'reEvaluation']),
+  centerId: id,
+  evaluationId: id,
+  kind: z.enum(EVALUATION_KINDS),
   cycle: int.min(1),
   step: z.string().min(1).max(64),
-  started_at: isoText,
-  self_evaluation: jsonText<unknown>().nullable(),
-  inspection: jsonText<unknown>().nullable(),
+  startedAt: isoText,
+  selfEvaluation: document<NonNullable<Evaluation['selfEvaluation']>>().nullable(),
+  inspection: document<NonNullable<Evaluation['inspection']>>().nullable(),
   score: z.number().min(0).max(100).nullable(),
-  computed_grade: grade.nullable(),
-  grade: grade.nullable(),
-  override_reason: z.string().nullable(),
-  graded_at: isoText.nullable(),
-  graded_by: id.nullable(),
+  computedGrade: z.enum(GRADES).nullable(),
+  grade: z.enum(GRADES).nullable(),
+  overrideReason: z.string().nullable(),
+  gradedAt: isoText.nullable(),
+  gradedBy: id.nullable(),
   /** The audit seq this row reflects; an older transition never overwrites a newer row. */
-  updated_seq: int,
+  updatedSeq: int,
 });
-export type TEvaluations = z.infer<typeof EvaluationsSchema>;
-export type TEvaluationsInsert = z.input<typeof EvaluationsSchema>;
+/** An evaluation as the workflow has it (DomainRecord 'evaluation'): its kind as `evaluationKind`. */
+export const EvaluationRecordSchema = EvaluationsSchema.transform(({ kind, ...row }) => ({ ...row, evaluationKind: kind }));
+export type EvaluationRecord = z.infer<typeof EvaluationRecordSchema>;
 
 // ── evaluation_reviews ──────────────────────────────────────────────────────────────────────────────────────────
 export const EvaluationReviewsSchema = z.object({
-  center_id: id,
+  centerId: id,
   /** The evaluation id. */
   stage: z.string().min(1).max(64),
-  expert_id: id,
+  expertId: id,
   /** DimensionScores: the five key tasks of Art. 10–11. */
-  scores: jsonText<unknown>(),
-  weighted_score: z.number().min(0).max(100),
+  scores: document<RecordOf<'evaluationReview'>['scores']>(),
+  weightedScore: z.number().min(0).max(100),
   opinion: z.string(),
-  submitted_at: isoText,
+  submittedAt: isoText,
 });
-export type TEvaluationReviews = z.infer<typeof EvaluationReviewsSchema>;
-export type TEvaluationReviewsInsert = z.input<typeof EvaluationReviewsSchema>;
+export type EvaluationReviewRecord = z.infer<typeof EvaluationReviewsSchema>;
 
 // ── integrity_incidents ─────────────────────────────────────────────────────────────────────────────────────────
 export const IntegrityIncidentsSchema = z.object({
-  center_id: id,
-  incident_id: id,
-  occurred_on: isoText,
-  category: z.enum(['ethical', 'legal', 'credit', 'other']),
+  centerId: id,
+  incidentId: id,
+  occurredOn: isoText,
+  category: z.enum(INCIDENT_CATEGORIES),
   description: z.string(),
-  recorded_at: isoText,
-  recorded_by: id,
+  recordedAt: isoText,
+  recordedBy: id,
 });
-export type TIntegrityIncidents = z.infer<typeof IntegrityIncidentsSchema>;
-export type TIntegrityIncidentsInsert = z.input<typeof IntegrityIncidentsSchema>;
+/** An incident as the workflow has it (DomainRecord 'integrityIncident'): what happened nested as `incident`. */
+export const IncidentRecordSchema = IntegrityIncidentsSchema.transform(({ occurredOn, category, description, ...row }) => ({
+  ...row,
+  incident: { occurredOn, category, description },
+}));
+export type IncidentRecord = z.infer<typeof IncidentRecordSchema>;
 
 // ── after a grade (Art. 19) ─────────────────────────────────────────────────────────────────────────────────────
 
 // ── notices ─────────────────────────────────────────────────────────────────────────────────────────────────────
 export const NoticesSchema = z.object({
-  center_id: id,
-  notice_id: id,
-  evaluation_id: id,
-  grade,
+  centerId: id,
+  noticeId: id,
+  evaluationId: id,
+  grade: z.enum(GRADES),
   reasons: z.string(),
-  published_at: isoText,
+  publishedAt: isoText,
 });
-export type TNotices = z.infer<typeof NoticesSchema>;
-export type TNoticesInsert = z.input<typeof NoticesSchema>;
+/** Art. 19: a public notice of an unqualified grade. */
+export type NoticeRecord = z.infer<typeof NoticesSchema>;
 
 // ── rectifications ──────────────────────────────────────────────────────────────────────────────────────────────
-export const RECTIFICATION_STATUSES = ['open', 'reported', 'passed', 'failed', 'lapsed'] as const;
 /** One extension of a rectification deadline (Art. 19: set / extend, with a reason). */
 export const RectificationExtensionSchema = z.object({ from: isoText, to: isoText, reason: z.string(), at: isoText, by: id });
-export type TRectificationExtension = z.infer<typeof RectificationExtensionSchema>;
+export type RectificationExtension = z.infer<typeof RectificationExtensionSchema>;
 export const RectificationsSchema = z.object({
-  center_id: id,
-  notice_id: id,
+  centerId: id,
+  noticeId: id,
   status: z.enum(RECTIFICATION_STATUSES),
-  due_at: isoText,
+  dueAt: isoText,
   /** The deadline's extensions, oldest first (a JSON array). */
-  extensions: jsonText<unknown>().pipe(z.array(RectificationExtensionSchema)),
+  extensions: json(z.array(RectificationExtensionSchema)),
   report: z.string().nullable(),
-  report_submitted_at: isoText.nullable(),
-  closed_at: isoText.nullable(),
+  reportSubmittedAt: isoText.nullable(),
+  closedAt: isoText.nullable(),
   /** The audit seq this row reflects; an older transition never overwrites a newer row. */
-  updated_seq: int,
+  updatedSeq: int,
 });
-export type TRectifications = z.infer<typeof RectificationsSchema>;
-export type TRectificationsInsert = z.input<typeof RectificationsSchema>;
+/** Art. 19: a rectification as it stands, extensions parsed. */
+export type RectificationRecord = z.infer<typeof RectificationsSchema>;
 
 // ── support_stops ───────────────────────────────────────────────────────────────────────────────────────────────
 export const SupportStopsSchema = z.object({
-  center_id: id,
+  centerId: id,
   reason: z.string(),
-  stopped_at: isoText,
+  stoppedAt: isoText,
 });
-export type TSupportStops = z.infer<typeof SupportStopsSchema>;
-export type TSupportStopsInsert = z.input<typeof SupportStopsSchema>;
+/** Art. 19: support stopped, with the reason and the date. */
+export type SupportStopRecord = z.infer<typeof SupportStopsSchema>;
 
 // ── organisation_changes (Art. 6, 8(7)) ────────────────────────────────────────────────────────────────────────
 export const OrganisationChangesSchema = z.object({
-  center_id: id,
-  change_id: id,
-  change: z.enum(['director', 'staff']),
+  centerId: id,
+  changeId: id,
+  change: z.enum(ORGANISATION_CHANGES),
   /** The new director, or the staff list as it now is. */
-  details: jsonText<unknown>(),
-  effective_on: isoText,
+  details: document<RecordOf<'organisationChange'>['details']>(),
+  effectiveOn: isoText,
   reason: z.string(),
-  below_staff_minimum: dbBoolean,
-  recorded_at: isoText,
-  recorded_by: id,
+  belowStaffMinimum: flag,
+  recordedAt: isoText,
+  recordedBy: id,
 });
-export type TOrganisationChanges = z.infer<typeof OrganisationChangesSchema>;
-export type TOrganisationChangesInsert = z.input<typeof OrganisationChangesSchema>;
+export type OrganisationChangeRecord = z.infer<typeof OrganisationChangesSchema>;

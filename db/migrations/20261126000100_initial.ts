@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { CALL_STATUSES, DECISION_OUTCOMES, RECOMMENDATIONS, TIERS } from '../../machines/vocabulary';
 import { TableName } from '../tables';
 
 /**
@@ -20,7 +21,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('closes_at', TS).notNullable();
     t.integer('quota').notNullable();
     t.integer('approved_count').notNullable().defaultTo(0);
-    t.string('status', 16).notNullable().checkIn(['open', 'closed']);
+    t.string('status', 16).notNullable().checkIn([...CALL_STATUSES]);
     t.integer('last_seq').notNullable();
     t.string('created_at', TS).notNullable();
     t.string('updated_at', TS).notNullable();
@@ -47,7 +48,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('call_id', ID).notNullable();
     t.text('state').notNullable();
     t.integer('cycle').notNullable();
-    t.string('tier', 1).nullable().checkIn(['A', 'B']);
+    t.string('tier', 1).nullable().checkIn([...TIERS]);
     t.text('name_zh').nullable();
     t.text('name_en').nullable();
     t.string('established_at', TS).nullable();
@@ -98,7 +99,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('stage', 64).notNullable();
     t.string('expert_id', ID).notNullable();
     t.double('score').notNullable();
-    t.string('recommendation', 16).notNullable().checkIn(['approve', 'reject']);
+    t.string('recommendation', 16).notNullable().checkIn([...RECOMMENDATIONS]);
     t.text('opinion').notNullable();
     t.string('submitted_at', TS).notNullable();
     t.primary(['center_id', 'stage', 'expert_id']);
@@ -106,7 +107,7 @@ export async function up(knex: Knex): Promise<void> {
 
   await knex.schema.createTable(TableName.Decisions, (t) => {
     t.string('center_id', ID).notNullable().primary().references('center_id').inTable(TableName.Centers);
-    t.string('outcome', 16).notNullable().checkIn(['approved', 'rejected']);
+    t.string('outcome', 16).notNullable().checkIn([...DECISION_OUTCOMES]);
     t.text('reason').notNullable();
     t.string('decided_at', TS).notNullable();
     t.string('decided_by', ID).notNullable();

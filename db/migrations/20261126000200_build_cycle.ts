@@ -1,4 +1,16 @@
 import type { Knex } from 'knex';
+import {
+  DELIVERY_STATUSES,
+  EVALUATION_KINDS,
+  FUNDING_KINDS,
+  GRADES,
+  INCIDENT_CATEGORIES,
+  NOTIFICATION_NOTICES,
+  NOTIFICATION_RECIPIENTS,
+  SUMMARY_STATUSES,
+  TIERS,
+  type FundingStatus,
+} from '../../machines/vocabulary';
 import { TableName } from '../tables';
 
 /**
@@ -11,8 +23,11 @@ import { TableName } from '../tables';
 const ID = 255;
 const TS = 40;
 
-const FUNDING_KINDS = ['promotion', 'guidance'];
-const GRADES = ['excellent', 'qualified', 'unqualified'];
+/**
+ * The funding statuses in the order this migration has always listed them (FUNDING_STATUSES lists `held` second):
+ * the order is part of the CHECK constraint's text, which must stay as existing databases hold it.
+ */
+const FUNDING_STATUSES_AS_MIGRATED: FundingStatus[] = ['pending', 'granted', 'declined', 'cancelled', 'held'];
 
 const centerId = (t: Knex.CreateTableBuilder) =>
   t.string('center_id', ID).notNullable().references('center_id').inTable(TableName.Centers);
@@ -22,7 +37,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable(TableName.Cycles, (t) => {
     centerId(t);
     t.integer('cycle').notNullable();
-    t.string('tier', 1).nullable().checkIn(['A', 'B']);
+    t.string('tier', 1).nullable().checkIn([...TIERS]);
     t.string('started_at', TS).notNullable();
     t.string('ends_at', TS).notNullable();
     t.primary(['center_id', 'cycle']);
@@ -34,11 +49,11 @@ export async function up(knex: Knex): Promise<void> {
     t.string('request_id', ID).notNullable();
     t.integer('cycle').notNullable();
     t.integer('year').notNullable();
-    t.string('kind', 16).notNullable().checkIn(FUNDING_KINDS);
+    t.string('kind', 16).notNullable().checkIn([...FUNDING_KINDS]);
     t.text('title').notNullable();
     t.bigInteger('amount_fen').notNullable();
     t.text('request').notNullable();
-    t.string('status', 16).notNullable().defaultTo('pending').checkIn(['pending', 'granted', 'declined', 'cancelled', 'held']);
+    t.string('status', 16).notNullable().defaultTo('pending').checkIn(FUNDING_STATUSES_AS_MIGRATED);
     t.bigInteger('granted_fen').nullable();
     t.text('reason').nullable();
     t.string('requested_at', TS).notNullable();
@@ -60,7 +75,7 @@ export async function up(knex: Knex): Promise<void> {
     t.integer('cycle').notNullable();
     t.integer('year').notNullable();
     t.string('request_id', ID).notNullable();
-    t.string('kind', 16).notNullable().checkIn(FUNDING_KINDS);
+    t.string('kind', 16).notNullable().checkIn([...FUNDING_KINDS]);
     t.bigInteger('amount_fen').notNullable();
     t.string('granted_at', TS).notNullable();
     t.string('granted_by', ID).notNullable();
@@ -74,7 +89,7 @@ export async function up(knex: Knex): Promise<void> {
     centerId(t);
     t.integer('cycle').notNullable();
     t.integer('year').notNullable();
-    t.string('status', 16).notNullable().checkIn(['open', 'submitted', 'returned', 'accepted']);
+    t.string('status', 16).notNullable().checkIn([...SUMMARY_STATUSES]);
     t.string('opened_at', TS).notNullable();
     t.string('due_at', TS).notNullable();
     t.text('summary').nullable();
@@ -91,12 +106,12 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable(TableName.Notifications, (t) => {
     centerId(t);
     t.string('key', ID).notNullable();
-    t.string('recipient_role', 16).notNullable().checkIn(['university', 'commission']);
-    t.string('notice', 16).notNullable().checkIn(['reminder', 'overdue', 'escalation']);
+    t.string('recipient_role', 16).notNullable().checkIn([...NOTIFICATION_RECIPIENTS]);
+    t.string('notice', 16).notNullable().checkIn([...NOTIFICATION_NOTICES]);
     t.text('subject').notNullable();
     t.string('due_at', TS).notNullable();
     t.string('created_at', TS).notNullable();
-    t.string('status', 16).notNullable().defaultTo('pending').checkIn(['pending', 'delivered']);
+    t.string('status', 16).notNullable().defaultTo('pending').checkIn([...DELIVERY_STATUSES]);
     t.string('delivered_at', TS).nullable();
     t.unique(['center_id', 'key', 'notice']);
     t.index(['status']);
@@ -106,15 +121,15 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable(TableName.Evaluations, (t) => {
     centerId(t);
     t.string('evaluation_id', ID).notNullable();
-    t.string('kind', 16).notNullable().checkIn(['midTerm', 'acceptance', 'reEvaluation']);
+    t.string('kind', 16).notNullable().checkIn([...EVALUATION_KINDS]);
     t.integer('cycle').notNullable();
     t.string('step', 64).notNullable();
     t.string('started_at', TS).notNullable();
     t.text('self_evaluation').nullable();
     t.text('inspection').nullable();
     t.double('score').nullable();
-    t.string('computed_grade', 16).nullable().checkIn(GRADES);
-    t.string('grade', 16).nullable().checkIn(GRADES);
+    t.string('computed_grade', 16).nullable().checkIn([...GRADES]);
+    t.string('grade', 16).nullable().checkIn([...GRADES]);
     t.text('override_reason').nullable();
     t.string('graded_at', TS).nullable();
     t.string('graded_by', ID).nullable();
@@ -139,7 +154,7 @@ export async function up(knex: Knex): Promise<void> {
     centerId(t);
     t.string('incident_id', ID).notNullable();
     t.string('occurred_on', TS).notNullable();
-    t.string('category', 16).notNullable().checkIn(['ethical', 'legal', 'credit', 'other']);
+    t.string('category', 16).notNullable().checkIn([...INCIDENT_CATEGORIES]);
     t.text('description').notNullable();
     t.string('recorded_at', TS).notNullable();
     t.string('recorded_by', ID).notNullable();

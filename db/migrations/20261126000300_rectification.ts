@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { GRADES, RECTIFICATION_STATUSES } from '../../machines/vocabulary';
 import { TableName } from '../tables';
 
 /**
@@ -10,9 +11,6 @@ import { TableName } from '../tables';
 const ID = 255;
 const TS = 40;
 
-const GRADES = ['excellent', 'qualified', 'unqualified'];
-const RECTIFICATION_STATUSES = ['open', 'reported', 'passed', 'failed', 'lapsed'];
-
 const centerId = (t: Knex.CreateTableBuilder) =>
   t.string('center_id', ID).notNullable().references('center_id').inTable(TableName.Centers);
 
@@ -22,7 +20,7 @@ export async function up(knex: Knex): Promise<void> {
     centerId(t);
     t.string('notice_id', ID).notNullable();
     t.string('evaluation_id', ID).notNullable();
-    t.string('grade', 16).notNullable().checkIn(GRADES);
+    t.string('grade', 16).notNullable().checkIn([...GRADES]);
     t.text('reasons').notNullable();
     t.string('published_at', TS).notNullable();
     t.primary(['center_id', 'notice_id']);
@@ -36,7 +34,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable(TableName.Rectifications, (t) => {
     centerId(t);
     t.string('notice_id', ID).notNullable();
-    t.string('status', 16).notNullable().checkIn(RECTIFICATION_STATUSES);
+    t.string('status', 16).notNullable().checkIn([...RECTIFICATION_STATUSES]);
     t.string('due_at', TS).notNullable();
     /** JSON array of { from, to, reason, at, by }, oldest first. */
     t.text('extensions').notNullable();

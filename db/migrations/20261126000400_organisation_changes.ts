@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { ORGANISATION_CHANGES } from '../../machines/vocabulary';
 import { TableName } from '../tables';
 
 /**
@@ -9,7 +10,7 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable(TableName.OrganisationChanges, (t) => {
     t.string('center_id', 255).notNullable().references('center_id').inTable(TableName.Centers);
     t.string('change_id', 255).notNullable();
-    t.string('change', 16).notNullable().checkIn(['director', 'staff']);
+    t.string('change', 16).notNullable().checkIn([...ORGANISATION_CHANGES]);
     /** JSON: the new director, or the staff list as it now is. */
     t.text('details').notNullable();
     t.string('effective_on', 40).notNullable();

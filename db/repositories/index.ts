@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { mapsColumnNames } from '../knex';
 import { createAuditRepository } from './audit';
 import { createCallsRepository } from './calls';
 import { createCentersRepository } from './centers';
@@ -10,14 +11,17 @@ import { createRectificationsRepository } from './rectifications';
 import { createOrganisationRepository } from './organisation';
 
 export type * from './types';
-export type { OrganisationChangeRecord } from './organisation';
 export { RecordConflictError, RecordNotReadyError } from './errors';
 
 /**
  * Data access for the CLI, the activities and the tests. Every function takes an optional transaction last
- * (house style), so the activities can compose writes into one transaction.
+ * (house style), so the activities can compose writes into one transaction. `knex` must map column names (one
+ * made by createKnex, db/knex.ts): the repositories speak camelCase.
  */
 export function createRepositories(knex: Knex) {
+  if (!mapsColumnNames(knex)) {
+    throw new Error('createRepositories needs a knex that maps column names: make it with createKnex (db/knex.ts), or add columnNameMapping to its config');
+  }
   return {
     ...createCentersRepository(knex),
     ...createCallsRepository(knex),
