@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ZodError, ZodTypeAny, z } from 'zod';
+import type { ZodError } from 'zod';
 import { CommandIdSchema } from '../machines/commands';
 import { ActorSchema, type Actor } from '../machines/domain';
 import { InputError, UsageError } from './errors';
@@ -73,24 +73,6 @@ export function readJson(file: string): unknown {
   } catch (err) {
     throw new InputError(`${label} is not valid JSON: ${(err as Error).message}`);
   }
-}
-
-/** Reads a JSON file and validates it; every failing field is named. */
-export function readJsonFile<S extends ZodTypeAny>(file: string, schema: S, what: string): z.output<S> {
-  return validate(readJson(file), schema, `${file === '-' ? 'standard input' : file} is not a valid ${what}:`);
-}
-
-export function validate<S extends ZodTypeAny>(value: unknown, schema: S, message: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new InputError(message, zodIssues(parsed.error));
-  return parsed.data as z.output<S>;
-}
-
-/** An option's value checked with a zod schema; a failure names the option. */
-export function validateOption<S extends ZodTypeAny>(value: string | undefined, schema: S, flag: string): z.output<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new InputError(`Invalid ${flag} "${value}":`, zodIssues(parsed.error, flag));
-  return parsed.data as z.output<S>;
 }
 
 /** A file may hold the payload itself or the value under `key` (`[...]` or `{ "experts": [...] }`). */

@@ -1,11 +1,14 @@
 /**
- * Every CLI command: its words, arguments, options, help text and examples (SPEC §4 "Operators' CLI"). The
+ * Every CLI command: its words, arguments, options, help text and examples (SPEC §4 "Operators' CLI"). The commands
+ * that send a command are derived from the command table (machines/commands.ts: name, stage, summary, options,
+ * roles, examples) and run one generic handler (handlers/table.ts); the reading commands are declared here. The
  * handlers are loaded only when a command runs, so `--help` and usage errors answer at once.
  */
+import { COMMAND_TABLE, type AnyCommandType } from '../machines/commands';
+import { STAGES, type CommandDef, type Stage } from '../machines/core';
 import { AUDIT_COMMANDS } from './audit/commands';
-import { BUILD_CYCLE_COMMANDS } from './commands-build';
 import type { Services } from './connect';
-import { callId, center, commission, file, reason, source } from './options';
+import { callId, center, cycleOption, sendsFor, source, wholeNumber } from './options';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -39,16 +42,8 @@ export type Handler = (ctx: CommandContext) => Promise<Output>;
 export interface CommandSpec {
   /** The words after `centers`, e.g. "call open". */
   name: string;
-  group:
-    | 'Calls for applications (Art. 7, 9)'
-    | 'Applications (Art. 8, 9, 20)'
-    | 'Funding (Art. 13–16)'
-    | 'Annual summaries (Art. 18)'
-    | 'Evaluations and integrity (Art. 12, 17–18)'
-    | 'Rectification and notices (Art. 19)'
-    | 'Director and staff (Art. 6, 8(7))'
-    | 'Calendar rounds and notifications (Art. 18)'
-    | 'Reading and audit';
+  /** The overview's heading: a stage of the regulation (machines/core.ts STAGES), the rounds, or reading and audit. */
+  group: (typeof STAGES)[Stage] | 'Calendar rounds and notifications (Art. 18)' | 'Reading and audit';
   summary: string;
   /** Positional arguments, in order (required unless `optional`; only trailing ones may be optional). */
   args: { name: string; description: string; optional?: boolean }[];
@@ -60,21 +55,36 @@ export interface CommandSpec {
   load(): Promise<Handler>;
 }
 
-/** Art. 7–9, 20: the call and the application stage. */
-const APPLICATION_STAGE: CommandSpec[] = [
-  {
-    name: 'call open',
-    group: 'Calls for applications (Art. 7, 9)',
-    summary: 'Open a call for applications (window and quota) from a JSON file',
-    args: [],
-    options: { file: file('the call: { callId, title, opensAt, closesAt, quota }') },
-    sends: commission,
-    examples: ['centers call open --file examples/call.json'],
-    load: async () => (await import('./handlers/calls')).openCallCommand,
-  },
+
+/** A command-table entry as a CLI command: everything but the rendering of its result comes from the table. */
+function fromTable(type: AnyCommandType): CommandSpec {
+  const def: CommandDef = COMMAND_TABLE[type];
+  const { cli } = def;
+  const options: Record<string, OptionSpec> = Object.fromEntries(
+    Object.entries(cli.options ?? {}).map(([flag, o]) => [flag, { type: 'string', value: o.value, description: o.description, required: o.required }]),
+  );
+  if (cli.file) {
+    options.file = { type: 'string', value: 'FILE', description: `${cli.file.description} (JSON; "-" reads standard input)`, required: !cli.file.optional };
+  }
+  return {
+    name: cli.name,
+    group: STAGES[def.stage],
+    summary: def.summary,
+    args: cli.target === 'center' ? [center] : cli.target === 'call' ? [callId] : [],
+    options,
+    sends: sendsFor(def.roles),
+    details: cli.details,
+    examples: cli.examples,
+    load: async () => (await import('./handlers/table')).tableCommand(type),
+  };
+}
+
+/** The reading commands of a stage, listed after the stage's table commands. */
+const STAGE_READING: Partial<Record<Stage, CommandSpec[]>> = {
+  calls: [
   {
     name: 'call show',
-    group: 'Calls for applications (Art. 7, 9)',
+    group: STAGES.calls,
     summary: "Show a call: window, quota, approvals, applicants, and its events",
     args: [callId],
     options: {},
@@ -83,95 +93,60 @@ const APPLICATION_STAGE: CommandSpec[] = [
   },
   {
     name: 'call list',
-    group: 'Calls for applications (Art. 7, 9)',
+    group: STAGES.calls,
     summary: 'List calls',
     args: [],
     options: { source },
     examples: ['centers call list', 'centers call list --source temporal --json'],
     load: async () => (await import('./handlers/calls')).listCallsCommand,
   },
+  ],
+  funding: [
   {
-    name: 'call raise-quota',
-    group: 'Calls for applications (Art. 7, 9)',
-    summary: "Raise a call's quota, with a reason (Art. 9)",
-    args: [callId],
-    options: { quota: { type: 'string', value: 'N', description: 'the new quota (above the current one)', required: true }, reason: reason(true) },
-    sends: commission,
-    examples: ['centers call raise-quota call-2026 --quota 3 --reason "A third application of equal merit"'],
-    load: async () => (await import('./handlers/calls')).raiseQuotaCommand,
+    name: 'funding list',
+    group: STAGES.funding,
+    summary: "A center's funding requests, decisions and money granted per year and kind (database)",
+    args: [center],
+    options: { cycle: cycleOption, year: wholeNumber('N', 'only this build year') },
+    examples: ['centers funding list bjut', 'centers funding list bjut --cycle 1 --year 2 --json'],
+    load: async () => (await import('./handlers/funding')).listFundingCommand,
   },
+  ],
+  summaries: [
   {
-    name: 'call close',
-    group: 'Calls for applications (Art. 7, 9)',
-    summary: "Close a call's application window early, with a reason",
-    args: [callId],
-    options: { reason: reason(true) },
-    sends: commission,
-    examples: ['centers call close call-2026 --reason "Quota filled by eligible applications"'],
-    load: async () => (await import('./handlers/calls')).closeCallCommand,
+    name: 'summary list',
+    group: STAGES.summaries,
+    summary: "A center's annual summaries, due dates, overdue flags and reminders (database)",
+    args: [center],
+    options: { cycle: cycleOption },
+    examples: ['centers summary list bjut', 'centers summary list bjut --json'],
+    load: async () => (await import('./handlers/summaries')).listSummariesCommand,
   },
+  ],
+  evaluation: [
   {
-    name: 'apply',
-    group: 'Applications (Art. 8, 9, 20)',
-    summary: "Submit a university's application to an open call (checked against Art. 8's seven conditions)",
+    name: 'evaluation list',
+    group: STAGES.evaluation,
+    summary: "A center's evaluations, scores, grades and overrides, with its integrity incidents (database)",
+    args: [center],
+    options: {},
+    details: 'Art. 12: integrity incidents are listed with the evaluations, so evaluators see them.',
+    examples: ['centers evaluation list bjut', 'centers evaluation list bjut --json'],
+    load: async () => (await import('./handlers/evaluations')).listEvaluationsCommand,
+  },
+  ],
+  rectification: [
+  {
+    name: 'notices',
+    group: STAGES.rectification,
+    summary: 'The public notices of unqualified grades, with their rectification (anyone may list them)',
     args: [],
-    options: { call: { type: 'string', value: 'CALL', description: 'the call id', required: true }, file: file('the application (see examples/application.json)') },
-    sends: { defaultActor: null, actorExample: 'university:<id>@<universityId>' },
-    details: 'Starts the university\'s center workflow; the result says whether the application is eligible and, if not, why.',
-    examples: ['centers apply --call call-2026 --file examples/application.json --as university:bjut-office@bjut'],
-    load: async () => (await import('./handlers/centers')).applyCommand,
+    options: { center: { type: 'string', value: 'CENTER', description: "only this center's notices (a center id or a university id)" } },
+    examples: ['centers notices', 'centers notices --center bjut --json'],
+    load: async () => (await import('./handlers/rectification')).listNoticesCommand,
   },
-  {
-    name: 'amend',
-    group: 'Applications (Art. 8, 9, 20)',
-    summary: 'Amend an application (while the call is open, before review starts)',
-    args: [center],
-    options: { file: file('the amended application') },
-    sends: { defaultActor: null, actorExample: 'university:<id>@<universityId>' },
-    examples: ['centers amend bjut --file examples/application.json --as university:bjut-office@bjut'],
-    load: async () => (await import('./handlers/centers')).amendCommand,
-  },
-  {
-    name: 'assign-experts',
-    group: 'Applications (Art. 8, 9, 20)',
-    summary: "Assign the review panel (no expert from the applicant's own university)",
-    args: [center],
-    options: { file: file('the experts: [{ id, name, orgId }] or { "experts": [...] }') },
-    sends: commission,
-    examples: ['centers assign-experts bjut.call-2026 --file examples/experts.json'],
-    load: async () => (await import('./handlers/centers')).assignExpertsCommand,
-  },
-  {
-    name: 'review',
-    group: 'Applications (Art. 8, 9, 20)',
-    summary: "Submit an assigned expert's review (once per expert)",
-    args: [center],
-    options: { file: file('the review: { score, recommendation: "approve"|"reject", opinion }') },
-    sends: { defaultActor: null, actorExample: 'expert:<id>@<orgId>' },
-    examples: ['centers review bjut --file examples/review.json --as expert:zhang-wei@pku'],
-    load: async () => (await import('./handlers/centers')).reviewCommand,
-  },
-  {
-    name: 'approve',
-    group: 'Applications (Art. 8, 9, 20)',
-    summary: "Approve an application within the call's quota; the center is established and named (Art. 20)",
-    args: [center],
-    options: { reason: reason(false) },
-    sends: commission,
-    examples: ['centers approve bjut --reason "Highest panel score"'],
-    load: async () => (await import('./handlers/centers')).approveCommand,
-  },
-  {
-    name: 'reject',
-    group: 'Applications (Art. 8, 9, 20)',
-    summary: 'Reject an application, with a reason',
-    args: [center],
-    options: { reason: reason(true) },
-    sends: commission,
-    examples: ['centers reject bjut --reason "The transfer record does not stand out"'],
-    load: async () => (await import('./handlers/centers')).rejectCommand,
-  },
-];
+  ],
+};
 
 const READING: CommandSpec[] = [
   {
@@ -265,8 +240,16 @@ const ROUNDS: CommandSpec[] = [
   },
 ];
 
-/** In the order the overview lists them: the application stage, the build cycle, the rounds, then reading. */
-export const COMMANDS: CommandSpec[] = [...APPLICATION_STAGE, ...BUILD_CYCLE_COMMANDS, ...ROUNDS, ...READING, ...AUDIT_COMMANDS];
+/** In the order the overview lists them: each stage's commands (the table's, then the stage's reading), the rounds, reading. */
+export const COMMANDS: CommandSpec[] = [
+  ...(Object.keys(STAGES) as Stage[]).flatMap((stage) => [
+    ...(Object.keys(COMMAND_TABLE) as AnyCommandType[]).filter((t) => COMMAND_TABLE[t].stage === stage).map(fromTable),
+    ...(STAGE_READING[stage] ?? []),
+  ]),
+  ...ROUNDS,
+  ...READING,
+  ...AUDIT_COMMANDS,
+];
 
 export function findCommand(words: string[]): { spec: CommandSpec; rest: string[] } | null {
   for (const spec of COMMANDS) {

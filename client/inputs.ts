@@ -1,63 +1,62 @@
 /**
- * The JSON files the CLI reads, each with the zod schema that validates it (house style: one schema per command,
- * the statechart's own). A file may hold the value itself or, for readability, the value under its name
- * (`{ "request": { ... } }`). The examples test reads every file in examples/ through these same readers.
+ * A command's payload from the command line, as the command table says it is given (machines/core.ts CliSpec):
+ * `--file FILE` holds the payload itself, or the value of one payload field (`cli.file.field`) — bare or, for
+ * readability, under its name (`{ "request": { ... } }`); each option fills one field, converted by its `type`. The
+ * payload is checked with the command's zod schema, and every failing field is named as the user gave it: a path
+ * in the file, or the option. The examples test reads every file in examples/ through this same reader.
  */
-import type { ZodTypeAny, z } from 'zod';
-import { CommandPayloadSchemas } from '../machines/commands';
-import {
-  AnnualSummarySchema,
-  ApplicationSchema,
-  CallInfoSchema,
-  DirectorSchema,
-  FundingRequestSchema,
-  IntegrityIncidentSchema,
-  ReviewSchema,
-} from '../machines/domain';
-import { readJson, unwrapKey, validate } from './args';
+import { z, type ZodTypeAny } from 'zod';
+import { COMMAND_TABLE, type AnyCommandType, type CommandPayload } from '../machines/commands';
+import type { CommandDef } from '../machines/core';
+import { parseWholeNumber, readJson, unwrapKey, zodIssues } from './args';
+import { InputError, UsageError } from './errors';
 
-interface InputSpec {
-  what: string;
-  schema: ZodTypeAny;
-  /** The name the value may be wrapped in. */
-  key?: string;
-  /** The name the schema expects the value under (the command payload's field). */
-  wrap?: string;
+type Values = Record<string, string | boolean | undefined>;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The fields of an object schema, through refinements (`CallInfoSchema` is a refined object). */
+function fieldsOf(schema: ZodTypeAny): Record<string, ZodTypeAny> {
+  if (schema instanceof z.ZodObject) return schema.shape as Record<string, ZodTypeAny>;
+  if (schema instanceof z.ZodEffects) return fieldsOf(schema.innerType());
+  return {};
 }
 
-export const INPUT_FILES = {
-  call: { what: 'call', schema: CallInfoSchema },
-  application: { what: 'application', schema: ApplicationSchema },
-  experts: { what: 'list of experts', schema: CommandPayloadSchemas.ASSIGN_EXPERTS, key: 'experts', wrap: 'experts' },
-  review: { what: 'review', schema: ReviewSchema, key: 'review' },
-  /** Art. 13–16 */
-  fundingRequest: { what: 'funding request', schema: FundingRequestSchema, key: 'request' },
-  /** Art. 18 */
-  annualSummary: { what: 'annual summary', schema: AnnualSummarySchema, key: 'summary' },
-  selfEvaluation: { what: 'self-evaluation', schema: CommandPayloadSchemas.SUBMIT_SELF_EVALUATION, key: 'selfEvaluation' },
-  inspection: { what: 'on-site inspection', schema: CommandPayloadSchemas.RECORD_INSPECTION, key: 'inspection' },
-  evaluationExperts: { what: 'list of experts', schema: CommandPayloadSchemas.ASSIGN_EVALUATION_EXPERTS, key: 'experts', wrap: 'experts' },
-  evaluationReview: { what: 'evaluation review', schema: CommandPayloadSchemas.SUBMIT_EVALUATION_REVIEW, key: 'review' },
-  /** Art. 19 */
-  rectification: { what: 'rectification report', schema: CommandPayloadSchemas.SUBMIT_RECTIFICATION },
-  /** Art. 12 */
-  incident: { what: 'integrity incident', schema: IntegrityIncidentSchema, key: 'incident' },
-  /** Art. 6, 8(7) */
-  director: { what: 'director', schema: DirectorSchema, key: 'director' },
-  staff: { what: 'staff list', schema: CommandPayloadSchemas.RECORD_STAFF_CHANGE.shape.staff, key: 'staff' },
-} as const satisfies Record<string, InputSpec>;
+/** Does the issue path `path` lie under payload field `field` (`application`, `application.director`, `staff[0]`)? */
+const under = (path: string, field: string) => path === field || path.startsWith(`${field}.`) || path.startsWith(`${field}[`);
 
-export type InputKind = keyof typeof INPUT_FILES;
-export type InputOf<K extends InputKind> = z.output<(typeof INPUT_FILES)[K]['schema']>;
+/** The payload of `type` from the options and the --file of a command line, validated. */
+export function commandPayload<T extends AnyCommandType>(type: T, values: Values): CommandPayload<T> {
+  const { cli, payload: schema }: CommandDef = COMMAND_TABLE[type];
+  const file = typeof values.file === 'string' ? values.file : undefined;
+  const label = file === '-' ? 'standard input' : file;
+  // A file's field is a payload field, or (SUBMIT_EVALUATION_REVIEW's "review") only the name its payload may be wrapped in.
+  const fileField = cli.file?.field !== undefined && cli.file.field in fieldsOf(schema) ? cli.file.field : undefined;
 
-/** Validates a parsed JSON value as input `kind`; every failing field is named. */
-export function parseInput<K extends InputKind>(kind: K, value: unknown, label: string): InputOf<K> {
-  const spec: InputSpec = INPUT_FILES[kind];
-  const inner = spec.key ? unwrapKey(value, spec.key) : value;
-  return validate(spec.wrap ? { [spec.wrap]: inner } : inner, spec.schema, `${label} is not a valid ${spec.what}:`) as InputOf<K>;
-}
+  let payload: unknown = {};
+  if (file !== undefined && cli.file) {
+    const value = cli.file.field ? unwrapKey(readJson(file), cli.file.field) : readJson(file);
+    payload = fileField ? { [fileField]: value } : value;
+  }
+  const flags: Record<string, string> = {};
+  for (const [flag, o] of Object.entries(cli.options ?? {})) {
+    flags[o.field] = `--${flag}`;
+    const raw = values[flag];
+    if (typeof raw !== 'string') continue;
+    if (!isRecord(payload)) break; // the file is not an object: its own error says so below
+    if (payload[o.field] !== undefined) throw new UsageError(`Give ${o.field} with --file or with --${flag}, not both.`, cli.name);
+    payload[o.field] = o.type === 'integer' ? parseWholeNumber(raw, `--${flag}`) : raw;
+  }
 
-/** Reads a JSON file (`-` for standard input) and validates it as input `kind`. */
-export function readInput<K extends InputKind>(kind: K, file: string): InputOf<K> {
-  return parseInput(kind, readJson(file), file === '-' ? 'standard input' : file);
+  const parsed = schema.safeParse(payload);
+  if (parsed.success) return parsed.data as CommandPayload<T>;
+  let fromFile = false;
+  const issues = zodIssues(parsed.error).map((issue) => {
+    const option = Object.keys(flags).find((field) => under(issue.path, field));
+    if (option) return { ...issue, path: flags[option] + issue.path.slice(option.length) };
+    fromFile = file !== undefined;
+    if (fileField && under(issue.path, fileField)) return { ...issue, path: issue.path.slice(fileField.length).replace(/^\./, '') || '(the whole file)' };
+    return issue;
+  });
+  throw new InputError(fromFile ? `${label} is not a valid input to \`centers ${cli.name}\`:` : `Invalid input to \`centers ${cli.name}\`:`, issues);
 }

@@ -29,8 +29,8 @@ import {
   type CallStatus,
   type CenterView,
   type CommandResult,
-} from '../workflows/definitions';
-import { CallIdKey, CenterIdKey, CenterStateKey, UniversityIdKey } from '../workflows/search-attributes';
+} from '../contract';
+import { CallIdKey, CenterIdKey, CenterStateKey, UniversityIdKey } from '../contract';
 import type { centerWorkflow, callWorkflow } from '../workflows';
 
 /** A command refused by the statechart or the rules (SPEC §3a); `reason` is one of the named reasons. */

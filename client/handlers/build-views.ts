@@ -7,7 +7,7 @@ import type { EvaluationRecord, EvaluationReviewRecord, LedgerTotal, NoticeRecor
 import type { EvaluationEntry, FundingEntry, IncidentEntry, Rectification, SummaryEntry } from '../../machines/center';
 import type { DimensionScores } from '../../machines/domain';
 import { DIMENSIONS } from '../../machines/policy';
-import type { CenterView } from '../../workflows/definitions';
+import type { CenterView } from '../../contract';
 import { fields, money, section, table, time, type Cell } from '../format';
 
 type FundingRow = Pick<FundingEntry, 'requestId' | 'cycle' | 'year' | 'status' | 'grantedFen' | 'reason' | 'requestedAt' | 'requestedBy' | 'decidedAt' | 'decidedBy'> & {

@@ -1,18 +1,16 @@
-/** Calls for applications (Art. 7) and their quota (Art. 9): open, show, list, raise the quota, close early. */
+/** Calls for applications (Art. 7) and their quota (Art. 9): sending the call's commands, showing and listing calls. */
 import type { CallEventRecord } from '../../db/repositories';
-import { CallCommandSchema } from '../../machines/call';
-import { CallInfoSchema } from '../../machines/domain';
-import type { CallCommand, CallStatus } from '../../workflows/definitions';
-import { CallIdKey } from '../../workflows/search-attributes';
-import { DEFAULT_COMMISSION_ACTOR, parseCommandId, parseWholeNumber, readJsonFile, resolveActor, zodIssues } from '../args';
+import { CallCommandSchema } from '../../machines/commands';
+import type { CallInfo } from '../../machines/domain';
+import type { CallCommand, CallStatus } from '../../contract';
+import { CallIdKey } from '../../contract';
+import { zodIssues } from '../args';
 import type { CommandContext, Output } from '../commands';
-import { warnIfNoWorker } from '../connect';
 import { InputError, UsageError } from '../errors';
 import { actorText, fields, section, table, time } from '../format';
-import { getCall, newCommandId, openCall, sendCallCommand } from '../operations';
-import { commissionActor } from './send';
+import { getCall, openCall, sendCallCommand } from '../operations';
+import { actorAndId, str, temporalFor, type Send } from './send';
 
-const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
 function sourceOf(ctx: CommandContext): 'database' | 'temporal' {
   const s = str(ctx.values.source) ?? 'database';
@@ -34,35 +32,31 @@ export function callText(call: CallStatus): string {
   ].join('\n\n');
 }
 
-/** Sends a call command (Art. 7, 9) after checking its options locally. */
-async function sendCall(ctx: CommandContext, type: CallCommand['type'], payload: Record<string, unknown>): Promise<Output> {
-  const [callId] = ctx.positionals;
-  const actor = resolveActor(str(ctx.values.as), ctx.env, DEFAULT_COMMISSION_ACTOR, `call ${type === 'RAISE_QUOTA' ? 'raise-quota' : 'close'}`, commissionActor);
-  const commandId = parseCommandId(str(ctx.values['command-id'])) ?? newCommandId();
-  const parsed = CallCommandSchema.safeParse({ commandId, actor, type, payload });
-  if (!parsed.success) {
-    throw new InputError(
-      'Invalid options:',
-      zodIssues(parsed.error).map((i) => ({ ...i, path: i.path.replace(/^payload\./, '--') })),
-    );
+/**
+ * Sends a call command (Art. 7, 9): `call open` starts the call's workflow, the others update it. The payload is
+ * already checked (handlers/table.ts); the envelope is checked here before anything is sent.
+ */
+export async function sendToCall(
+  ctx: CommandContext,
+  type: 'OPEN_CALL' | CallCommand['type'],
+  payload: unknown,
+  s: Pick<Send<never>, 'command' | 'defaultActor' | 'actorExample'>,
+): Promise<Output> {
+  const { actor, commandId } = actorAndId(ctx, s);
+  if (type === 'OPEN_CALL') {
+    const t = await temporalFor(ctx);
+    const { callId } = payload as CallInfo;
+    ctx.warn(`Opening call ${callId} as ${actorText(actor)} (command id ${commandId})…`);
+    const status = await openCall(t.ops, payload, actor, commandId);
+    return { data: { commandId, call: status }, text: `Call ${callId} is open.\nCommand id: ${commandId}\n\n${callText(status)}` };
   }
-  const t = await ctx.services.temporal();
-  await warnIfNoWorker(t, ctx.services.cfg, ctx.warn);
+  const [callId] = ctx.positionals;
+  const parsed = CallCommandSchema.safeParse({ commandId, actor, type, payload });
+  if (!parsed.success) throw new InputError(`Invalid ${type} command:`, zodIssues(parsed.error));
+  const t = await temporalFor(ctx);
   ctx.warn(`Sending ${type} to call ${callId} as ${actorText(actor)} (command id ${commandId})…`);
   const call = await sendCallCommand(t.ops, callId, parsed.data as CallCommand);
   return { data: { commandId, type, call }, text: `${type} applied to call ${callId}.\nCommand id: ${commandId}\n\n${callText(call)}` };
-}
-
-export async function openCallCommand(ctx: CommandContext): Promise<Output> {
-  const file = str(ctx.values.file)!;
-  const call = readJsonFile(file, CallInfoSchema, 'call');
-  const actor = resolveActor(str(ctx.values.as), ctx.env, DEFAULT_COMMISSION_ACTOR, 'call open', commissionActor);
-  const commandId = parseCommandId(str(ctx.values['command-id'])) ?? newCommandId();
-  const t = await ctx.services.temporal();
-  await warnIfNoWorker(t, ctx.services.cfg, ctx.warn);
-  ctx.warn(`Opening call ${call.callId} as ${actorText(actor)} (command id ${commandId})…`);
-  const status = await openCall(t.ops, call, actor, commandId);
-  return { data: { commandId, call: status }, text: `Call ${call.callId} is open.\nCommand id: ${commandId}\n\n${callText(status)}` };
 }
 
 export async function showCallCommand(ctx: CommandContext): Promise<Output> {
@@ -105,13 +99,4 @@ export async function listCallsCommand(ctx: CommandContext): Promise<Output> {
     data: { source: 'temporal', calls },
     text: table(['CALL', 'WORKFLOW', 'STATUS', 'STARTED'], calls.map((c) => [c.callId, c.workflowId, c.status, time(c.startTime)]), 'No call workflows.'),
   };
-}
-
-export async function raiseQuotaCommand(ctx: CommandContext): Promise<Output> {
-  const quota = parseWholeNumber(str(ctx.values.quota), '--quota');
-  return sendCall(ctx, 'RAISE_QUOTA', { quota, reason: str(ctx.values.reason) });
-}
-
-export async function closeCallCommand(ctx: CommandContext): Promise<Output> {
-  return sendCall(ctx, 'CLOSE_EARLY', { reason: str(ctx.values.reason) });
 }

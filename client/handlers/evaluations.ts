@@ -3,17 +3,12 @@
  * assessment — the same for the mid-term, the acceptance and a re-evaluation; and Art. 12's integrity incidents,
  * listed with the evaluations so evaluators see them.
  */
-import { z } from 'zod';
-import { GRADES } from '../../machines/domain';
-import type { CenterView } from '../../workflows/definitions';
-import { DEFAULT_COMMISSION_ACTOR, parseWholeNumber, validateOption } from '../args';
+import type { CenterView } from '../../contract';
 import type { CommandContext, Output } from '../commands';
 import { section, time } from '../format';
-import { readInput } from '../inputs';
 import { evaluationBlock, evaluationReviewsTable, evaluationsTable, incidentsTable } from './build-views';
 import { centerIdFromDatabase } from './read';
-import { commissionActor, output, send, str, universityActor } from './send';
-
+import { output, type Renders } from './send';
 
 /** What the evaluation waits for now, as the CLI command that gives it. */
 function nextStep(view: CenterView): string | null {
@@ -41,48 +36,6 @@ const evaluationView = (view: CenterView): string[] => [
   ...[nextStep(view)].filter((s): s is string => s !== null),
 ];
 
-export async function selfEvaluationCommand(ctx: CommandContext): Promise<Output> {
-  const payload = readInput('selfEvaluation', str(ctx.values.file)!);
-  const sent = await send(ctx, ctx.positionals[0], { type: 'SUBMIT_SELF_EVALUATION', payload, command: 'evaluation self', defaultActor: null, actorExample: universityActor });
-  return output(sent, evaluationView);
-}
-
-export async function inspectCommand(ctx: CommandContext): Promise<Output> {
-  const payload = readInput('inspection', str(ctx.values.file)!);
-  const sent = await send(ctx, ctx.positionals[0], {
-    type: 'RECORD_INSPECTION',
-    payload,
-    command: 'evaluation inspect',
-    defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: commissionActor,
-  });
-  return output(sent, evaluationView);
-}
-
-export async function assignEvaluationExpertsCommand(ctx: CommandContext): Promise<Output> {
-  const payload = readInput('evaluationExperts', str(ctx.values.file)!);
-  const sent = await send(ctx, ctx.positionals[0], {
-    type: 'ASSIGN_EVALUATION_EXPERTS',
-    payload,
-    command: 'evaluation assign-experts',
-    defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: commissionActor,
-  });
-  return output(sent, evaluationView);
-}
-
-export async function evaluationReviewCommand(ctx: CommandContext): Promise<Output> {
-  const payload = readInput('evaluationReview', str(ctx.values.file)!);
-  const sent = await send(ctx, ctx.positionals[0], {
-    type: 'SUBMIT_EVALUATION_REVIEW',
-    payload,
-    command: 'evaluation review',
-    defaultActor: null,
-    actorExample: 'expert:<id>@<orgId>',
-  });
-  return output(sent, evaluationView);
-}
-
 /** Art. 19: what a grade led to, in one sentence. */
 function gradeOutcome(view: CenterView): string {
   if (view.supportStopped) return `The re-evaluation failed: support is stopped (${view.supportStopped.reason}).`;
@@ -97,24 +50,13 @@ function gradeOutcome(view: CenterView): string {
   return `Passed (${last?.grade ?? view.evaluation?.grade}): building continues.`;
 }
 
-export async function assessCommand(ctx: CommandContext): Promise<Output> {
-  const grade = validateOption(str(ctx.values.grade), z.enum(GRADES).optional(), '--grade');
-  const reason = str(ctx.values.reason);
-  const rectificationDays = parseWholeNumber(str(ctx.values['rectification-days']), '--rectification-days');
-  const sent = await send(ctx, ctx.positionals[0], {
-    type: 'ASSESS',
-    payload: {
-      ...(grade === undefined ? {} : { grade }),
-      ...(reason === undefined ? {} : { reason }),
-      ...(rectificationDays === undefined ? {} : { rectificationDays }),
-    },
-    command: 'evaluation assess',
-    defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: commissionActor,
-    flags: { grade: '--grade', rectificationDays: '--rectification-days' },
-  });
-  return output(sent, (view) => [...evaluationView(view), gradeOutcome(view)]);
-}
+export const evaluationRenders: Renders = {
+  SUBMIT_SELF_EVALUATION: (sent) => output(sent, evaluationView),
+  RECORD_INSPECTION: (sent) => output(sent, evaluationView),
+  ASSIGN_EVALUATION_EXPERTS: (sent) => output(sent, evaluationView),
+  SUBMIT_EVALUATION_REVIEW: (sent) => output(sent, evaluationView),
+  ASSESS: (sent) => output(sent, (view) => [...evaluationView(view), gradeOutcome(view)]),
+};
 
 /** From the database: every evaluation, the experts' scores, and the integrity incidents (Art. 12). */
 export async function listEvaluationsCommand(ctx: CommandContext): Promise<Output> {
@@ -130,16 +72,4 @@ export async function listEvaluationsCommand(ctx: CommandContext): Promise<Outpu
       section('Integrity incidents (Art. 12)', incidentsTable(incidents)),
     ].join('\n\n'),
   };
-}
-
-export async function recordIncidentCommand(ctx: CommandContext): Promise<Output> {
-  const incident = readInput('incident', str(ctx.values.file)!);
-  const sent = await send(ctx, ctx.positionals[0], {
-    type: 'RECORD_INTEGRITY_INCIDENT',
-    payload: { incident },
-    command: 'incident record',
-    defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: commissionActor,
-  });
-  return output(sent, (view) => [section('Integrity incidents (Art. 12)', incidentsTable(view.incidents))]);
 }

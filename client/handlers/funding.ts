@@ -1,69 +1,37 @@
-/** Art. 13–16: yearly funding requests (promotion or guidance), grants up to the amount requested, declines, the ledger. */
-import { DEFAULT_COMMISSION_ACTOR, parseWholeNumber } from '../args';
+/** Art. 13–16: what a funding request, grant or decline shows once sent; the ledger (`funding list`). */
+import { parseWholeNumber } from '../args';
 import type { CommandContext, Output } from '../commands';
 import { money, section } from '../format';
-import { readInput } from '../inputs';
 import { centerIdFromDatabase } from './read';
 import { fundingTable, ledgerTotalsTable } from './build-views';
-import { commissionActor, output, send, str, universityActor } from './send';
+import { output, str, type Renders } from './send';
 
-
-export async function requestFundingCommand(ctx: CommandContext): Promise<Output> {
-  const request = readInput('fundingRequest', str(ctx.values.file)!);
-  const sent = await send(ctx, ctx.positionals[0], {
-    type: 'REQUEST_FUNDING',
-    payload: { request },
-    command: 'funding request',
-    defaultActor: null,
-    actorExample: universityActor,
-  });
-  // The statechart numbers requests per cycle and year (c1-y1-f1); the new one is the latest of this transition.
-  const entry = sent.view?.funding.filter((f) => f.requestedAt === sent.result.at).at(-1) ?? null;
-  return output(
-    sent,
-    (view) => [
-      ...(entry
-        ? [
-            `Request ${entry.requestId}: ${entry.request.kind} project "${entry.request.title}", ${money(entry.request.amountFen)}, for build year ${entry.year} of cycle ${entry.cycle}.\n` +
-              `The commission decides with \`centers funding grant ${view.centerId} --request ${entry.requestId} --amount-fen N\` or \`centers funding decline …\`.`,
-          ]
-        : []),
-      section('Funding requests (Art. 13–16)', fundingTable(view.funding)),
-    ],
-    { requestId: entry?.requestId ?? null },
-  );
-}
-
-export async function grantFundingCommand(ctx: CommandContext): Promise<Output> {
-  const requestId = str(ctx.values.request)!;
-  const amountFen = parseWholeNumber(str(ctx.values['amount-fen']), '--amount-fen')!;
-  const reason = str(ctx.values.reason);
-  const sent = await send(ctx, ctx.positionals[0], {
-    type: 'GRANT_FUNDING',
-    payload: reason === undefined ? { requestId, amountFen } : { requestId, amountFen, reason },
-    command: 'funding grant',
-    defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: commissionActor,
-    flags: { requestId: '--request', amountFen: '--amount-fen' },
-  });
-  return output(sent, (view) => [
-    `Granted ${money(amountFen)} on request ${requestId}; the grant is written to the funding ledger (Art. 16).`,
-    section('Funding requests (Art. 13–16)', fundingTable(view.funding.filter((f) => f.requestId === requestId))),
-  ]);
-}
-
-export async function declineFundingCommand(ctx: CommandContext): Promise<Output> {
-  const requestId = str(ctx.values.request)!;
-  const sent = await send(ctx, ctx.positionals[0], {
-    type: 'DECLINE_FUNDING',
-    payload: { requestId, reason: str(ctx.values.reason)! },
-    command: 'funding decline',
-    defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: commissionActor,
-    flags: { requestId: '--request' },
-  });
-  return output(sent, (view) => [section('Funding requests (Art. 13–16)', fundingTable(view.funding.filter((f) => f.requestId === requestId)))]);
-}
+export const fundingRenders: Renders = {
+  REQUEST_FUNDING: (sent) => {
+    // The statechart numbers requests per cycle and year (c1-y1-f1); the new one is the latest of this transition.
+    const entry = sent.view?.funding.filter((f) => f.requestedAt === sent.result.at).at(-1) ?? null;
+    return output(
+      sent,
+      (view) => [
+        ...(entry
+          ? [
+              `Request ${entry.requestId}: ${entry.request.kind} project "${entry.request.title}", ${money(entry.request.amountFen)}, for build year ${entry.year} of cycle ${entry.cycle}.\n` +
+                `The commission decides with \`centers funding grant ${view.centerId} --request ${entry.requestId} --amount-fen N\` or \`centers funding decline …\`.`,
+            ]
+          : []),
+        section('Funding requests (Art. 13–16)', fundingTable(view.funding)),
+      ],
+      { requestId: entry?.requestId ?? null },
+    );
+  },
+  GRANT_FUNDING: (sent, { requestId, amountFen }) =>
+    output(sent, (view) => [
+      `Granted ${money(amountFen)} on request ${requestId}; the grant is written to the funding ledger (Art. 16).`,
+      section('Funding requests (Art. 13–16)', fundingTable(view.funding.filter((f) => f.requestId === requestId))),
+    ]),
+  DECLINE_FUNDING: (sent, { requestId }) =>
+    output(sent, (view) => [section('Funding requests (Art. 13–16)', fundingTable(view.funding.filter((f) => f.requestId === requestId)))]),
+};
 
 /** From the database: the requests as decided, and the money per cycle, year and kind (Art. 16). */
 export async function listFundingCommand(ctx: CommandContext): Promise<Output> {

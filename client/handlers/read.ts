@@ -3,7 +3,7 @@
  * visibility), and the audit log.
  */
 import type { Repositories } from '../../db/repositories';
-import { CallIdKey, CenterCycleKey, CenterIdKey, CenterStateKey, NextDeadlineKey, UniversityIdKey } from '../../workflows/search-attributes';
+import { CallIdKey, CenterCycleKey, CenterIdKey, CenterStateKey, NextDeadlineKey, UniversityIdKey } from '../../contract';
 import type { CommandContext, Output } from '../commands';
 import { UsageError } from '../errors';
 import { table, time } from '../format';

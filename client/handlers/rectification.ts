@@ -1,50 +1,26 @@
 /**
  * Art. 19: an unqualified grade publishes a notice and opens a rectification with a deadline (funding suspended);
- * the university reports before it, the commission may extend it with a reason; anyone may list the notices.
+ * the university reports before it, the commission may extend it with a reason or stop support once it has passed;
+ * anyone may list the notices.
  */
 import type { RectificationRecord } from '../../db/repositories';
-import { DEFAULT_COMMISSION_ACTOR, parseWholeNumber } from '../args';
 import type { CommandContext, Output } from '../commands';
-import { UsageError } from '../errors';
 import { section } from '../format';
-import { parseInput, readInput } from '../inputs';
 import { noticesTable, rectificationBlock } from './build-views';
 import { centerIdFromDatabase } from './read';
-import { commissionActor, output, send, str, universityActor } from './send';
+import { output, str, type Renders } from './send';
 
-export async function submitRectificationCommand(ctx: CommandContext): Promise<Output> {
-  const file = str(ctx.values.file);
-  const report = str(ctx.values.report);
-  if ((file === undefined) === (report === undefined)) {
-    throw new UsageError('Give the rectification report with --file FILE or with --report TEXT (one of them).', 'rectification submit');
-  }
-  const payload = file !== undefined ? readInput('rectification', file) : parseInput('rectification', { report }, '--report');
-  const sent = await send(ctx, ctx.positionals[0], {
-    type: 'SUBMIT_RECTIFICATION',
-    payload,
-    command: 'rectification submit',
-    defaultActor: null,
-    actorExample: universityActor,
-  });
-  return output(sent, (view) => [
-    view.evaluation && !view.evaluation.grade
-      ? `The re-evaluation ${view.evaluation.evaluationId} has started (Art. 19): it runs the same four steps as any evaluation, from the self-evaluation (\`centers evaluation self\`).`
-      : '',
-  ].filter(Boolean));
-}
-
-export async function extendRectificationCommand(ctx: CommandContext): Promise<Output> {
-  const days = parseWholeNumber(str(ctx.values.days), '--days')!;
-  const sent = await send(ctx, ctx.positionals[0], {
-    type: 'EXTEND_RECTIFICATION',
-    payload: { days, reason: str(ctx.values.reason)! },
-    command: 'rectification extend',
-    defaultActor: DEFAULT_COMMISSION_ACTOR,
-    actorExample: commissionActor,
-    flags: { days: '--days' },
-  });
-  return output(sent, (view) => (view.rectification ? [section('Rectification (Art. 19)', rectificationBlock(view.rectification))] : []));
-}
+export const rectificationRenders: Renders = {
+  SUBMIT_RECTIFICATION: (sent) =>
+    output(sent, (view) =>
+      view.evaluation && !view.evaluation.grade
+        ? [`The re-evaluation ${view.evaluation.evaluationId} has started (Art. 19): it runs the same four steps as any evaluation, from the self-evaluation (\`centers evaluation self\`).`]
+        : [],
+    ),
+  EXTEND_RECTIFICATION: (sent) => output(sent, (view) => (view.rectification ? [section('Rectification (Art. 19)', rectificationBlock(view.rectification))] : [])),
+  STOP_SUPPORT: (sent) =>
+    output(sent, (view) => (view.supportStopped ? [`Support is stopped (Art. 19): ${view.supportStopped.reason}. Open funding requests are cancelled.`] : [])),
+};
 
 /** From the database: the public notices (Art. 19), each with the rectification it opened. */
 export async function listNoticesCommand(ctx: CommandContext): Promise<Output> {

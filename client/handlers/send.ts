@@ -3,19 +3,15 @@
  * the options, the payload checked with the command's zod schema before anything is sent, then the center read
  * back so the answer shows where it is now.
  */
-import { CommandSchema, type Command, type CommandType } from '../../machines/commands';
+import { CommandSchema, type Command, type CommandPayload, type CommandType } from '../../machines/commands';
 import type { Actor } from '../../machines/domain';
-import { centerIdFor, type CenterView, type CommandResult } from '../../workflows/definitions';
+import { centerIdFor, type CenterView, type CommandResult } from '../../contract';
 import { parseCommandId, resolveActor, zodIssues } from '../args';
 import type { CommandContext, Output } from '../commands';
-import { warnIfNoWorker } from '../connect';
+import { warnIfNoWorker, type Temporal } from '../connect';
 import { InputError } from '../errors';
 import { actorText, time } from '../format';
 import { newCommandId, sendCenterCommand, showCenter, submitApplication } from '../operations';
-
-/** How `--as` looks for each role, for the error that asks for it. */
-export const universityActor = 'university:<id>@<universityId>';
-export const commissionActor = 'commission:<id>';
 
 export const str = (v: string | boolean | undefined): string | undefined => (typeof v === 'string' ? v : undefined);
 
@@ -36,10 +32,22 @@ export interface Sent {
   text: string;
 }
 
+/** The actor (--as, CENTERS_ACTOR, or the default) and the command id (--command-id, or a fresh one) of a command. */
+export function actorAndId(ctx: CommandContext, s: Pick<Send<CommandType>, 'command' | 'defaultActor' | 'actorExample'>): { actor: Actor; commandId: string } {
+  const actor = resolveActor(str(ctx.values.as), ctx.env, s.defaultActor, s.command, s.actorExample);
+  return { actor, commandId: parseCommandId(str(ctx.values['command-id'])) ?? newCommandId() };
+}
+
+/** Temporal, with a warning when no worker would take the command. */
+export async function temporalFor(ctx: CommandContext): Promise<Temporal> {
+  const t = await ctx.services.temporal();
+  await warnIfNoWorker(t, ctx.services.cfg, ctx.warn);
+  return t;
+}
+
 /** Sends one command and reads the center back, so the result shows where the center is now. */
 export async function send<T extends CommandType>(ctx: CommandContext, ref: string | null, s: Send<T>): Promise<Sent> {
-  const actor = resolveActor(str(ctx.values.as), ctx.env, s.defaultActor, s.command, s.actorExample);
-  const commandId = parseCommandId(str(ctx.values['command-id'])) ?? newCommandId();
+  const { actor, commandId } = actorAndId(ctx, s);
   const parsed = CommandSchema.safeParse({ commandId, actor, type: s.type, payload: s.payload });
   if (!parsed.success) {
     const flags: Record<string, string> = { reason: '--reason', ...s.flags };
@@ -51,8 +59,7 @@ export async function send<T extends CommandType>(ctx: CommandContext, ref: stri
   }
   const command = parsed.data;
 
-  const t = await ctx.services.temporal();
-  await warnIfNoWorker(t, ctx.services.cfg, ctx.warn);
+  const t = await temporalFor(ctx);
   const target = ref ?? (command.type === 'SUBMIT_APPLICATION' ? centerIdFor(command.payload.application.universityId, command.payload.callId) : '?');
   ctx.warn(`Sending ${command.type} to ${target} as ${actorText(actor)} (command id ${commandId})…`);
   const result = command.type === 'SUBMIT_APPLICATION' ? await submitApplication(t.ops, command) : await sendCenterCommand(t.ops, target, command);
@@ -76,3 +83,6 @@ export const output = (sent: Sent, more: (view: CenterView) => string[] = () => 
   data: { ...sent.result, ...extra, centerId: sent.view?.centerId ?? null, center: sent.view },
   text: [sent.text, ...(sent.view ? more(sent.view) : [])].join('\n\n'),
 });
+
+/** What a command adds to its result for people (the eligibility after `apply`, the ledger after a grant…), by type. */
+export type Renders = { [T in CommandType]?: (sent: Sent, payload: CommandPayload<T>) => Output };

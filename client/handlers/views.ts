@@ -1,36 +1,13 @@
 /** How centers, eligibility and audit rows read in a terminal. */
 import type { ApplicationRecord, AuditRecord, EligibilityRecord } from '../../db/repositories';
-import type { CommandType } from '../../machines/commands';
+import { CENTER_COMMANDS, type CommandType } from '../../machines/commands';
 import type { ConditionResult } from '../../machines/records.types';
-import type { CenterView } from '../../workflows/definitions';
+import type { CenterView } from '../../contract';
 import { actorText, fields, section, table, time } from '../format';
 import { buildCycleBlocks } from './build-views';
 
-/** The CLI command that sends each statechart command (SPEC §4: every command has one). */
-export const CLI_COMMAND: Record<CommandType, string> = {
-  SUBMIT_APPLICATION: 'apply',
-  AMEND_APPLICATION: 'amend',
-  ASSIGN_EXPERTS: 'assign-experts',
-  SUBMIT_REVIEW: 'review',
-  APPROVE: 'approve',
-  REJECT: 'reject',
-  REQUEST_FUNDING: 'funding request',
-  GRANT_FUNDING: 'funding grant',
-  DECLINE_FUNDING: 'funding decline',
-  SUBMIT_SUMMARY: 'summary submit',
-  ACCEPT_SUMMARY: 'summary accept',
-  RETURN_SUMMARY: 'summary return',
-  SUBMIT_SELF_EVALUATION: 'evaluation self',
-  RECORD_INSPECTION: 'evaluation inspect',
-  ASSIGN_EVALUATION_EXPERTS: 'evaluation assign-experts',
-  SUBMIT_EVALUATION_REVIEW: 'evaluation review',
-  ASSESS: 'evaluation assess',
-  SUBMIT_RECTIFICATION: 'rectification submit',
-  EXTEND_RECTIFICATION: 'rectification extend',
-  RECORD_INTEGRITY_INCIDENT: 'incident record',
-  RECORD_DIRECTOR_CHANGE: 'director change',
-  RECORD_STAFF_CHANGE: 'staff change',
-};
+/** The CLI command that sends each statechart command (SPEC §4: every command has one), from the command table. */
+export const CLI_COMMAND = Object.fromEntries(Object.entries(CENTER_COMMANDS).map(([type, def]) => [type, def.cli.name])) as Record<CommandType, string>;
 
 export function eligibilityTable(results: readonly ConditionResult[]): string {
   return table(

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findFreePort } from '../../config/dev-server';
 import { TableName } from '../../db/tables';
+import { COMMAND_TABLE } from '../../machines/commands';
 import { useDevServer, type CliRun } from '../helpers/dev-server';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -54,16 +55,19 @@ describe('centers CLI: usage', { timeout: E2E_TIMEOUT }, () => {
   it('lists every command with an example at the top level, and each command has its own --help', async () => {
     const top = await centers(['--help'], {}, { json: false });
     expect(top.code).toBe(0);
-    for (const name of [
-      'call open', 'call raise-quota', 'apply', 'amend', 'assign-experts', 'review', 'approve', 'reject', 'show', 'list', 'audit log',
-      'funding request', 'funding grant', 'summary submit', 'evaluation assess', 'rectification submit', 'notices', 'incident record',
-    ]) {
+    // Every command of the command table (machines/commands.ts), and the reading commands.
+    for (const name of [...Object.values(COMMAND_TABLE).map((def) => def.cli.name), 'call show', 'call list', 'show', 'list', 'audit log', 'notices']) {
       expect(top.stdout).toContain(`  ${name} `);
     }
     expect(top.stdout).toContain('Example');
     const help = await centers(['assign-experts', '--help'], {}, { json: false });
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: centers assign-experts <center> --file FILE');
+    // Art. 19: a command added to the table has its CLI command, help and all.
+    const stop = await centers(['rectification', 'stop-support', '--help'], {}, { json: false });
+    expect(stop.code).toBe(0);
+    expect(stop.stdout).toContain('Usage: centers rectification stop-support <center> --reason TEXT');
+    expect(stop.stdout).toContain(COMMAND_TABLE.STOP_SUPPORT.summary);
   });
 
   it('bad usage and bad input files exit 2, naming the fields', async () => {

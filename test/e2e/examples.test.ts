@@ -1,6 +1,6 @@
 /**
- * The files in examples/ (SPEC §4 "JSON input validated with zod"): each one is read by the CLI's own reader for
- * its command and then passes the statechart's command schema, so the walkthrough in examples/README.md cannot
+ * The files in examples/ (SPEC §4 "JSON input validated with zod"): each one is read by the CLI's own reader as the
+ * --file of its command and then passes the statechart's command schema, so the walkthrough in examples/README.md cannot
  * drift from the schemas. Pure: no server, no database.
  */
 import fs from 'node:fs';
@@ -9,8 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../client/commands';
 import { CLI_COMMAND } from '../../client/handlers/views';
-import { readInput, type InputKind } from '../../client/inputs';
-import { COMMAND_TYPES, CommandSchema, type CommandType } from '../../machines/commands';
+import { overviewHelp } from '../../client/help';
+import { commandPayload } from '../../client/inputs';
+import { COMMAND_TABLE, COMMAND_TYPES, CommandSchema, type AnyCommandType } from '../../machines/commands';
 import type { Actor } from '../../machines/domain';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -21,31 +22,33 @@ const university: Actor = { id: 'bjut-office', role: 'university', orgId: 'bjut'
 const commission: Actor = { id: 'operator', role: 'commission' };
 const expert: Actor = { id: 'zhang-wei', role: 'expert', orgId: 'pku' };
 
-/** Each example, the reader the CLI uses for it, and the command it becomes. */
-const CASES: { file: string; kind: InputKind; command?: { type: CommandType; actor: Actor; payload: (input: any) => unknown } }[] = [
-  { file: 'call.json', kind: 'call' },
-  { file: 'application.json', kind: 'application', command: { type: 'SUBMIT_APPLICATION', actor: university, payload: (application) => ({ callId: 'call-2026', application }) } },
-  { file: 'application-ineligible.json', kind: 'application', command: { type: 'AMEND_APPLICATION', actor: university, payload: (application) => ({ application }) } },
-  { file: 'experts.json', kind: 'experts', command: { type: 'ASSIGN_EXPERTS', actor: commission, payload: (p) => p } },
-  { file: 'review.json', kind: 'review', command: { type: 'SUBMIT_REVIEW', actor: expert, payload: (review) => ({ review }) } },
-  { file: 'funding-promotion.json', kind: 'fundingRequest', command: { type: 'REQUEST_FUNDING', actor: university, payload: (request) => ({ request }) } },
-  { file: 'funding-guidance.json', kind: 'fundingRequest', command: { type: 'REQUEST_FUNDING', actor: university, payload: (request) => ({ request }) } },
-  { file: 'summary.json', kind: 'annualSummary', command: { type: 'SUBMIT_SUMMARY', actor: university, payload: (summary) => ({ year: 1, summary }) } },
-  { file: 'self-evaluation.json', kind: 'selfEvaluation', command: { type: 'SUBMIT_SELF_EVALUATION', actor: university, payload: (p) => p } },
-  { file: 'inspection.json', kind: 'inspection', command: { type: 'RECORD_INSPECTION', actor: commission, payload: (p) => p } },
-  { file: 'experts.json', kind: 'evaluationExperts', command: { type: 'ASSIGN_EVALUATION_EXPERTS', actor: commission, payload: (p) => p } },
-  { file: 'evaluation-review.json', kind: 'evaluationReview', command: { type: 'SUBMIT_EVALUATION_REVIEW', actor: expert, payload: (p) => p } },
-  { file: 'rectification.json', kind: 'rectification', command: { type: 'SUBMIT_RECTIFICATION', actor: university, payload: (p) => p } },
-  { file: 'incident.json', kind: 'incident', command: { type: 'RECORD_INTEGRITY_INCIDENT', actor: commission, payload: (incident) => ({ incident }) } },
-  { file: 'director-change.json', kind: 'director', command: { type: 'RECORD_DIRECTOR_CHANGE', actor: university, payload: (director) => ({ director, effectiveOn: '2027-09-01', reason: 'Wang Li retired' }) } },
-  { file: 'staff-change.json', kind: 'staff', command: { type: 'RECORD_STAFF_CHANGE', actor: university, payload: (staff) => ({ staff, effectiveOn: '2027-09-01', reason: 'A patent attorney joined' }) } },
+/** Each example, the command whose --file it is, the other options that command needs, and who sends it. */
+const CASES: { file: string; type: AnyCommandType; options?: Record<string, string>; actor: Actor }[] = [
+  { file: 'call.json', type: 'OPEN_CALL', actor: commission },
+  { file: 'application.json', type: 'SUBMIT_APPLICATION', options: { call: 'call-2026' }, actor: university },
+  { file: 'application-ineligible.json', type: 'AMEND_APPLICATION', actor: university },
+  { file: 'experts.json', type: 'ASSIGN_EXPERTS', actor: commission },
+  { file: 'review.json', type: 'SUBMIT_REVIEW', actor: expert },
+  { file: 'funding-promotion.json', type: 'REQUEST_FUNDING', actor: university },
+  { file: 'funding-guidance.json', type: 'REQUEST_FUNDING', actor: university },
+  { file: 'summary.json', type: 'SUBMIT_SUMMARY', options: { year: '1' }, actor: university },
+  { file: 'self-evaluation.json', type: 'SUBMIT_SELF_EVALUATION', actor: university },
+  { file: 'inspection.json', type: 'RECORD_INSPECTION', actor: commission },
+  { file: 'experts.json', type: 'ASSIGN_EVALUATION_EXPERTS', actor: commission },
+  { file: 'evaluation-review.json', type: 'SUBMIT_EVALUATION_REVIEW', actor: expert },
+  { file: 'rectification.json', type: 'SUBMIT_RECTIFICATION', actor: university },
+  { file: 'incident.json', type: 'RECORD_INTEGRITY_INCIDENT', actor: commission },
+  { file: 'director-change.json', type: 'RECORD_DIRECTOR_CHANGE', options: { 'effective-on': '2027-09-01', reason: 'Wang Li retired' }, actor: university },
+  { file: 'staff-change.json', type: 'RECORD_STAFF_CHANGE', options: { 'effective-on': '2027-09-01', reason: 'A patent attorney joined' }, actor: university },
 ];
 
+const read = <T extends AnyCommandType>(type: T, file: string, options: Record<string, string> = {}) => commandPayload(type, { ...options, file });
+
 describe('examples/: every input file is valid for the command that reads it', () => {
-  it.each(CASES)('$file reads as a $kind and passes its command schema', ({ file, kind, command }) => {
-    const input = readInput(kind, example(file));
-    if (!command) return;
-    const parsed = CommandSchema.safeParse({ commandId: 'cmd-example-1', actor: command.actor, type: command.type, payload: command.payload(input) });
+  it.each(CASES)('$file reads as the --file of $type and passes its command schema', ({ file, type, options, actor }) => {
+    const payload = read(type, example(file), options);
+    const schema = COMMAND_TABLE[type].host === 'call' ? COMMAND_TABLE[type].payload : CommandSchema;
+    const parsed = schema.safeParse(schema === CommandSchema ? { commandId: 'cmd-example-1', actor, type, payload } : payload);
     expect(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues, null, 2)).toBe(true);
   });
 
@@ -55,8 +58,8 @@ describe('examples/: every input file is valid for the command that reads it', (
   });
 
   it('Art. 15–16: the guidance project carries external opinions, and both requests\' budget lines add up to the amount', () => {
-    const promotion = readInput('fundingRequest', example('funding-promotion.json'));
-    const guidance = readInput('fundingRequest', example('funding-guidance.json'));
+    const { request: promotion } = read('REQUEST_FUNDING', example('funding-promotion.json'));
+    const { request: guidance } = read('REQUEST_FUNDING', example('funding-guidance.json'));
     expect(promotion.kind).toBe('promotion');
     expect(guidance.kind).toBe('guidance');
     expect(guidance.opinions.length).toBeGreaterThan(0);
@@ -70,7 +73,7 @@ describe('examples/: every input file is valid for the command that reads it', (
     request.amountFen = -5;
     fs.writeFileSync(bad, JSON.stringify({ request }));
     try {
-      expect(() => readInput('fundingRequest', bad)).toThrow(expect.objectContaining({ name: 'InputError', issues: expect.arrayContaining([expect.objectContaining({ path: 'amountFen' })]) }));
+      expect(() => read('REQUEST_FUNDING', bad)).toThrow(expect.objectContaining({ name: 'InputError', issues: expect.arrayContaining([expect.objectContaining({ path: 'amountFen' })]) }));
     } finally {
       fs.rmSync(path.dirname(bad), { recursive: true, force: true });
     }
@@ -81,6 +84,15 @@ describe('SPEC §4: the CLI covers every command, and its help names only files 
   it('every statechart command has a CLI command', () => {
     const names = new Set(COMMANDS.map((c) => c.name));
     for (const type of COMMAND_TYPES) expect(names.has(CLI_COMMAND[type]), `${type} → centers ${CLI_COMMAND[type]}`).toBe(true);
+  });
+
+  it('every command of the table has a CLI command with its name, and `centers --help` lists it', () => {
+    const names = new Set(COMMANDS.map((c) => c.name));
+    const overview = overviewHelp();
+    for (const def of Object.values(COMMAND_TABLE)) {
+      expect(names.has(def.cli.name), def.cli.name).toBe(true);
+      expect(overview).toContain(`  ${def.cli.name} `);
+    }
   });
 
   it('every example in the help and in examples/README.md names an existing file', () => {

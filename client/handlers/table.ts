@@ -1,0 +1,35 @@
+/**
+ * The one handler of every CLI command that sends a command of the command table (client/commands.ts derives
+ * those commands from machines/commands.ts): the payload from --file and the options (client/inputs.ts), the actor
+ * from the table's roles, sent to the center (handlers/send.ts) or to the call (handlers/calls.ts), and the result
+ * shown with the command's render hook, if it has one.
+ */
+import { COMMAND_TABLE, type AnyCommandType, type CommandType } from '../../machines/commands';
+import { DEFAULT_COMMISSION_ACTOR } from '../args';
+import type { Handler } from '../commands';
+import { commandPayload } from '../inputs';
+import { sendsFor } from '../options';
+import { sendToCall } from './calls';
+import { applicationRenders } from './centers';
+import { evaluationRenders } from './evaluations';
+import { fundingRenders } from './funding';
+import { organisationRenders } from './organisation';
+import { rectificationRenders } from './rectification';
+import { output, send, type Renders, type Sent } from './send';
+import { summaryRenders } from './summaries';
+
+const RENDERS: Renders = { ...applicationRenders, ...fundingRenders, ...summaryRenders, ...evaluationRenders, ...rectificationRenders, ...organisationRenders };
+
+export function tableCommand(type: AnyCommandType): Handler {
+  const def = COMMAND_TABLE[type];
+  const sends = sendsFor(def.roles);
+  const sender = { command: def.cli.name, defaultActor: sends.defaultActor ? DEFAULT_COMMISSION_ACTOR : null, actorExample: sends.actorExample };
+  return async (ctx) => {
+    const payload = commandPayload(type, ctx.values);
+    if (def.host === 'call') return sendToCall(ctx, type as 'OPEN_CALL' | 'RAISE_QUOTA' | 'CLOSE_EARLY', payload, sender);
+    const center = type as CommandType;
+    const sent = await send(ctx, def.cli.target === 'center' ? ctx.positionals[0] : null, { type: center, payload: payload as never, ...sender });
+    const render = RENDERS[center] as ((sent: Sent, payload: unknown) => ReturnType<typeof output>) | undefined;
+    return render ? render(sent, payload) : output(sent);
+  };
+}
