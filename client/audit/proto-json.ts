@@ -9,7 +9,7 @@
  * With a deduplicated install the SDK's own functions answer and the fallback is never used.
  */
 import { createRequire } from 'node:module';
-import * as sdk from '@temporalio/common/lib/proto-utils';
+import * as sdk from '@temporalio/common/lib/proto-utils.js';
 import type { temporal } from '@temporalio/proto';
 
 type History = temporal.api.history.v1.IHistory;
