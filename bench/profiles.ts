@@ -34,16 +34,16 @@ export async function centerProfiles(
   extraActivities: number,
 ): Promise<CenterProfile[]> {
   const rows = (await knex('audit_log').select('center_id', 'event', 'command_id', 'at').orderBy([{ column: 'center_id' }, { column: 'seq' }])) as {
-    center_id: string;
+    centerId: string;
     event: string;
-    command_id: string | null;
+    commandId: string | null;
     at: string;
   }[];
   const byCenter = new Map<string, typeof rows>();
   for (const r of rows) {
-    const list = byCenter.get(r.center_id) ?? [];
+    const list = byCenter.get(r.centerId) ?? [];
     list.push(r);
-    byCenter.set(r.center_id, list);
+    byCenter.set(r.centerId, list);
   }
   const byIndex = new Map(runs.map((r) => [r.index, r]));
   return Array.from({ length: runs.length }, (_, i) => {

@@ -28,12 +28,12 @@ export interface CommandResult {
    * Within a run Temporal itself answers a repeated update id with the stored first result, unchanged.
    */
   duplicate: boolean;
-  /** The center as the command left it, so a client needs no read-back (absent for a repeated command id). */
-  view?: CenterView;
+  /** Where the command left the center, so a client needs no read-back (absent for a repeated command id). */
+  center?: CenterSummary;
 }
 
-export type { CenterView } from '../machines/view';
-import type { CenterView } from '../machines/view';
+export type { CenterSummary, CenterView } from '../machines/view';
+import type { CenterSummary, CenterView } from '../machines/view';
 
 export interface CenterResult {
   centerId: string;

@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { initialTransition, transition } from 'xstate';
 import { checkCommand } from '../machines/authorize';
-import { centerRowFor, centerView, nextDeadline, recordsOf } from '../machines/view';
+import { centerRowFor, centerSummary, centerView, nextDeadline, recordsOf } from '../machines/view';
 import { toEvent } from '../machines/commands';
 import { callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
 import type { Actor } from '../machines/domain';
@@ -275,7 +275,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         const applied = await apply(event);
         const result: CommandResult = { commandId: command.commandId, type: check.command.type, ...applied, duplicate: false };
         results.set(command.commandId, result);
-        return { ...result, view: view() };
+        return { ...result, center: centerSummary(snapshot, seq) };
       });
     },
     {

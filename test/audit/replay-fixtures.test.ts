@@ -49,12 +49,14 @@ describe('the committed fixtures', () => {
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'manifest.json');
     expect(manifest.fixtures.map((f) => f.file).sort()).toEqual(files.sort());
     const total = files.reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
-    expect(total).toBeLessThan(1024 * 1024);
+    // Two generations of workflow code: the histories of the first (before the patches below) and of the current.
+    expect(total).toBeLessThan(2 * 1024 * 1024);
   });
 
   it('cover whole lifecycles: a center continued-as-new into cycle 2, a stopped support, a closed ineligible application', () => {
     const finals = Object.fromEntries(lifecycles.map((l) => [l, centerRuns(l).map((r) => summarizeRun(r).status)]));
     expect(finals).toMatchObject({ cycle: ['continuedAsNew', 'running'], rectification: ['completed'], ineligible: ['completed'] });
+    expect(finals).toMatchObject({ 'v2-cycle': ['continuedAsNew', 'running'], 'v2-rectification': ['completed'], 'v2-ineligible': ['completed'] });
     const last = (l: string) => centerTimeline(centerRuns(l)).at(-1)!;
     expect(last('rectification')).toMatchObject({ event: 'DEADLINE_REACHED', toState: 'supportStopped', actor: { role: 'scheduler' } });
     expect(last('ineligible')).toMatchObject({ event: 'DEADLINE_REACHED', toState: 'closed.ineligible' });
@@ -69,6 +71,34 @@ describe('SPEC §6: every committed history replays with the current workflow co
     const failures = outcomes.filter((o) => !o.ok).map((o, i) => `${manifest.fixtures[i].file}: ${o.error?.name}: ${o.error?.message}`);
     expect(failures).toEqual([]);
     expect(outcomes).toHaveLength(manifest.fixtures.length);
+  });
+
+  /** The patch markers a run recorded (`patched()` writes a marker the first time a run takes the new path). */
+  const markers = (file: string) =>
+    new Set(
+      runs
+        .get(file)!
+        .history.events!.filter((e) => e.markerRecordedEventAttributes)
+        .map((e) => JSON.stringify(e.markerRecordedEventAttributes!.details?.['patch_data']?.payloads?.[0]?.data ?? '')),
+    );
+  const patchIds = (file: string) => [...markers(file)].join(' ');
+
+  it('both generations replay: the first recorded none of the patches, the current one records each of them', () => {
+    for (const f of ['cycle-run1.json', 'rectification-run1.json']) {
+      expect(patchIds(f), f).not.toMatch(/quota-slot-update|sparse-search-attributes/);
+    }
+    // A center's approval takes its quota slot through the call's update, and search attributes are upserted on change.
+    const v2 = manifest.fixtures.filter((f) => f.file.startsWith('v2-') && f.workflowType === 'centerWorkflow' && f.run === 1 && f.lifecycle !== 'v2-ineligible');
+    expect(v2.length).toBe(2);
+    for (const f of v2) {
+      const events = runs.get(f.file)!.history.events!;
+      expect(events.some((e) => e.markerRecordedEventAttributes), f.file).toBe(true);
+      expect(events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reserveQuotaSlot'), f.file).toBe(true);
+      expect(events.some((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'requestQuotaSlot'), f.file).toBe(false);
+    }
+    const upserts = (file: string) => runs.get(file)!.history.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length;
+    expect(upserts('v2-cycle-run1.json')).toBeLessThan(upserts('cycle-run1.json'));
+    expect(runs.get('cycle-run1.json')!.history.events!.some((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'requestQuotaSlot')).toBe(true);
   });
 
   it('a run continued-as-new is followed by the run it continued as', () => {

@@ -1,3 +1,4 @@
+import { columnNameMapping } from '../../db/knex';
 /**
  * One real Temporal dev server per test file (free ports, in memory), a migrated SQLite file in a temporary folder,
  * the project's worker running in this process, a client, and the real `centers` CLI as a subprocess seeing only
@@ -79,6 +80,7 @@ function pooledSqlite(filename: string, pool: { min: number; max: number }): Kne
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
+    ...columnNameMapping,
     pool: {
       ...pool,
       afterCreate: (conn: { exec(sql: string, cb: (err: Error | null) => void): void }, done: (err: Error | null, conn: unknown) => void) =>
