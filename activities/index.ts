@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import { ZodError } from 'zod';
 import type { CallEventInput, DomainRecord, PersistTransitionInput } from '../machines/records.types';
 import { createRepositories, RecordConflictError, RecordNotReadyError, type Repositories } from '../db/repositories';
+import { createQuotaActivities } from './quota';
 import { createOutboxActivities, type NotificationChannel } from './outbox';
 import { createRoundActivities } from './rounds';
 
@@ -44,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createRoundActivities(deps),
     ...createOutboxActivities({ knex, channel: deps.notificationChannel }),
+    ...createQuotaActivities(),
 
     /** Persists one statechart transition: its audit row, the records it produced and the center's row. */
     async persistTransition(input: PersistTransitionInput): Promise<{ written: boolean }> {

@@ -5,7 +5,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import { centerWorkflow as currentCenterWorkflow } from '../../workflows/center';
-import type { CenterResult, CenterWorkflowInput } from '../../workflows/definitions';
+import type { CenterResult, CenterWorkflowInput } from '../../contract';
 
 export { callWorkflow } from '../../workflows/call';
 

@@ -4,7 +4,7 @@
  */
 import { openCall, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
 import type { Command } from '../../machines/commands';
-import type { CenterView, CommandResult } from '../../workflows/definitions';
+import type { CenterView, CommandResult } from '../../contract';
 import { applicationAsOf, callInfo, cmd, commission, expertActor, experts, scores, university } from './fixtures';
 import type { Harness } from './temporal';
 

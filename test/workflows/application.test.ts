@@ -12,7 +12,7 @@ import {
   showCenter,
   submitApplication,
 } from '../../client/operations';
-import { centerWorkflowId } from '../../workflows/definitions';
+import { centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import { application, callInfo, cmd, commandId, commission, expertActor, experts, understaffed, university } from '../helpers/fixtures';
 import { temporal } from '@temporalio/proto';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCall, submitApplication } from '../../client/operations';
-import { centerWorkflowId } from '../../workflows/definitions';
+import { centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import { annualSummary, application, callInfo, cmd, commission, expertActor, experts, guidanceRequest, promotionRequest } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { getCall, openCall, sendCallCommand, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
 import { createRepositories } from '../../db/repositories';
-import { callWorkflowId, centerWorkflowId } from '../../workflows/definitions';
+import { callWorkflowId, centerWorkflowId } from '../../contract';
 import { application, callInfo, cmd, commandId, commission, expertActor, experts, promotionRequest, university } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';
 

@@ -3,7 +3,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandRefusedError } from '../../client/operations';
-import { centerWorkflowId } from '../../workflows/definitions';
+import { centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import { cmd, commission, promotionRequest } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
