@@ -2,7 +2,7 @@
  * The center's context: what the statechart remembers. Each stage owns the shape of its part (funding.ts,
  * summaries.ts, …); this file puts them together with the deadlines, which every stage arms and fires.
  */
-import { refuse, when, type EventMeta } from './core';
+import { named, refuse, when, type EventMeta } from './core';
 import type { Application, CallInfo, Director, Expert, Review, StaffMember } from './domain';
 import type { Policy } from './policy';
 import type { ConditionResult } from './records.types';
@@ -126,15 +126,18 @@ export const firedDeadline = (ctx: CenterContext, event: DeadlineEvent, kind: De
   const d = dueDeadline(ctx, event.key, event.meta.at);
   return d?.kind === kind ? d : undefined;
 };
+const always = () => true;
 /** The parameterised guard of every deadline transition: a due deadline of this kind (and, optionally, more). */
-export const deadlineIs = (kind: DeadlineKind, also: (ctx: CenterContext, d: Deadline) => boolean = () => true) =>
-  when<DeadlineEvent>((ctx, event) => {
-    const d = firedDeadline(ctx, event, kind);
-    return d && also(ctx, d) ? null : refuse('not-allowed-in-state', `${event.key} is not a due ${kind} deadline here`);
-  });
+export const deadlineIs = (kind: DeadlineKind, also: (ctx: CenterContext, d: Deadline) => boolean = always) =>
+  when<DeadlineEvent>(
+    named(also === always ? `${kind} due` : `${kind} due and ${also.name || 'more'}`, (ctx, event) => {
+      const d = firedDeadline(ctx, event, kind);
+      return d && also(ctx, d) ? null : refuse('not-allowed-in-state', `${event.key} is not a due ${kind} deadline here`);
+    }),
+  );
 /** Any pending deadline that is due: recorded as fired even where no state reacts, so it is never armed again. */
-export const anyDueDeadline = when<DeadlineEvent>((ctx, event) =>
-  dueDeadline(ctx, event.key, event.meta.at) ? null : refuse('not-allowed-in-state', `no pending deadline ${event.key} is due`),
+export const anyDueDeadline = when<DeadlineEvent>(
+  named('any deadline due', (ctx, event) => (dueDeadline(ctx, event.key, event.meta.at) ? null : refuse('not-allowed-in-state', `no pending deadline ${event.key} is due`))),
 );
 export const markDeadlineFired = (ctx: CenterContext, event: DeadlineEvent): Partial<CenterContext> => ({
   deadlines: markFired(ctx.deadlines, event.key, event.meta.at),

@@ -56,10 +56,10 @@ export function refusalOf(guard: unknown, ctx: CenterContext, event: unknown): R
   return null;
 }
 /** A condition that routes, not refuses (e.g. "this is the last review"): its failure reads as a state refusal. */
-export const condition =
-  <E>(test: (ctx: CenterContext, event: E) => boolean, message = 'a condition of this step is not met'): Rule<E> =>
-  (ctx, event) =>
-    test(ctx, event) ? null : refuse('not-allowed-in-state', message);
+export const condition = <E>(name: string, test: (ctx: CenterContext, event: E) => boolean, message = `${name}: a condition of this step is not met`): Rule<E> =>
+  named(name, (ctx, event) => (test(ctx, event) ? null : refuse('not-allowed-in-state', message)));
+/** Gives a rule the name the statechart diagram shows for it (docs/statechart.md). */
+export const named = <F extends (...args: never[]) => unknown>(name: string, fn: F): F => Object.defineProperty(fn, 'name', { value: name });
 
 /**
  * An effect: what a transition asks the database to hold, named as an XState action with parameters. The

@@ -1,4 +1,7 @@
-import type { Actor, Application, AnnualSummary, CallInfo, DimensionScores, Director, Expert, FundingRequest, Grade, IntegrityIncident, Review, StaffMember } from './domain';
+import type { SummaryEntry } from './stages/summaries';
+import type { EvaluationEntry } from './stages/evaluation';
+import type { EvaluationKind } from './vocabulary';
+import type { Actor, Application, CallInfo, DimensionScores, Director, Expert, FundingRequest, Grade, IntegrityIncident, Review, StaffMember } from './domain';
 
 /**
  * What one transition asks the database to hold. The workflow hands these to the `persistTransition`
@@ -38,41 +41,11 @@ export type DomainRecord =
       decidedBy: string;
     }
   /** Art. 18: the annual summary of one year, upserted as it moves (open, submitted, returned, accepted, overdue). */
-  | {
-      kind: 'annualSummary';
-      centerId: string;
-      cycle: number;
-      year: number;
-      status: 'open' | 'submitted' | 'returned' | 'accepted';
-      openedAt: string;
-      dueAt: string;
-      summary: AnnualSummary | null;
-      submittedAt: string | null;
-      submissions: number;
-      overdue: boolean;
-      returnReason: string | null;
-      acceptedAt: string | null;
-    }
+  | ({ kind: 'annualSummary'; centerId: string } & Omit<SummaryEntry, 'reminders'>)
   /** Reminders, overdue flags and escalations: an outbox row each, delivered later, never dropped (Art. 18). */
   | { kind: 'notification'; centerId: string; key: string; recipientRole: 'university' | 'commission'; notice: 'reminder' | 'overdue' | 'escalation'; subject: string; dueAt: string; createdAt: string }
   /** Art. 17–18: one evaluation (mid-term, acceptance), upserted at each step. */
-  | {
-      kind: 'evaluation';
-      centerId: string;
-      evaluationId: string;
-      evaluationKind: 'midTerm' | 'acceptance' | 'reEvaluation';
-      cycle: number;
-      step: string;
-      startedAt: string;
-      selfEvaluation: { scores: DimensionScores; report: string; submittedAt: string } | null;
-      inspection: { inspectedOn: string; inspectors: string[]; findings: string; recordedAt: string } | null;
-      score: number | null;
-      computedGrade: Grade | null;
-      grade: Grade | null;
-      overrideReason: string | null;
-      gradedAt: string | null;
-      gradedBy: string | null;
-    }
+  | ({ kind: 'evaluation'; centerId: string; evaluationKind: EvaluationKind; step: string } & Omit<EvaluationEntry, 'experts' | 'reviews' | 'kind' | 'repeats'>)
   /** Art. 18: an expert's scores on the five dimensions in an evaluation (stage = the evaluation id). */
   | { kind: 'evaluationReview'; centerId: string; stage: string; expertId: string; scores: DimensionScores; weightedScore: number; opinion: string; submittedAt: string }
   /** Art. 12 */

@@ -101,7 +101,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   });
 
   /** Art. 9: one slot per center, granted while approvals are below the quota; answered, never broadcast. */
-  async function grantSlot(centerId: string, requestId: string): Promise<boolean> {
+  async function grantSlot(centerId: string, requestId: string): Promise<{ granted: boolean; added: boolean }> {
     const already = state.approved.includes(centerId);
     const granted = already || state.approvedCount < state.quota;
     if (granted && !already) {
@@ -109,14 +109,14 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
       state.approvedCount = state.approved.length;
       await record('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
     }
-    return granted;
+    return { granted, added: granted && !already };
   }
 
   wf.setHandler(
     reserveQuotaSlot,
     ({ centerId, requestId }) =>
       lock.run(async () => {
-        const granted = await grantSlot(centerId, requestId);
+        const { granted } = await grantSlot(centerId, requestId);
         // The waiting applicants hear only when the quota is used up, so their validators refuse an approval
         // beyond it before anything is written; every other approval is answered to its requester alone.
         if (granted && state.approvedCount === state.quota) await broadcast(centerId);
@@ -133,17 +133,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   // Histories recorded before the slot was an update: a signal answered by a signal, with a broadcast.
   wf.setHandler(requestQuotaSlot, ({ centerId, workflowId, requestId }) =>
     lock.run(async () => {
-      const already = state.approved.includes(centerId);
-      const granted = already || state.approvedCount < state.quota;
-      if (granted && !already) {
-        state.approved.push(centerId);
-        state.approvedCount = state.approved.length;
-        await record('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
-      }
+      const { granted, added } = await grantSlot(centerId, requestId);
       // The other applicants hear of the new count before the approval completes, so their validators refuse
       // an approval beyond the quota before anything is written.
       // The requester learns the count from the answer (and counts itself when it is established).
-      if (granted && !already) await broadcast(centerId);
+      if (added) await broadcast(centerId);
       await wf.getExternalWorkflowHandle(workflowId).signal(quotaSlotAnswer, { requestId, granted, quota: state.quota, approvedCount: state.approvedCount });
     }),
   );

@@ -161,14 +161,14 @@ const assignedReviewer: Rule<EventOf<'SUBMIT_REVIEW'>> = (ctx, { meta }) =>
   isAssignedExpert(ctx, meta.actor.id) ? null : refuse('not-assigned', `Expert "${meta.actor.id}" is not assigned to review the application of "${ctx.universityId}".`);
 const firstReview: Rule<EventOf<'SUBMIT_REVIEW'>> = (ctx, { meta }) =>
   hasReviewed(ctx, meta.actor.id) ? refuse('not-allowed-in-state', `Expert "${meta.actor.id}" has already submitted a review; each expert reviews once.`) : null;
-const lastReview = condition<EventOf<'SUBMIT_REVIEW'>>((ctx, { meta }) => ctx.experts.every((e) => e.id === meta.actor.id || hasReviewed(ctx, e.id)));
+const lastReview = condition<EventOf<'SUBMIT_REVIEW'>>('lastReview', (ctx, { meta }) => ctx.experts.every((e) => e.id === meta.actor.id || hasReviewed(ctx, e.id)));
 
 /** Art. 9: approvals within the call's quota (the commission may raise it); the call's workflow counts. */
 export const isWithinQuota = (ctx: CenterContext): boolean => ctx.call.approvedCount < ctx.call.quota;
 const withinQuota: Rule<EventOf<'APPROVE'>> = (ctx) =>
   isWithinQuota(ctx) ? null : refuse('quota-exceeded', `The call "${ctx.call.callId}" has used its quota (${ctx.call.approvedCount} of ${ctx.call.quota} approved); the commission may raise it with a reason.`);
 
-const eligible = condition<unknown>((ctx) => isEligible(ctx.eligibility));
+const eligible = condition<unknown>('eligible', (ctx) => isEligible(ctx.eligibility));
 
 // ---- Context updates ----
 

@@ -170,7 +170,7 @@ const assignedEvaluator: Rule<EvaluationReview> = (ctx, { meta }) =>
     : refuse('not-assigned', `Expert "${meta.actor.id}" is not assigned to the evaluation ${ctx.evaluation?.evaluationId ?? ''} of "${ctx.centerId}".`);
 const firstScores: Rule<EvaluationReview> = (ctx, { meta }) =>
   ctx.evaluation && meta.actor.id in ctx.evaluation.reviews ? refuse('not-allowed-in-state', `Expert "${meta.actor.id}" has already scored this evaluation; each expert scores once.`) : null;
-const lastScores = condition<EvaluationReview>((ctx, { meta }) => !!ctx.evaluation && ctx.evaluation.experts.every((e) => e.id === meta.actor.id || e.id in ctx.evaluation!.reviews));
+const lastScores = condition<EvaluationReview>('lastScores', (ctx, { meta }) => !!ctx.evaluation && ctx.evaluation.experts.every((e) => e.id === meta.actor.id || e.id in ctx.evaluation!.reviews));
 
 /** Art. 18–19: the grade follows the scores; an override, and any unqualified grade, needs a written reason. */
 const assessment: Rule<EventOf<'ASSESS'>> = (ctx, event) => {
@@ -192,12 +192,12 @@ export const isAcceptanceDue = (ctx: CenterContext): boolean =>
   ctx.yearsEnded >= ctx.policy.cycleYears &&
   !ctx.evaluations.some((e) => e.cycle === ctx.cycle && (e.kind === 'acceptance' || (e.kind === 'reEvaluation' && ctx.rectification?.repeats === 'acceptance')));
 const graded = (ctx: CenterContext) => ctx.evaluation?.grade ?? null;
-export const passedAcceptance = condition<unknown>((ctx) => {
+export const passedAcceptance = condition<unknown>('passedAcceptance', (ctx) => {
   const ev = ctx.evaluation;
   return !!ev && graded(ctx) !== 'unqualified' && (ev.kind === 'acceptance' || ev.repeats === 'acceptance');
 });
-export const passed = condition<unknown>((ctx) => graded(ctx) !== null && graded(ctx) !== 'unqualified');
-export const failedReEvaluation = condition<unknown>((ctx) => ctx.evaluation?.kind === 'reEvaluation' && graded(ctx) === 'unqualified');
+export const passed = condition<unknown>('passed', (ctx) => graded(ctx) !== null && graded(ctx) !== 'unqualified');
+export const failedReEvaluation = condition<unknown>('failedReEvaluation', (ctx) => ctx.evaluation?.kind === 'reEvaluation' && graded(ctx) === 'unqualified');
 
 // ---- Context updates ----
 
@@ -279,11 +279,13 @@ const scoresRecord = effect<EvaluationReview>((ctx, event) => {
 export const evaluationStates = {
   running: {
     // Art. 18: acceptance at the end of the cycle (also when the cycle ended during a mid-term evaluation).
-    always: { guard: when(condition((ctx) => isAcceptanceDue(ctx))), target: 'evaluation', actions: ['startAcceptance', evaluationRecord] },
+    always: { guard: when(condition('acceptanceDue', (ctx) => isAcceptanceDue(ctx))), target: 'evaluation', actions: ['startAcceptance', evaluationRecord] },
     on: {
       // Art. 18: the mid-term evaluation after two full years.
       DEADLINE_REACHED: {
-        guard: deadlineIs('yearEnd', (ctx, d) => d.year === ctx.policy.midTermAfterYears),
+        guard: deadlineIs('yearEnd', function midTermYear(ctx, d) {
+          return d.year === ctx.policy.midTermAfterYears;
+        }),
         target: 'evaluation',
         actions: [...yearEndActions, 'startMidTerm', evaluationRecord],
       },

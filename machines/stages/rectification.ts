@@ -248,7 +248,9 @@ export const rectificationStates = {
       EXTEND_RECTIFICATION: { guard: when(extensionLeft), actions: ['extendRectification', rectificationIs('open')] },
       STOP_SUPPORT: { guard: when(afterDeadline), target: '#center.supportStopped', actions: ['stopSupport', rectificationIs('lapsed'), stoppedRecord, fundingNow('cancelled')] },
       DEADLINE_REACHED: {
-        guard: deadlineIs('rectification', (ctx, d) => d.key === ctx.rectification?.deadlineKey),
+        guard: deadlineIs('rectification', function ofThisRectification(ctx, d) {
+          return d.key === ctx.rectification?.deadlineKey;
+        }),
         target: '#center.supportStopped',
         actions: ['stopSupport', rectificationIs('lapsed'), stoppedRecord, fundingNow('cancelled')],
       },
