@@ -94,12 +94,12 @@ export function recordsOf(actions: readonly ExecutableActionObject[]): DomainRec
   return actions.flatMap((a) => (a.type === 'persist' ? (a.params as PersistParams).records : []));
 }
 
-/** What a command's result carries of the center: where it is and what may come next (the whole view is a query). */
-export type CenterSummary = Pick<CenterView, 'centerId' | 'state' | 'closed' | 'cycle' | 'tier' | 'names' | 'yearsEnded' | 'nextDeadline' | 'allowedCommands' | 'seq'>;
+/** What a command's result carries of the center: where it now is and its next deadline (the whole view is a query). */
+export type CenterSummary = Pick<CenterView, 'centerId' | 'state' | 'closed' | 'cycle' | 'tier' | 'yearsEnded' | 'nextDeadline' | 'seq'>;
 export function centerSummary(snapshot: CenterSnapshot, seq: number): CenterSummary {
   const closed = isClosed(snapshot);
   const ctx = snapshot.context;
-  return { centerId: ctx.centerId, state: stateName(snapshot), closed, cycle: ctx.cycle, tier: ctx.tier, names: ctx.names, yearsEnded: ctx.yearsEnded, nextDeadline: nextDeadline(snapshot), allowedCommands: closed ? NONE : allowedCommands(snapshot), seq };
+  return { centerId: ctx.centerId, state: stateName(snapshot), closed, cycle: ctx.cycle, tier: ctx.tier, yearsEnded: ctx.yearsEnded, nextDeadline: nextDeadline(snapshot), seq };
 }
 
 /** One transition and the records it persists: what the workflow does with every event (pure). */

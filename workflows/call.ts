@@ -100,28 +100,44 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     if (applicant) applicant.settled = true;
   });
 
-  /** Art. 9: one slot per center, granted while approvals are below the quota; answered, never broadcast. */
-  async function grantSlot(centerId: string, requestId: string): Promise<{ granted: boolean; added: boolean }> {
+  /** Art. 9: one slot per center, granted while approvals are below the quota (synchronous: nothing interleaves). */
+  function takeSlot(centerId: string): { granted: boolean; added: boolean } {
     const already = state.approved.includes(centerId);
     const granted = already || state.approvedCount < state.quota;
     if (granted && !already) {
       state.approved.push(centerId);
       state.approvedCount = state.approved.length;
-      await record('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
     }
     return { granted, added: granted && !already };
   }
 
+  /**
+   * The call's records that an answer need not wait for: the slot is the call's state (durable in its history)
+   * the moment it is granted, and its row follows in order, retried until written, before the call ends or
+   * continues-as-new. So an approval waits for one workflow task of the call, not for the database.
+   */
+  let written: Promise<void> = Promise.resolve();
+  let unwritten = 0;
+  function recordInOrder(...args: Parameters<typeof record>): void {
+    unwritten += 1;
+    written = written.then(() => record(...args)).finally(() => {
+      unwritten -= 1;
+    });
+  }
+
   wf.setHandler(
     reserveQuotaSlot,
-    ({ centerId, requestId }) =>
-      lock.run(async () => {
-        const { granted } = await grantSlot(centerId, requestId);
+    ({ centerId, requestId }) => {
+      // Synchronous from check to answer: no other handler runs in between.
+      const { granted, added } = takeSlot(centerId);
+      if (added) {
+        recordInOrder('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
         // The waiting applicants hear only when the quota is used up, so their validators refuse an approval
         // beyond it before anything is written; every other approval is answered to its requester alone.
-        if (granted && state.approvedCount === state.quota) await broadcast(centerId);
-        return { granted, quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt };
-      }),
+        if (state.approvedCount === state.quota) written = written.then(() => broadcast(centerId));
+      }
+      return { granted, quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt };
+    },
     {
       // Only a registered applicant of this call may take a slot (a forged request names no applicant).
       validator: ({ centerId }) => {
@@ -133,7 +149,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   // Histories recorded before the slot was an update: a signal answered by a signal, with a broadcast.
   wf.setHandler(requestQuotaSlot, ({ centerId, workflowId, requestId }) =>
     lock.run(async () => {
-      const { granted, added } = await grantSlot(centerId, requestId);
+      const { granted, added } = takeSlot(centerId);
+      if (added) await record('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
       // The other applicants hear of the new count before the approval completes, so their validators refuse
       // an approval beyond the quota before anything is written.
       // The requester learns the count from the answer (and counts itself when it is established).
@@ -148,7 +165,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   // their number, so it continues-as-new when Temporal suggests it (SPEC §6), carrying its state.
   const suggested = () => wf.workflowInfo().continueAsNewSuggested;
   const continueAsNew = async (): Promise<never> => {
-    await wf.condition(() => !lock.busy && wf.allHandlersFinished());
+    await wf.condition(() => !lock.busy && unwritten === 0 && wf.allHandlersFinished());
     return wf.continueAsNew<typeof callWorkflow>({ ...input, carried: { state, seq } });
   };
   const settled = () => state.applicants.every((a) => a.settled);
@@ -167,7 +184,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     });
   }
 
-  await wf.condition(() => (settled() && !lock.busy && wf.allHandlersFinished()) || suggested());
+  await wf.condition(() => (settled() && !lock.busy && unwritten === 0 && wf.allHandlersFinished()) || suggested());
   if (!settled()) await continueAsNew();
   return state;
 }
