@@ -46,7 +46,7 @@ async function poll(args: string[], done: (json: any) => boolean, tries = 15) {
   throw new Error(`centers ${args.join(' ')} never gave the expected answer in ${tries} tries; last: ${last?.stdout}${last?.stderr}`);
 }
 
-const auditRows = () => dev.knex(TableName.AuditLog).where({ center_id: CENTER_ID }).orderBy('seq');
+const auditRows = () => dev.knex(TableName.AuditLog).where({ centerId: CENTER_ID }).orderBy('seq');
 
 /** Command ids the CLI reported, by step, to find them again in the audit log. */
 const ids: Record<string, string> = {};
@@ -204,39 +204,39 @@ describe('centers CLI: from a call to an established center', { timeout: E2E_TIM
 
 describe('centers CLI: the database and the audit trail', { timeout: E2E_TIMEOUT }, () => {
   it('holds the center, both application versions, 7 passed conditions, 3 experts, 3 reviews and the decision', async () => {
-    const center = await dev.knex(TableName.Centers).where({ center_id: CENTER_ID }).first();
+    const center = await dev.knex(TableName.Centers).where({ centerId: CENTER_ID }).first();
     expect(center).toMatchObject({
       state: ESTABLISHED,
-      university_id: 'bjut',
-      call_id: CALL_ID,
+      universityId: 'bjut',
+      callId: CALL_ID,
       cycle: 1,
-      name_zh: '北京工业大学北京高校科技成果转移转化促进中心',
-      name_en: 'Beijing University Science and Technology Transfer Promotion Center of Beijing University of Technology',
+      nameZh: '北京工业大学北京高校科技成果转移转化促进中心',
+      nameEn: 'Beijing University Science and Technology Transfer Promotion Center of Beijing University of Technology',
     });
-    expect(center.established_at).toBeTruthy();
+    expect(center.establishedAt).toBeTruthy();
 
-    const applications = await dev.knex(TableName.Applications).where({ center_id: CENTER_ID }).orderBy('version');
+    const applications = await dev.knex(TableName.Applications).where({ centerId: CENTER_ID }).orderBy('version');
     expect(applications.map((a) => a.version)).toEqual([1, 2]);
-    const eligibility = await dev.knex(TableName.EligibilityResults).where({ center_id: CENTER_ID, version: 2 });
+    const eligibility = await dev.knex(TableName.EligibilityResults).where({ centerId: CENTER_ID, version: 2 });
     expect(eligibility).toHaveLength(7);
     expect(eligibility.every((e) => e.passed === 1 || e.passed === true)).toBe(true);
-    const failedFirst = await dev.knex(TableName.EligibilityResults).where({ center_id: CENTER_ID, version: 1, condition: 7 }).first();
+    const failedFirst = await dev.knex(TableName.EligibilityResults).where({ centerId: CENTER_ID, version: 1, condition: 7 }).first();
     expect(Boolean(failedFirst.passed)).toBe(false);
 
-    const assignments = await dev.knex(TableName.ExpertAssignments).where({ center_id: CENTER_ID });
-    expect(assignments.map((a) => a.expert_org_id).sort()).toEqual(['pku', 'tsinghua', 'ustb']);
-    expect(await dev.knex(TableName.Reviews).where({ center_id: CENTER_ID })).toHaveLength(3);
-    expect(await dev.knex(TableName.Decisions).where({ center_id: CENTER_ID }).first()).toMatchObject({
+    const assignments = await dev.knex(TableName.ExpertAssignments).where({ centerId: CENTER_ID });
+    expect(assignments.map((a) => a.expertOrgId).sort()).toEqual(['pku', 'tsinghua', 'ustb']);
+    expect(await dev.knex(TableName.Reviews).where({ centerId: CENTER_ID })).toHaveLength(3);
+    expect(await dev.knex(TableName.Decisions).where({ centerId: CENTER_ID }).first()).toMatchObject({
       outcome: 'approved',
       reason: 'Highest panel score of the call',
-      decided_by: 'operator',
+      decidedBy: 'operator',
     });
   });
 
   it('SPEC §3 "Audit": one row per transition, in order, with actors and command ids; `audit log` prints the same', async () => {
     const rows = await auditRows();
     const [e1, e2, e3] = EXPERTS;
-    expect(rows.map((r) => [r.seq, r.from_state, r.event, r.to_state, `${r.actor_role}:${r.actor_id}${r.actor_org_id ? `@${r.actor_org_id}` : ''}`, r.command_id])).toEqual([
+    expect(rows.map((r) => [r.seq, r.fromState, r.event, r.toState, `${r.actorRole}:${r.actorId}${r.actorOrgId ? `@${r.actorOrgId}` : ''}`, r.commandId])).toEqual([
       [1, 'awaitingApplication', 'SUBMIT_APPLICATION', 'application.ineligible', UNIVERSITY, ids.submit],
       [2, 'application.ineligible', 'AMEND_APPLICATION', 'application.eligible', UNIVERSITY, ids.amend],
       [3, 'application.eligible', 'ASSIGN_EXPERTS', 'application.inReview', 'commission:operator', ids.assign],
@@ -249,7 +249,7 @@ describe('centers CLI: the database and the audit trail', { timeout: E2E_TIMEOUT
     const log = await ok(['audit', 'log', 'bjut']);
     expect(log.centerId).toBe(CENTER_ID);
     expect(log.rows.map((r: { seq: number; event: string; commandId: string }) => [r.seq, r.event, r.commandId])).toEqual(
-      rows.map((r) => [r.seq, r.event, r.command_id]),
+      rows.map((r) => [r.seq, r.event, r.commandId]),
     );
   });
 
@@ -298,7 +298,7 @@ describe('centers CLI: funding in the first build year (Art. 13–16)', { timeou
     expect(above.json.error).toMatchObject({ kind: 'refused', reason: 'invalid-input' });
     expect(above.stderr).toContain('may not exceed the amount requested');
     expect(await auditRows()).toHaveLength(before);
-    expect(await dev.knex(TableName.FundingLedger).where({ center_id: CENTER_ID })).toEqual([]);
+    expect(await dev.knex(TableName.FundingLedger).where({ centerId: CENTER_ID })).toEqual([]);
   });
 
   it('a grant of the amount requested writes one ledger row (Art. 16); `funding list` reads it back in yuan and fen', async () => {
@@ -306,13 +306,14 @@ describe('centers CLI: funding in the first build year (Art. 13–16)', { timeou
     expect(r).toMatchObject({ type: 'GRANT_FUNDING', state: ESTABLISHED });
     expect(r.center.funding[0]).toMatchObject({ status: 'granted', grantedFen: promotion.amountFen, decidedBy: 'operator' });
 
-    const ledger = await dev.knex(TableName.FundingLedger).where({ center_id: CENTER_ID });
+    const ledger = await dev.knex(TableName.FundingLedger).where({ centerId: CENTER_ID });
     expect(ledger).toEqual([
-      expect.objectContaining({ cycle: 1, year: 1, request_id: 'c1-y1-f1', kind: 'promotion', amount_fen: promotion.amountFen, granted_by: 'operator' }),
+      expect.objectContaining({ cycle: 1, year: 1, requestId: 'c1-y1-f1', kind: 'promotion', amountFen: promotion.amountFen, grantedBy: 'operator' }),
     ]);
-    expect(await dev.knex(TableName.FundingRequests).where({ center_id: CENTER_ID }).first()).toMatchObject({ status: 'granted', granted_fen: promotion.amountFen });
+    expect(await dev.knex(TableName.FundingRequests).where({ centerId: CENTER_ID }).first()).toMatchObject({ status: 'granted', grantedFen: promotion.amountFen });
 
-    const list = await centers(['funding', 'list', 'bjut'], {}, { json: false });
+    // Tables fit the terminal (100 columns without one) by cutting long titles: a wide one shows the whole title.
+    const list = await centers(['funding', 'list', 'bjut'], { COLUMNS: '250' }, { json: false });
     expect(list.code).toBe(0);
     expect(list.stdout).toContain(`¥500,000.00 (${promotion.amountFen} fen)`);
     expect(list.stdout).toContain(promotion.title);
