@@ -35,14 +35,53 @@ function cellText(v: Cell): string {
   return String(v).replace(/\s*\n\s*/g, ' ');
 }
 
-/** An aligned table with a header row; `empty` is printed instead when there are no rows. */
-export function table(headers: string[], rows: Cell[][], empty = '(none)'): string {
+/** The terminal's width: stdout's columns on a terminal, else $COLUMNS, else 100. */
+export function terminalWidth(env: NodeJS.ProcessEnv = process.env): number {
+  if (process.stdout.isTTY && process.stdout.columns) return process.stdout.columns;
+  const columns = Number(env.COLUMNS);
+  return Number.isInteger(columns) && columns > 0 ? columns : 100;
+}
+
+/** `s` cut to `width` columns, an ellipsis marking the cut. */
+export function truncate(s: string, width: number): string {
+  if (displayWidth(s) <= width) return s;
+  let out = '';
+  let w = 0;
+  for (const ch of s) {
+    const cw = charWidth(ch.codePointAt(0)!);
+    if (w + cw > width - 1) break;
+    out += ch;
+    w += cw;
+  }
+  return `${out}…`;
+}
+
+/** Text that may be cut: four words or more (an amount, "¥500.00 (50000 fen)", is three and is never cut). */
+const PROSE = /\S+(\s+\S+){3,}/;
+/** A column narrower than this is not cut further. */
+const MIN_TEXT_WIDTH = 12;
+
+/**
+ * An aligned table with a header row, fitted to `width` columns (the terminal's): when it is too wide, the widest
+ * text columns — those with some cell of four words or more — are cut with an ellipsis, widest first. Ids, times,
+ * numbers, amounts and states are never cut; a table whose text columns are all at their minimum stays wider.
+ * `empty` is printed instead when there are no rows.
+ */
+export function table(headers: string[], rows: Cell[][], empty = '(none)', width = terminalWidth()): string {
   if (rows.length === 0) return empty;
   const text = rows.map((r) => r.map(cellText));
   const widths = headers.map((h, i) => Math.max(displayWidth(h), ...text.map((r) => displayWidth(r[i] ?? ''))));
+  const floor = headers.map((h, i) => (text.some((r) => PROSE.test(r[i] ?? '')) ? Math.max(displayWidth(h), MIN_TEXT_WIDTH) : Infinity));
+  let excess = widths.reduce((a, b) => a + b, 0) + 2 * (headers.length - 1) - width;
+  while (excess > 0) {
+    const i = widths.reduce((best, w, j) => (w > floor[j] && (best < 0 || w > widths[best]) ? j : best), -1);
+    if (i < 0) break;
+    widths[i]--;
+    excess--;
+  }
   const line = (cells: string[]) =>
     cells
-      .map((c, i) => (i === cells.length - 1 ? c : pad(c, widths[i])))
+      .map((c, i) => (i === cells.length - 1 ? truncate(c, widths[i]) : pad(truncate(c, widths[i]), widths[i])))
       .join('  ')
       .trimEnd();
   return [line(headers), ...text.map(line)].join('\n');
