@@ -86,7 +86,12 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   const lock = createLock((fn) => wf.condition(fn));
   const armed = new Map<string, { dueAt: string; scope: wf.CancellationScope }>();
 
-  const view = (): CenterView => centerView(snapshot, seq);
+  /** The query's answer, computed once per state of the center (operators query far more often than they act). */
+  let cached: { snapshot: CenterSnapshot; seq: number; view: CenterView } | null = null;
+  const view = (): CenterView => {
+    if (cached?.snapshot !== snapshot || cached.seq !== seq) cached = { snapshot, seq, view: centerView(snapshot, seq) };
+    return cached.view;
+  };
 
   /** Applies one event: transition, persist (audit row + records + read model), then tell the call. */
   async function apply(event: CenterEvent): Promise<{ state: string; seq: number; at: string }> {

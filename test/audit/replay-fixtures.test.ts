@@ -79,7 +79,10 @@ describe('SPEC §6: every committed history replays with the current workflow co
       runs
         .get(file)!
         .history.events!.filter((e) => e.markerRecordedEventAttributes)
-        .map((e) => JSON.stringify(e.markerRecordedEventAttributes!.details?.['patch_data']?.payloads?.[0]?.data ?? '')),
+        .map((e) => {
+          const data = e.markerRecordedEventAttributes!.details?.['patch-data']?.payloads?.[0]?.data;
+          return data ? (JSON.parse(Buffer.from(data as unknown as string, 'base64').toString()) as { id: string }).id : '';
+        }),
     );
   const patchIds = (file: string) => [...markers(file)].join(' ');
 
@@ -92,7 +95,8 @@ describe('SPEC §6: every committed history replays with the current workflow co
     expect(v2.length).toBe(2);
     for (const f of v2) {
       const events = runs.get(f.file)!.history.events!;
-      expect(events.some((e) => e.markerRecordedEventAttributes), f.file).toBe(true);
+      expect(patchIds(f.file), f.file).toMatch(/quota-slot-update/);
+      expect(patchIds(f.file), f.file).toMatch(/sparse-search-attributes/);
       expect(events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'reserveQuotaSlot'), f.file).toBe(true);
       expect(events.some((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'requestQuotaSlot'), f.file).toBe(false);
     }
