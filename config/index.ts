@@ -133,6 +133,43 @@ const NotificationsSchema = z
   })
   .strict();
 
+/**
+ * The HTTP API (api/) and how people reach the service. `npm start` runs it beside the worker; the CLI sends its
+ * commands through it with the caller's token (CENTERS_TOKEN or `centers login`), unless `url` is "off".
+ */
+const OidcSchema = z
+  .object({
+    /** The identity provider's issuer URL; its discovery document names the JWKS that verifies bearer tokens. */
+    issuer: z.string().url(),
+    /** The audience the tokens must carry (the API's identifier at the provider). */
+    audience: z.string().min(1),
+    /** The claim holding the subject's role, and the claim holding their organisation. */
+    roleClaim: z.string().min(1).default('centers_role'),
+    orgClaim: z.string().min(1).default('centers_org'),
+    /** Claim value → role, e.g. {"tt-commission": "commission"}; a value not listed is refused. Default: the role names. */
+    roles: z.record(z.string(), z.enum(['commission', 'university', 'expert', 'scheduler', 'auditor'])).default({}),
+  })
+  .strict();
+
+const ApiSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: port().default(8080),
+    /** Where clients (the CLI) reach the API; null: http://<host>:<port>; "off": the CLI talks to Temporal directly (operators only). */
+    url: z.string().min(1).nullable().default(null),
+    /** Lifetime of an API token, in days, unless `users add --expires-days` says otherwise. */
+    tokenDays: z.number().int().min(1).max(3650).default(90),
+    /** Lifetime of a login session (the console's cookie), in hours. */
+    sessionHours: z.number().int().min(1).max(720).default(12),
+    /** Requests per minute per identity (commands and reads), and login attempts per minute per address. */
+    rateLimitPerMinute: z.number().int().min(1).default(600),
+    loginAttemptsPerMinute: z.number().int().min(1).default(10),
+    /** Set behind HTTPS: the session cookie is then sent only over HTTPS. */
+    secureCookies: z.boolean().default(false),
+    oidc: OidcSchema.nullable().default(null),
+  })
+  .strict();
+
 const SECTIONS = {
   temporal: TemporalSchema,
   devServer: DevServerSchema,
@@ -140,6 +177,7 @@ const SECTIONS = {
   worker: WorkerSchema,
   rounds: RoundsSchema,
   notifications: NotificationsSchema,
+  api: ApiSchema,
 } as const;
 type SectionName = keyof typeof SECTIONS;
 
@@ -151,6 +189,7 @@ export const ConfigSchema = z
     worker: WorkerSchema.default({}),
     rounds: RoundsSchema.default({}),
     notifications: NotificationsSchema.default({}),
+    api: ApiSchema.default({}),
     policy: PolicySchema.default({}),
   })
   .strict()

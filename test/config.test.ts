@@ -47,6 +47,17 @@ describe('loadConfig', () => {
         midTerm: { month: 5, day: 15, hour: 9, minute: 0, timezone: 'Asia/Shanghai', kinds: ['yearEnd'] },
       },
       notifications: { deliveryLog: path.join(repoRoot, 'data', 'notifications.jsonl') },
+      api: {
+        host: '127.0.0.1',
+        port: 8080,
+        url: null,
+        tokenDays: 90,
+        sessionHours: 12,
+        rateLimitPerMinute: 600,
+        loginAttemptsPerMinute: 10,
+        secureCookies: false,
+        oidc: null,
+      },
       policy: defaultPolicy,
     });
     expect(fs.existsSync(path.join(repoRoot, 'temporal.config.json'))).toBe(true);
@@ -67,8 +78,9 @@ describe('loadConfig', () => {
     expect(CONFIG_ENV_VARS['worker.maxConcurrentActivityTaskExecutions']).toBe(
       'CENTERS_WORKER_MAX_CONCURRENT_ACTIVITY_TASK_EXECUTIONS',
     );
+    expect(CONFIG_ENV_VARS['api.url']).toBe('CENTERS_API_URL');
     expect(CONFIG_ENV_VARS.policy).toBe('CENTERS_POLICY');
-    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(20);
+    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(29);
   });
 
   it('takes numbers, strings, booleans, null and policy JSON from the environment', () => {
