@@ -19,6 +19,7 @@ import {
   ROLES,
   SUMMARY_STATUSES,
   TIERS,
+  USER_STATUSES,
 } from '../machines/vocabulary';
 
 /**
@@ -449,3 +450,45 @@ export const OrganisationChangesSchema = z.object({
   recordedBy: id,
 });
 export type OrganisationChangeRecord = z.infer<typeof OrganisationChangesSchema>;
+
+// ── users, api_tokens, sessions (SPEC §4 "HTTP API": every person known, every action theirs) ─────────────────────
+/** A sha256 digest, hex: what is stored of a token's secret, a session cookie or a CSRF token. */
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const UsersSchema = z.object({
+  id,
+  name: z.string().min(1),
+  role: z.enum(ROLES),
+  /** The university (or the expert's organisation); null for the other roles. */
+  orgId: id.nullable(),
+  /** A commission administrator (manages users); false for every other role. */
+  admin: flag,
+  status: z.enum(USER_STATUSES),
+  /** argon2id PHC string; null: the user logs in with tokens only. */
+  passwordHash: z.string().nullable(),
+  createdAt: isoText,
+  updatedAt: isoText,
+});
+export type UserRow = z.infer<typeof UsersSchema>;
+
+export const ApiTokensSchema = z.object({
+  id,
+  userId: id,
+  secretHash: sha256Hex,
+  label: z.string().nullable(),
+  createdAt: isoText,
+  expiresAt: isoText,
+  revokedAt: isoText.nullable(),
+  lastUsedAt: isoText.nullable(),
+});
+export type ApiTokenRow = z.infer<typeof ApiTokensSchema>;
+
+export const SessionsSchema = z.object({
+  idHash: sha256Hex,
+  userId: id,
+  csrfHash: sha256Hex,
+  createdAt: isoText,
+  expiresAt: isoText,
+  revokedAt: isoText.nullable(),
+});
+export type SessionRow = z.infer<typeof SessionsSchema>;

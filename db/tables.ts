@@ -44,6 +44,12 @@ export const TableName = {
   SupportStops: 'support_stops',
   /** Art. 6, 8(7): director and staff changes. */
   OrganisationChanges: 'organisation_changes',
+  /** SPEC §4 "HTTP API": every person known to the service, with their role and organisation. */
+  Users: 'users',
+  /** API tokens: only the sha256 of each token's secret is stored. */
+  ApiTokens: 'api_tokens',
+  /** Login sessions (the console's cookie): only the sha256 of the cookie and of its CSRF token are stored. */
+  Sessions: 'sessions',
 } as const;
 
 export type TableName = (typeof TableName)[keyof typeof TableName];

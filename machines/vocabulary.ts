@@ -10,6 +10,11 @@ export const ROLES = ['commission', 'university', 'expert', 'scheduler', 'audito
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 
+/** SPEC §4 "HTTP API": a person known to the service is active, or disabled (their tokens and sessions refused). */
+export const USER_STATUSES = ['active', 'disabled'] as const;
+export const UserStatus = z.enum(USER_STATUSES);
+export type UserStatus = z.infer<typeof UserStatus>;
+
 /** Art. 18: the three grades of an evaluation. */
 export const GRADES = ['excellent', 'qualified', 'unqualified'] as const;
 export const Grade = z.enum(GRADES);

@@ -3,6 +3,7 @@ import * as initial from './20261126000100_initial';
 import * as buildCycle from './20261126000200_build_cycle';
 import * as rectification from './20261126000300_rectification';
 import * as organisationChanges from './20261126000400_organisation_changes';
+import * as identities from './20261202000100_identities';
 
 /**
  * Every migration, in order, imported explicitly. knex's file-system loader guesses at extensions and uses
@@ -22,6 +23,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261126000200_build_cycle', migration: buildCycle },
   { name: '20261126000300_rectification', migration: rectification },
   { name: '20261126000400_organisation_changes', migration: organisationChanges },
+  { name: '20261202000100_identities', migration: identities },
 ];
 
 /** The knex MigrationSource over the list above. */

@@ -68,6 +68,9 @@ const BUILD_CYCLE_TABLES: TableName[] = [
 /** The tables the rectification migration (Art. 19, after an unqualified grade) adds. */
 const RECTIFICATION_TABLES: TableName[] = [TableName.Notices, TableName.Rectifications, TableName.SupportStops];
 
+/** The tables the identities migration (SPEC §4 "HTTP API") adds. */
+const IDENTITY_TABLES: TableName[] = [TableName.Users, TableName.ApiTokens, TableName.Sessions];
+
 async function withKnex<T>(fn: (knex: ReturnType<typeof createKnex>) => Promise<T>): Promise<T> {
   const knex = createKnex(database);
   try {
@@ -86,18 +89,23 @@ describe('the build-cycle migration (Art. 6, 12–19)', () => {
   });
 
   it('its down drops exactly its tables and leaves the application tables; latest creates them again', async () => {
-    // The later migration (rectification) references nothing of this one's tables, but goes down first: knex undoes the newest.
+    // The later migrations reference nothing of this one's tables, but go down first: knex undoes the newest.
+    await withKnex((knex) => knex.migrate.down({ name: '20261202000100_identities' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000400_organisation_changes' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000300_rectification' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000200_build_cycle' }));
-    const initialTables = TABLES.filter((t) => !BUILD_CYCLE_TABLES.includes(t) && !RECTIFICATION_TABLES.includes(t) && t !== TableName.OrganisationChanges);
+    const initialTables = TABLES.filter(
+      (t) => !BUILD_CYCLE_TABLES.includes(t) && !RECTIFICATION_TABLES.includes(t) && t !== TableName.OrganisationChanges && !IDENTITY_TABLES.includes(t),
+    );
     expect((await existingTables()).sort()).toEqual([...initialTables].sort());
     expect(await migrationStatus({ database })).toEqual({
       completed: ['20261126000100_initial'],
-      pending: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes'],
+      pending: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities'],
     });
 
-    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes'] });
+    expect(await migrateLatest({ database })).toEqual({
+      applied: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities'],
+    });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
 
@@ -165,16 +173,17 @@ describe('the rectification migration (Art. 19)', () => {
   });
 
   it('its down drops exactly its tables and leaves the others; latest creates them again', async () => {
+    await withKnex((knex) => knex.migrate.down({ name: '20261202000100_identities' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000400_organisation_changes' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000300_rectification' }));
-    const others = TABLES.filter((t) => !RECTIFICATION_TABLES.includes(t) && t !== TableName.OrganisationChanges);
+    const others = TABLES.filter((t) => !RECTIFICATION_TABLES.includes(t) && t !== TableName.OrganisationChanges && !IDENTITY_TABLES.includes(t));
     expect((await existingTables()).sort()).toEqual([...others].sort());
     expect(await migrationStatus({ database })).toEqual({
       completed: ['20261126000100_initial', '20261126000200_build_cycle'],
-      pending: ['20261126000300_rectification', '20261126000400_organisation_changes'],
+      pending: ['20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities'],
     });
 
-    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000300_rectification', '20261126000400_organisation_changes'] });
+    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities'] });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
 });
@@ -182,11 +191,57 @@ describe('the rectification migration (Art. 19)', () => {
 describe('the organisation-changes migration (Art. 6, 8(7))', () => {
   it('its down drops its table only; latest creates it again', async () => {
     await migrateLatest({ database });
-    await withKnex((knex) => knex.migrate.down());
+    await withKnex((knex) => knex.migrate.down({ name: '20261126000400_organisation_changes' }));
     expect(await existingTables()).not.toContain(TableName.OrganisationChanges);
     expect((await existingTables()).sort()).toEqual(TABLES.filter((t) => t !== TableName.OrganisationChanges).sort());
     expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000400_organisation_changes'] });
     expect(await existingTables()).toContain(TableName.OrganisationChanges);
+  });
+});
+
+describe('the identities migration (SPEC §4 "HTTP API")', () => {
+  const at = '2026-12-02T08:00:00.000Z';
+  const user = { id: 'bjut-office', name: 'BJUT office', role: 'university', org_id: 'bjut', admin: false, status: 'active', created_at: at, updated_at: at };
+
+  it('latest creates the users, api_tokens and sessions tables with their columns', async () => {
+    await migrateLatest({ database });
+    expect(await existingTables()).toEqual(expect.arrayContaining(IDENTITY_TABLES));
+    const columns = await withKnex(async (knex) => ({
+      users: Object.keys(await knex(TableName.Users).columnInfo()).sort(),
+      apiTokens: Object.keys(await knex(TableName.ApiTokens).columnInfo()).sort(),
+      sessions: Object.keys(await knex(TableName.Sessions).columnInfo()).sort(),
+    }));
+    expect(columns).toEqual({
+      users: ['admin', 'created_at', 'id', 'name', 'org_id', 'password_hash', 'role', 'status', 'updated_at'],
+      apiTokens: ['created_at', 'expires_at', 'id', 'label', 'last_used_at', 'revoked_at', 'secret_hash', 'user_id'],
+      sessions: ['created_at', 'csrf_hash', 'expires_at', 'id_hash', 'revoked_at', 'user_id'],
+    });
+  });
+
+  it('checks: a known role and status, an organisation for a university or expert, admin for the commission only; tokens of a known user', async () => {
+    await withKnex(async (knex) => {
+      await expect(knex(TableName.Users).insert({ ...user, role: 'rector' })).rejects.toThrow(/CHECK/);
+      await expect(knex(TableName.Users).insert({ ...user, status: 'gone' })).rejects.toThrow(/CHECK/);
+      await expect(knex(TableName.Users).insert({ ...user, org_id: null })).rejects.toThrow(/CHECK/);
+      await expect(knex(TableName.Users).insert({ ...user, role: 'expert', org_id: null })).rejects.toThrow(/CHECK/);
+      await expect(knex(TableName.Users).insert({ ...user, admin: true })).rejects.toThrow(/CHECK/);
+      await knex(TableName.Users).insert(user);
+      await knex(TableName.Users).insert({ ...user, id: 'operator', role: 'commission', org_id: null, admin: true });
+      await expect(knex(TableName.Users).insert(user)).rejects.toThrow(/UNIQUE/);
+      const token = { id: 't1', secret_hash: 'a'.repeat(64), created_at: at, expires_at: at };
+      await expect(knex(TableName.ApiTokens).insert({ ...token, user_id: 'nobody' })).rejects.toThrow(/FOREIGN KEY/);
+      await expect(knex(TableName.Sessions).insert({ id_hash: 'b'.repeat(64), csrf_hash: 'c'.repeat(64), user_id: 'nobody', created_at: at, expires_at: at })).rejects.toThrow(/FOREIGN KEY/);
+      await knex(TableName.ApiTokens).insert({ ...token, user_id: 'bjut-office' });
+      await knex(TableName.ApiTokens).del();
+      await knex(TableName.Users).del();
+    });
+  });
+
+  it('its down drops exactly its tables; latest creates them again', async () => {
+    await withKnex((knex) => knex.migrate.down({ name: '20261202000100_identities' }));
+    expect((await existingTables()).sort()).toEqual(TABLES.filter((t) => !IDENTITY_TABLES.includes(t)).sort());
+    expect(await migrateLatest({ database })).toEqual({ applied: ['20261202000100_identities'] });
+    expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
 });
 

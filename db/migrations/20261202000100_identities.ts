@@ -1,0 +1,61 @@
+import type { Knex } from 'knex';
+import { ROLES, USER_STATUSES } from '../../machines/vocabulary';
+import { TableName } from '../tables';
+
+/**
+ * SPEC §4 "HTTP API": every person known to the service, and what they authenticate with. The caller's identity is
+ * the actor of every command, so a user carries exactly what an actor does: id, role, organisation.
+ *
+ * No secret is stored. An API token's secret and a session's cookie and CSRF token are 32 random bytes: their sha256
+ * is stored (a high-entropy secret needs no slow hash, and a lookup by hash stays one index probe). A password is
+ * low-entropy: it is stored as an argon2id hash (api/identities.ts).
+ */
+const ID = 255;
+const TS = 40;
+const SHA256_HEX = 64;
+
+export async function up(knex: Knex): Promise<void> {
+  await knex.schema.createTable(TableName.Users, (t) => {
+    t.string('id', ID).notNullable().primary();
+    t.text('name').notNullable();
+    t.string('role', 16).notNullable().checkIn([...ROLES]);
+    t.string('org_id', ID).nullable();
+    t.boolean('admin').notNullable().defaultTo(false);
+    t.string('status', 16).notNullable().checkIn([...USER_STATUSES]);
+    t.text('password_hash').nullable();
+    t.string('created_at', TS).notNullable();
+    t.string('updated_at', TS).notNullable();
+    // §3a: a university or expert actor is bound to its organisation; only the commission administers.
+    t.check(`?? not in ('university', 'expert') or ?? is not null`, ['role', 'org_id'], 'users_org_required');
+    t.check(`?? = 'commission' or not ??`, ['role', 'admin'], 'users_admin_commission_only');
+    t.index(['role']);
+  });
+
+  await knex.schema.createTable(TableName.ApiTokens, (t) => {
+    t.string('id', 32).notNullable().primary();
+    t.string('user_id', ID).notNullable().references('id').inTable(TableName.Users);
+    t.string('secret_hash', SHA256_HEX).notNullable();
+    t.text('label').nullable();
+    t.string('created_at', TS).notNullable();
+    t.string('expires_at', TS).notNullable();
+    t.string('revoked_at', TS).nullable();
+    t.string('last_used_at', TS).nullable();
+    t.index(['user_id']);
+  });
+
+  await knex.schema.createTable(TableName.Sessions, (t) => {
+    t.string('id_hash', SHA256_HEX).notNullable().primary();
+    t.string('user_id', ID).notNullable().references('id').inTable(TableName.Users);
+    t.string('csrf_hash', SHA256_HEX).notNullable();
+    t.string('created_at', TS).notNullable();
+    t.string('expires_at', TS).notNullable();
+    t.string('revoked_at', TS).nullable();
+    t.index(['user_id']);
+  });
+}
+
+export async function down(knex: Knex): Promise<void> {
+  await knex.schema.dropTable(TableName.Sessions);
+  await knex.schema.dropTable(TableName.ApiTokens);
+  await knex.schema.dropTable(TableName.Users);
+}
