@@ -4,10 +4,10 @@
  * the process exits by itself.
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import type { Client, Connection } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { AppConfig } from '../config';
+import { temporalAddress, temporalConnectionOptions } from '../config/temporal-connection';
 import type { Repositories } from '../db/repositories';
 import type { OperationsContext } from './operations';
 import { DatabaseError, UnreachableError } from './errors';
@@ -15,13 +15,8 @@ import { DatabaseError, UnreachableError } from './errors';
 /** A CLI waits this long for the server before saying it cannot reach it. */
 const CONNECT_TIMEOUT_MS = 5_000;
 
-/** Where clients connect: the configured address, or the embedded dev server (wildcard binds via loopback). */
-export function temporalAddress(cfg: AppConfig): string {
-  if (cfg.temporal.address) return cfg.temporal.address;
-  const ip = cfg.devServer.ip;
-  const host = ip === '0.0.0.0' || ip === '' ? '127.0.0.1' : ip === '::' ? '[::1]' : net.isIPv6(ip) ? `[${ip}]` : ip;
-  return `${host}:${cfg.devServer.port}`;
-}
+/** Where clients connect: the configured address, or the embedded dev server. */
+export { temporalAddress };
 
 export interface Temporal {
   client: Client;
@@ -46,12 +41,7 @@ export function openServices(cfg: AppConfig): Services {
     const { Client, Connection } = await import('@temporalio/client');
     let connection: Connection;
     try {
-      connection = await Connection.connect({
-        address,
-        tls: cfg.temporal.tls || undefined,
-        apiKey: cfg.temporal.apiKey ?? undefined,
-        connectTimeout: CONNECT_TIMEOUT_MS,
-      });
+      connection = await Connection.connect({ ...temporalConnectionOptions(cfg, address), connectTimeout: CONNECT_TIMEOUT_MS });
     } catch (err) {
       throw new UnreachableError(address, err);
     }

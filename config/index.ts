@@ -11,9 +11,13 @@
  *      "true"/"false" -> booleans); "null" means null; an empty variable counts as unset. A setting that is an
  *      object (rounds.annualSummary, rounds.midTerm) takes a JSON object, deep-merged over the file's value:
  *      CENTERS_ROUNDS_ANNUAL_SUMMARY='{"month":3,"day":31}'.
- * Relative file paths (devServer.dbFilename, database.filename, notifications.deliveryLog) are resolved against the
- * repository root.
+ * Relative file paths (devServer.dbFilename, database.filename, notifications.deliveryLog, the PEM files of
+ * temporal.tls) are resolved against the repository root.
+ *
+ * Secrets (temporal.apiKey, a private key's text, a connection string's password) never appear in a ConfigError:
+ * the value is shown as "***".
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +35,43 @@ export const DEFAULT_CONFIG_FILE = path.join(repoRoot, 'temporal.config.json');
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+):([0-9]{1,5})$/;
 const port = () => z.number().int().min(1).max(65535);
 
+/** A PEM file named by its path; the PEM text itself does not belong in the configuration. */
+const pemPath = () =>
+  z
+    .string()
+    .min(1)
+    .refine((s) => !s.includes('-----BEGIN'), 'expected the path of a PEM file, not the PEM text itself: save it to a file and give its path');
+
+/**
+ * temporal.tls as an object: TLS with this server name and root CA, and, with a client certificate and its key,
+ * mutual TLS (the server knows this process by its certificate). Paths are resolved against the repository root
+ * and the files read and checked when the configuration is loaded (checkTemporalTlsFiles).
+ */
+const TemporalTlsSchema = z
+  .object({
+    /** The name the server's certificate must carry (SNI and host name check), when it is not the host of temporal.address. */
+    serverName: z.string().min(1).optional(),
+    /** PEM file of the CA that issued the server's certificate; unset: the system's CAs. */
+    serverRootCACertificate: pemPath().optional(),
+    /** PEM files of this process's client certificate and its private key (mTLS): both or neither. */
+    clientCertificate: pemPath().optional(),
+    clientKey: pemPath().optional(),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    if (Boolean(t.clientCertificate) !== Boolean(t.clientKey)) {
+      const missing = t.clientCertificate ? 'clientKey' : 'clientCertificate';
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: [missing],
+        message:
+          `missing: mTLS needs both temporal.tls.clientCertificate and temporal.tls.clientKey (PEM files of the client's ` +
+          `certificate and of its private key), or neither for server-only TLS; set temporal.tls.${missing}`,
+      });
+    }
+  });
+export type TemporalTlsSettings = z.output<typeof TemporalTlsSchema>;
+
 const TemporalSchema = z
   .object({
     /** null: start the embedded dev server (devServer section); "host:port": connect to that server, start none. */
@@ -41,8 +82,14 @@ const TemporalSchema = z
       .default(null),
     namespace: z.string().min(1).default('default'),
     taskQueue: z.string().min(1).default('centers'),
-    tls: z.boolean().default(false),
-    apiKey: z.string().min(1).nullable().default(null),
+    /**
+     * false: plaintext; true: TLS, the server's certificate checked against the system's CAs; an object: TLS with a
+     * server name, a root CA and (mTLS) a client certificate and key (TemporalTlsSchema). With an apiKey, false
+     * still means TLS: an API key is never sent in plaintext.
+     */
+    tls: z.union([z.boolean(), TemporalTlsSchema]).default(false),
+    /** API key of the namespace (Temporal Cloud API keys, or a server's authorizer); CENTERS_TEMPORAL_API_KEY. Never printed. */
+    apiKey: z.string().trim().min(1).nullable().default(null),
   })
   .strict();
 
@@ -209,6 +256,24 @@ export const ConfigSchema = z
         message: 'required when database.client is "sqlite3": expected a file path (or ":memory:")',
       });
     }
+    if (c.temporal.address === null && c.temporal.tls !== false) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['temporal', 'tls'],
+        message:
+          'the embedded dev server (temporal.address null) speaks plaintext only: set temporal.address to a server ' +
+          'that offers TLS, or set temporal.tls to false',
+      });
+    }
+    if (c.temporal.address === null && c.temporal.apiKey !== null) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['temporal', 'apiKey'],
+        message:
+          'the embedded dev server (temporal.address null) takes no API key: set temporal.address to the server ' +
+          'the key is for, or unset temporal.apiKey (CENTERS_TEMPORAL_API_KEY)',
+      });
+    }
     if (!c.devServer.headless && c.devServer.uiPort === c.devServer.port) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,
@@ -256,16 +321,19 @@ export interface ConfigIssue {
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
+  readonly issues: ConfigIssue[];
   constructor(
-    readonly issues: ConfigIssue[],
+    issues: ConfigIssue[],
     /** The configuration file read (null: none, built-in defaults). */
     readonly configFile: string | null,
     footer = true,
   ) {
+    issues = issues.map((i) => ({ ...i, value: redact(i.value, i.path) }));
     super(
       issues.map((i) => `Invalid configuration: ${formatIssue(i)}`).join('\n') +
         (footer ? `\n(settings come from ${configFile ?? 'built-in defaults'} and CENTERS_* environment variables)` : ''),
     );
+    this.issues = issues;
   }
 }
 
@@ -273,6 +341,28 @@ function formatIssue(i: ConfigIssue): string {
   const name = i.path || 'configuration file';
   const where = i.envVar ? `${name} (${i.envVar})` : name;
   return `${where} = ${showValue(i.value)}: ${i.message}`;
+}
+
+/** Setting names whose values are secrets wherever they occur. */
+const SECRET_KEYS = new Set(['apiKey']);
+const HIDDEN = '***';
+
+/**
+ * The value with its secrets hidden: an apiKey (at the setting's path or as a key inside an object given), any text
+ * holding a private key, and the password of a connection string.
+ */
+export function redact(value: unknown, settingPath = ''): unknown {
+  const last = settingPath.split('.').pop() ?? '';
+  if (SECRET_KEYS.has(last) && value !== undefined && value !== null) return HIDDEN;
+  if (typeof value === 'string') {
+    if (/PRIVATE KEY/.test(value)) return HIDDEN;
+    return value.replace(/\/\/([^:/@\s]+):([^@\s]*)@/g, `//$1:${HIDDEN}@`);
+  }
+  if (Array.isArray(value)) return value.map((v) => redact(v));
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));
+  }
+  return value;
 }
 
 function showValue(v: unknown): string {
@@ -375,7 +465,7 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}
   const result = ConfigSchema.safeParse(raw);
   if (!result.success) {
     throw new ConfigError(
-      result.error.issues.map((issue) => toConfigIssue(issue, raw)),
+      result.error.issues.flatMap((issue) => toConfigIssues(issue, raw)),
       usedFile,
     );
   }
@@ -385,7 +475,111 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}
   cfg.devServer.dbFilename = resolvePath(cfg.devServer.dbFilename);
   if (cfg.database.client === 'sqlite3') cfg.database.filename = resolvePath(cfg.database.filename);
   cfg.notifications.deliveryLog = resolvePath(cfg.notifications.deliveryLog);
+  if (typeof cfg.temporal.tls === 'object') {
+    const tls = cfg.temporal.tls;
+    for (const key of TLS_FILE_SETTINGS) if (tls[key] !== undefined) tls[key] = path.resolve(repoRoot, tls[key]);
+    // 5. the TLS files exist, hold what they should, and the client's key belongs to its certificate
+    const { issues } = readTemporalTlsFiles(tls);
+    if (issues.length) throw new ConfigError(issues, usedFile);
+  }
   return cfg;
+}
+
+const TLS_FILE_SETTINGS = ['serverRootCACertificate', 'clientCertificate', 'clientKey'] as const;
+
+/** The contents of temporal.tls's PEM files, as the SDK's TLSConfig takes them. */
+export interface TemporalTlsFiles {
+  serverRootCACertificate?: Buffer;
+  clientCertificate?: Buffer;
+  clientKey?: Buffer;
+}
+
+/**
+ * Reads temporal.tls's files (absolute paths, as loadConfig leaves them) and checks them: each exists and is
+ * readable, the certificates are PEM certificates, the key a PEM private key without a passphrase, and the key
+ * belongs to the client certificate. Issues name the setting and what to do; they never quote a file's content.
+ */
+export function readTemporalTlsFiles(tls: TemporalTlsSettings): { files: TemporalTlsFiles; issues: ConfigIssue[] } {
+  const envVar = CONFIG_ENV_VARS['temporal.tls'] ?? null;
+  const files: TemporalTlsFiles = {};
+  const issues: ConfigIssue[] = [];
+  const issue = (key: string, message: string) =>
+    issues.push({ path: `temporal.tls.${key}`, envVar, value: tls[key as keyof TemporalTlsSettings], message });
+  const what = {
+    serverRootCACertificate: 'the PEM certificate of the CA that issued the Temporal server\'s certificate',
+    clientCertificate: "this client's PEM certificate",
+    clientKey: "this client's PEM private key",
+  } as const;
+
+  for (const key of TLS_FILE_SETTINGS) {
+    const file = tls[key];
+    if (file === undefined) continue;
+    let content: Buffer;
+    try {
+      content = fs.readFileSync(file);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        issue(key, `file not found: expected ${what[key]} at ${file} (a relative path is resolved against ${repoRoot})`);
+      } else if (code === 'EISDIR') {
+        issue(key, `${file} is a directory: expected the path of ${what[key]}`);
+      } else {
+        issue(key, `${file} cannot be read (${code ?? 'error'}): let the user running the service read it`);
+      }
+      continue;
+    }
+    const text = content.toString('utf8');
+    if (key === 'clientKey') {
+      if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(text)) {
+        issue(key, `${file} holds a passphrase-protected key, which the connection cannot use: write it without one (openssl pkey -in key.pem -out key-plain.pem) and keep that file readable by the service only`);
+        continue;
+      }
+      if (!/-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/.test(text)) {
+        issue(
+          key,
+          text.includes('-----BEGIN CERTIFICATE-----')
+            ? `${file} holds a certificate, not a private key: did you swap temporal.tls.clientCertificate and temporal.tls.clientKey?`
+            : `${file} is not a PEM private key: expected a file beginning "-----BEGIN PRIVATE KEY-----" (or RSA/EC PRIVATE KEY)`,
+        );
+        continue;
+      }
+      try {
+        crypto.createPrivateKey(content);
+      } catch {
+        issue(key, `${file} holds a private key that cannot be parsed: expected an unencrypted PKCS#8, PKCS#1 (RSA) or SEC1 (EC) key in PEM`);
+        continue;
+      }
+    } else {
+      if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+        issue(
+          key,
+          /PRIVATE KEY-----/.test(text)
+            ? `${file} holds a private key, not a certificate: expected ${what[key]}` +
+                (key === 'clientCertificate' ? ' (did you swap temporal.tls.clientCertificate and temporal.tls.clientKey?)' : '')
+            : `${file} is not a PEM certificate: expected ${what[key]}, a file beginning "-----BEGIN CERTIFICATE-----" (a DER file converts with openssl x509 -inform der -in cert.der -out cert.pem)`,
+        );
+        continue;
+      }
+      try {
+        new crypto.X509Certificate(content);
+      } catch {
+        issue(key, `${file} holds a certificate that cannot be parsed: expected ${what[key]}`);
+        continue;
+      }
+    }
+    files[key] = content;
+  }
+
+  if (files.clientCertificate && files.clientKey) {
+    const cert = new crypto.X509Certificate(files.clientCertificate);
+    if (!cert.checkPrivateKey(crypto.createPrivateKey(files.clientKey))) {
+      issue(
+        'clientKey',
+        `${tls.clientKey} is not the private key of the certificate in temporal.tls.clientCertificate (${tls.clientCertificate}): give the key the certificate was issued for`,
+      );
+    }
+  }
+  return { files, issues };
 }
 
 function resolvePath(p: string | null): string | null {
@@ -450,16 +644,36 @@ function coerceEnvValue(value: string, schema: ZodTypeAny): unknown {
       } catch {
         return value; // the schema reports it, with the value given
       }
+    case ZodFirstPartyTypeKind.ZodUnion: {
+      // e.g. temporal.tls: true/false, or a JSON object. The first option the text fits wins.
+      for (const option of (base as z.ZodUnion<[ZodTypeAny, ...ZodTypeAny[]]>).options) {
+        const coerced = coerceEnvValue(value, option);
+        if (coerced !== value && (!isPlainObject(coerced) || optionKind(option) === ZodFirstPartyTypeKind.ZodObject)) return coerced;
+      }
+      return value;
+    }
     default:
       return value;
   }
+}
+
+function optionKind(schema: ZodTypeAny): ZodFirstPartyTypeKind {
+  return (unwrap(schema).base._def as { typeName: ZodFirstPartyTypeKind }).typeName;
 }
 
 /** The schema of the setting at a path, if it can be found. */
 function schemaAt(p: (string | number)[]): ZodTypeAny | undefined {
   let s: ZodTypeAny = ConfigSchema;
   for (const key of p) {
-    const { base } = unwrap(s);
+    let { base } = unwrap(s);
+    if ((base._def as { typeName: ZodFirstPartyTypeKind }).typeName === ZodFirstPartyTypeKind.ZodUnion) {
+      // the union's object option that has this key (temporal.tls.clientKey)
+      const option = (base as z.ZodUnion<[ZodTypeAny, ...ZodTypeAny[]]>).options
+        .map((o) => unwrap(o).base)
+        .find((o) => optionKind(o) === ZodFirstPartyTypeKind.ZodObject && key in (o as z.AnyZodObject).shape);
+      if (!option) return undefined;
+      base = option;
+    }
     if ((base._def as { typeName: ZodFirstPartyTypeKind }).typeName !== ZodFirstPartyTypeKind.ZodObject) return undefined;
     const next = (base as z.AnyZodObject).shape[key];
     if (!next) return undefined;
@@ -514,10 +728,32 @@ function describeAllowed(schema: ZodTypeAny): string | undefined {
     case ZodFirstPartyTypeKind.ZodObject:
       text = 'an object';
       break;
+    case ZodFirstPartyTypeKind.ZodUnion: {
+      const parts = (base as z.ZodUnion<[ZodTypeAny, ...ZodTypeAny[]]>).options.map((o) => {
+        const ob = unwrap(o).base;
+        return optionKind(ob) === ZodFirstPartyTypeKind.ZodObject
+          ? `an object with ${Object.keys((ob as z.AnyZodObject).shape).join(', ')}`
+          : describeAllowed(o);
+      });
+      if (parts.some((x) => x === undefined)) return undefined;
+      text = parts.join(', or ');
+      break;
+    }
     default:
       return undefined;
   }
   return nullable ? `${text} or null` : text;
+}
+
+function toConfigIssues(issue: ZodIssue, raw: unknown): ConfigIssue[] {
+  if (issue.code === 'invalid_union') {
+    // A value of the kind one option takes (an object for temporal.tls): that option's own issues say more.
+    const fitting = issue.unionErrors.filter(
+      (e) => !e.issues.every((i) => i.code === 'invalid_type' && i.path.length === issue.path.length),
+    );
+    if (fitting.length === 1) return fitting[0].issues.flatMap((i) => toConfigIssues(i, raw));
+  }
+  return [toConfigIssue(issue, raw)];
 }
 
 function toConfigIssue(issue: ZodIssue, raw: unknown): ConfigIssue {
@@ -530,7 +766,13 @@ function toConfigIssue(issue: ZodIssue, raw: unknown): ConfigIssue {
   let message: string;
   switch (issue.code) {
     case 'unrecognized_keys': {
-      const { base } = schema ? unwrap(schema) : { base: undefined };
+      let { base } = schema ? unwrap(schema) : { base: undefined };
+      if (base && optionKind(base) === ZodFirstPartyTypeKind.ZodUnion) {
+        // the union's object option (temporal.tls as an object)
+        base = (base as z.ZodUnion<[ZodTypeAny, ...ZodTypeAny[]]>).options
+          .map((o) => unwrap(o).base)
+          .find((o) => optionKind(o) === ZodFirstPartyTypeKind.ZodObject);
+      }
       const allowed =
         base && (base._def as { typeName: string }).typeName === ZodFirstPartyTypeKind.ZodObject
           ? Object.keys((base as z.AnyZodObject).shape)
@@ -540,6 +782,7 @@ function toConfigIssue(issue: ZodIssue, raw: unknown): ConfigIssue {
         (allowed.length ? `; allowed: ${allowed.join(', ')}` : '');
       break;
     }
+    case 'invalid_union':
     case 'invalid_type':
     case 'too_small':
     case 'too_big':

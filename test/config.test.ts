@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ENV_VARS, ConfigError, ConfigSchema, loadConfig, repoRoot, SEARCH_ATTRIBUTES } from '../config';
+import { describeTemporalSecurity, temporalCliFlags, temporalConnectionOptions } from '../config/temporal-connection';
 import { defaultPolicy } from '../machines/policy';
+import { makeTestPki, openssl, type TestPki } from './helpers/tls';
 
 /** loadConfig must throw a ConfigError; returns it. */
 function configError(env: NodeJS.ProcessEnv, file?: string): ConfigError {
@@ -193,6 +195,156 @@ describe('loadConfig', () => {
     const inFile = configError({}, tempConfigFile({ policy: { gradeThresholds: { excellent: 50, qualified: 60 } } }));
     expect(inFile.message).toContain('policy.gradeThresholds (CENTERS_POLICY)');
     expect(inFile.message).toContain('the excellent threshold must be above the qualified one');
+  });
+});
+
+describe.skipIf(!openssl)('temporal.tls and temporal.apiKey (certificates made with openssl)', () => {
+  let pki: TestPki;
+  beforeAll(() => {
+    pki = makeTestPki();
+  });
+  afterAll(() => pki?.remove());
+  const ADDRESS = { CENTERS_TEMPORAL_ADDRESS: 'temporal.example.org:7233' };
+  const SECRET = 'tc-secret-0123456789abcdef';
+
+  it('takes an object: server name, root CA and the client pair, with relative paths resolved against the repository', () => {
+    const file = tempConfigFile({
+      temporal: {
+        address: 'temporal.example.org:7233',
+        tls: {
+          serverName: pki.serverName,
+          serverRootCACertificate: path.relative(repoRoot, pki.caCert),
+          clientCertificate: path.relative(repoRoot, pki.clientCert),
+          clientKey: pki.clientKey,
+        },
+      },
+    });
+    const cfg = loadConfig({ env: {}, file });
+    expect(cfg.temporal.tls).toEqual({
+      serverName: pki.serverName,
+      serverRootCACertificate: pki.caCert,
+      clientCertificate: pki.clientCert,
+      clientKey: pki.clientKey,
+    });
+    expect(describeTemporalSecurity(cfg)).toBe(`mTLS (client certificate ${pki.clientCert}, server checked against CA ${pki.caCert}), server name ${pki.serverName}`);
+    expect(temporalCliFlags(cfg, 'temporal.example.org:7233')).toEqual([
+      '--address temporal.example.org:7233',
+      `--tls-ca-path ${pki.caCert}`,
+      `--tls-cert-path ${pki.clientCert}`,
+      `--tls-key-path ${pki.clientKey}`,
+      `--tls-server-name ${pki.serverName}`,
+    ]);
+  });
+
+  it('builds the SDK TLSConfig with the files read into buffers, for the client and the worker alike', () => {
+    const cfg = loadConfig({
+      env: {
+        ...ADDRESS,
+        CENTERS_TEMPORAL_TLS: JSON.stringify({ serverName: pki.serverName, serverRootCACertificate: pki.caCert, clientCertificate: pki.clientCert, clientKey: pki.clientKey }),
+      },
+    });
+    const opts = temporalConnectionOptions(cfg);
+    expect(opts.address).toBe('temporal.example.org:7233');
+    expect(opts.apiKey).toBeUndefined();
+    expect(opts.tls?.serverNameOverride).toBe(pki.serverName);
+    expect(Buffer.isBuffer(opts.tls?.serverRootCACertificate)).toBe(true);
+    expect(opts.tls?.serverRootCACertificate).toEqual(fs.readFileSync(pki.caCert));
+    expect(opts.tls?.clientCertPair?.crt).toEqual(fs.readFileSync(pki.clientCert));
+    expect(opts.tls?.clientCertPair?.key).toEqual(fs.readFileSync(pki.clientKey));
+
+    // server-only TLS with a private CA: no client pair
+    const serverOnly = temporalConnectionOptions(loadConfig({ env: { ...ADDRESS, CENTERS_TEMPORAL_TLS: JSON.stringify({ serverRootCACertificate: pki.caCert }) } }));
+    expect(Object.keys(serverOnly.tls ?? {})).toEqual(['serverRootCACertificate']);
+  });
+
+  it('keeps true/false in CENTERS_TEMPORAL_TLS; true is TLS with the system CAs; an API key is never sent in plaintext', () => {
+    const on = loadConfig({ env: { ...ADDRESS, CENTERS_TEMPORAL_TLS: 'true' } });
+    expect(on.temporal.tls).toBe(true);
+    expect(temporalConnectionOptions(on).tls).toEqual({});
+    const off = loadConfig({ env: { ...ADDRESS, CENTERS_TEMPORAL_TLS: 'false' } });
+    expect(off.temporal.tls).toBe(false);
+    expect(temporalConnectionOptions(off).tls).toBeUndefined();
+
+    const keyed = loadConfig({ env: { ...ADDRESS, CENTERS_TEMPORAL_API_KEY: `${SECRET}\n` } });
+    expect(keyed.temporal.apiKey).toBe(SECRET); // a trailing newline from `$(cat key-file)` is trimmed
+    expect(temporalConnectionOptions(keyed)).toEqual({ address: 'temporal.example.org:7233', tls: {}, apiKey: SECRET });
+    expect(temporalCliFlags(keyed, 'temporal.example.org:7233')).toEqual([
+      '--address temporal.example.org:7233',
+      '--tls',
+      '--api-key "$TEMPORAL_API_KEY"',
+    ]);
+    expect(describeTemporalSecurity(keyed)).toBe("TLS (server checked against the system's CAs) + API key");
+    expect(JSON.stringify(temporalCliFlags(keyed, 'x:1'))).not.toContain(SECRET);
+  });
+
+  it('refuses half a client pair, naming the missing setting', () => {
+    const err = configError({ ...ADDRESS, CENTERS_TEMPORAL_TLS: JSON.stringify({ clientCertificate: pki.clientCert }) });
+    expect(err.issues).toHaveLength(1);
+    expect(err.issues[0]).toMatchObject({ path: 'temporal.tls.clientKey', envVar: 'CENTERS_TEMPORAL_TLS', value: undefined });
+    expect(err.message).toContain(
+      'temporal.tls.clientKey (CENTERS_TEMPORAL_TLS) = (not set): missing: mTLS needs both temporal.tls.clientCertificate and temporal.tls.clientKey',
+    );
+    const other = configError({}, tempConfigFile({ temporal: { address: 'h:7233', tls: { clientKey: pki.clientKey } } }));
+    expect(other.issues.map((i) => i.path)).toEqual(['temporal.tls.clientCertificate']);
+  });
+
+  it('refuses missing, swapped, mismatched and inline files, saying what each setting should hold', () => {
+    const missing = configError({ ...ADDRESS, CENTERS_TEMPORAL_TLS: JSON.stringify({ serverRootCACertificate: 'certs/no-such-ca.pem' }) });
+    expect(missing.issues[0]).toMatchObject({ path: 'temporal.tls.serverRootCACertificate', envVar: 'CENTERS_TEMPORAL_TLS' });
+    expect(missing.message).toContain(`file not found: expected the PEM certificate of the CA that issued the Temporal server's certificate at ${path.join(repoRoot, 'certs/no-such-ca.pem')}`);
+
+    const swapped = configError({ ...ADDRESS, CENTERS_TEMPORAL_TLS: JSON.stringify({ clientCertificate: pki.clientKey, clientKey: pki.clientCert }) });
+    expect(swapped.issues.map((i) => i.path)).toEqual(['temporal.tls.clientCertificate', 'temporal.tls.clientKey']);
+    expect(swapped.message).toContain('did you swap temporal.tls.clientCertificate and temporal.tls.clientKey?');
+
+    const mismatched = configError({ ...ADDRESS, CENTERS_TEMPORAL_TLS: JSON.stringify({ clientCertificate: pki.clientCert, clientKey: pki.strangerKey }) });
+    expect(mismatched.issues).toHaveLength(1);
+    expect(mismatched.message).toContain(`temporal.tls.clientKey (CENTERS_TEMPORAL_TLS) = ${JSON.stringify(pki.strangerKey)}: ${pki.strangerKey} is not the private key of the certificate in temporal.tls.clientCertificate`);
+
+    const notPem = configError({ ...ADDRESS, CENTERS_TEMPORAL_TLS: JSON.stringify({ serverRootCACertificate: path.join(repoRoot, 'package.json') }) });
+    expect(notPem.message).toContain('is not a PEM certificate');
+
+    // the key's text pasted in place of its path: refused, and never echoed
+    const keyText = fs.readFileSync(pki.clientKey, 'utf8');
+    const inline = configError({}, tempConfigFile({ temporal: { address: 'h:7233', tls: { clientCertificate: pki.clientCert, clientKey: keyText } } }));
+    expect(inline.message).toContain('temporal.tls.clientKey (CENTERS_TEMPORAL_TLS) = "***": expected the path of a PEM file, not the PEM text itself');
+    expect(inline.message).not.toContain('PRIVATE KEY');
+    expect(JSON.stringify(inline.issues)).not.toContain('PRIVATE KEY');
+
+    const unknown = configError({ ...ADDRESS, CENTERS_TEMPORAL_TLS: JSON.stringify({ caFile: pki.caCert }) });
+    expect(unknown.message).toContain('unknown setting "caFile"; allowed: serverName, serverRootCACertificate, clientCertificate, clientKey');
+    const badType = configError({ ...ADDRESS, CENTERS_TEMPORAL_TLS: JSON.stringify({ serverName: 7 }) });
+    expect(badType.message).toContain('temporal.tls.serverName (CENTERS_TEMPORAL_TLS) = 7: expected a non-empty string');
+    const word = configError({ ...ADDRESS, CENTERS_TEMPORAL_TLS: 'on' });
+    expect(word.message).toContain(
+      'temporal.tls (CENTERS_TEMPORAL_TLS) = "on": expected true or false, or an object with serverName, serverRootCACertificate, clientCertificate, clientKey',
+    );
+  });
+
+  it('refuses TLS and an API key for the embedded dev server, which speaks plaintext', () => {
+    const tls = configError({ CENTERS_TEMPORAL_TLS: 'true' });
+    expect(tls.message).toContain('temporal.tls (CENTERS_TEMPORAL_TLS) = true: the embedded dev server (temporal.address null) speaks plaintext only');
+    const key = configError({ CENTERS_TEMPORAL_API_KEY: SECRET });
+    expect(key.message).toContain('temporal.apiKey (CENTERS_TEMPORAL_API_KEY) = "***": the embedded dev server (temporal.address null) takes no API key');
+    expect(key.message).not.toContain(SECRET);
+  });
+
+  it('never shows an API key or a connection password in a ConfigError', () => {
+    const errors = [
+      configError({ CENTERS_TEMPORAL_API_KEY: SECRET }),
+      configError({}, tempConfigFile({ temporal: { address: 'h:7233', apiKey: SECRET, tsl: true } })), // the section is shown
+      configError({}, tempConfigFile({ temporal: { address: 'h:7233', apiKey: SECRET }, extra: 1 })), // the whole file is shown
+      configError({}, tempConfigFile({ temporal: { address: 'h:7233', apiKey: 12345 } })),
+      configError({ CENTERS_DATABASE_CLIENT: 'pg', CENTERS_DATABASE_CONNECTION: `postgres://centers:${SECRET}@db:5432/x`, CENTERS_DEV_SERVER_PORT: 'x', CENTERS_TEMPORAL_API_KEY: SECRET }),
+    ];
+    const section = errors[1].issues.find((i) => i.path === 'temporal');
+    expect(section?.value).toEqual({ address: 'h:7233', apiKey: '***', tsl: true });
+    expect(errors[3].message).toContain('temporal.apiKey (CENTERS_TEMPORAL_API_KEY) = "***": expected a non-empty string or null');
+    for (const e of errors) {
+      expect(e.message).not.toContain(SECRET);
+      expect(e.message).not.toContain('12345');
+      expect(JSON.stringify(e.issues)).not.toContain(SECRET);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from '../config';
+import { temporalConnectionOptions } from '../config/temporal-connection';
 import { deliveryLogChannel } from '../activities/outbox';
 import { createKnex } from '../db/knex';
 import { createCenterWorker } from './worker';
@@ -10,11 +11,7 @@ import { createCenterWorker } from './worker';
  */
 export async function runWorker(cfg: AppConfig, opts: { address: string; signal?: AbortSignal; log?: (s: string) => void }): Promise<void> {
   const log = opts.log ?? ((s: string) => console.log(s));
-  const connection = await NativeConnection.connect({
-    address: opts.address,
-    tls: cfg.temporal.tls || undefined,
-    apiKey: cfg.temporal.apiKey ?? undefined,
-  });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(cfg, opts.address));
   const knex = createKnex(cfg.database);
   try {
     log('Bundling workflow code…');

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { ConfigError, configFilePath, loadConfig, type AppConfig } from '../config';
 import { temporalCliPath } from '../config/binaries';
 import { startDevServer, type DevServer } from '../config/dev-server';
+import { describeTemporalSecurity, temporalCliFlags } from '../config/temporal-connection';
 import { migrateLatest } from '../db/migrate';
 import { runWorker } from './run';
 
@@ -38,15 +39,14 @@ function banner(cfg: AppConfig, address: string, server: DevServer | null): stri
   } catch {
     cli = 'temporal';
   }
-  const conn = [`--address ${address}`];
-  if (cfg.temporal.namespace !== 'default') conn.push(`--namespace ${cfg.temporal.namespace}`);
-  if (cfg.temporal.tls) conn.push('--tls');
-  if (cfg.temporal.apiKey) conn.push('--api-key "$TEMPORAL_API_KEY"');
+  // The API key itself is never printed: the command refers to TEMPORAL_API_KEY, which the operator sets.
+  const conn = temporalCliFlags(cfg, address, rel);
   const lines = [
     '',
     'Technology transfer centers: worker running',
     `  Temporal address : ${address}${server ? ' (local dev server)' : ''}`,
     `  Namespace        : ${cfg.temporal.namespace}`,
+    `  Connection       : ${server ? 'plaintext (local dev server)' : describeTemporalSecurity(cfg, rel)}`,
     `  Web UI           : ${server ? (server.uiUrl ?? 'off (devServer.headless)') : 'see your Temporal cluster'}`,
     `  Temporal state   : ${server ? (cfg.devServer.dbFilename ? rel(cfg.devServer.dbFilename) : 'in memory (lost on exit)') : 'on the cluster'}`,
     `  Database         : ${databaseLabel(cfg)}`,
