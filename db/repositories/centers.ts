@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { CenterRow } from '../../machines/records.types';
 import { CentersSchema, rowOf, type CenterRecord } from '../schemas';
 import { TableName } from '../tables';
-import type { CenterFilter } from './types';
+import type { CenterFilter, CenterPage } from './types';
 
 export function createCentersRepository(knex: Knex) {
   return {
@@ -12,16 +12,19 @@ export function createCentersRepository(knex: Knex) {
     },
 
     async listCenters(filter: CenterFilter = {}, tx?: Knex.Transaction): Promise<CenterRecord[]> {
-      const q = (tx ?? knex)(TableName.Centers).orderBy('centerId');
-      if (filter.callId !== undefined) q.where({ callId: filter.callId });
-      if (filter.universityId !== undefined) q.where({ universityId: filter.universityId });
-      if (filter.state !== undefined) {
-        const parent = `${filter.state}.`;
-        // substr rather than LIKE: state names may contain '_', which LIKE treats as a wildcard.
-        q.where((w) => w.where({ state: filter.state }).orWhereRaw('substr(state, 1, ?) = ?', [parent.length, parent]));
-      }
-      const rows: unknown[] = await q;
+      const rows: unknown[] = await filtered(tx ?? knex, filter).orderBy('centerId');
       return rows.map((r) => CentersSchema.parse(r));
+    },
+
+    /** One page of centers, sorted (ties broken by center id), with the number of centers that match in all. */
+    async searchCenters(filter: CenterFilter, page: CenterPage, tx?: Knex.Transaction): Promise<{ total: number; centers: CenterRecord[] }> {
+      const db = tx ?? knex;
+      const [{ total }] = (await filtered(db, filter).count({ total: '*' })) as { total: number | string }[];
+      const rows: unknown[] = await filtered(db, filter)
+        .orderBy([{ column: page.sort ?? 'centerId', order: page.order ?? 'asc' }, { column: 'centerId', order: 'asc' }])
+        .limit(page.limit)
+        .offset(page.offset);
+      return { total: Number(total), centers: rows.map((r) => CentersSchema.parse(r)) };
     },
 
     /**
@@ -41,4 +44,20 @@ export function createCentersRepository(knex: Knex) {
       return written.length > 0;
     },
   };
+}
+
+function filtered(db: Knex | Knex.Transaction, filter: CenterFilter): Knex.QueryBuilder {
+  const q = db(TableName.Centers);
+  if (filter.callId !== undefined) q.where({ callId: filter.callId });
+  if (filter.universityId !== undefined) q.where({ universityId: filter.universityId });
+  if (filter.cycle !== undefined) q.where({ cycle: filter.cycle });
+  if (filter.nextDeadlineFrom !== undefined) q.where('nextDeadlineAt', '>=', filter.nextDeadlineFrom);
+  if (filter.nextDeadlineTo !== undefined) q.where('nextDeadlineAt', '<', filter.nextDeadlineTo);
+  if (filter.centerIds !== undefined) q.whereIn('centerId', [...filter.centerIds]);
+  if (filter.state !== undefined) {
+    const parent = `${filter.state}.`;
+    // substr rather than LIKE: state names may contain '_', which LIKE treats as a wildcard.
+    q.where((w) => w.where({ state: filter.state }).orWhereRaw('substr(state, 1, ?) = ?', [parent.length, parent]));
+  }
+  return q;
 }

@@ -50,6 +50,12 @@ export function createRecordsRepository(knex: Knex) {
       return rows.map((r) => AssignmentRecordSchema.parse(r));
     },
 
+    /** The centers an expert was assigned to, at any stage (Art. 9, 18): what an expert may read. */
+    async assignedCenters(expertId: string, tx?: Knex.Transaction): Promise<string[]> {
+      const rows: { centerId: string }[] = await (tx ?? knex)(TableName.ExpertAssignments).distinct('centerId').where({ expertId }).orderBy('centerId');
+      return rows.map((r) => r.centerId);
+    },
+
     /** Art. 9, 18: submitted reviews, of one stage or of all. */
     async reviews(centerId: string, stage?: string, tx?: Knex.Transaction): Promise<ReviewRecord[]> {
       const q = (tx ?? knex)(TableName.Reviews).where({ centerId }).orderBy(['stage', 'submittedAt', 'expertId']);

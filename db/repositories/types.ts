@@ -34,6 +34,20 @@ export interface CenterFilter {
   state?: string;
   callId?: string;
   universityId?: string;
+  cycle?: number;
+  /** Centers whose next deadline falls in [from, to) (ISO times); a center without one never matches. */
+  nextDeadlineFrom?: string;
+  nextDeadlineTo?: string;
+  /** Only these centers (an expert's assigned centers). */
+  centerIds?: readonly string[];
+}
+
+export const CENTER_SORT_KEYS = ['centerId', 'state', 'universityId', 'callId', 'cycle', 'nextDeadlineAt', 'establishedAt', 'updatedAt'] as const;
+export interface CenterPage {
+  sort?: (typeof CENTER_SORT_KEYS)[number];
+  order?: 'asc' | 'desc';
+  limit: number;
+  offset: number;
 }
 
 export interface FundingFilter {

@@ -1,0 +1,129 @@
+/**
+ * Every command of the command table as a route, derived from the table (machines/commands.ts): its payload schema
+ * is the body, its roles the first check, its stage the OpenAPI tag, its article and summary the description. The
+ * actor is the caller's identity; an `Idempotency-Key` header becomes the command id, so a retried request is
+ * answered with the first result. Every other check is the workflow's update validator's (the same pure rules), so
+ * a refusal writes nothing to the history or the database.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { newCommandId, openCall, sendCallCommand, sendCenterCommand, submitApplication } from '../../client/operations';
+import { CallInfoSchema } from '../../machines/domain';
+import { ALL_COMMAND_TYPES, COMMAND_TABLE, type AnyCommandType, type Command, type CallCommand } from '../../machines/commands';
+import { STAGES, type CommandDef } from '../../machines/core';
+import type { ApiDeps } from '../app';
+import { actorOf, requireIdentity } from '../auth';
+import type { Identity } from '../identities';
+import { ProblemError, ProblemSchema } from '../problem';
+
+/** GRANT_FUNDING → grant-funding: the last segment of the command's path. */
+export const commandSlug = (type: string): string => type.toLowerCase().replace(/_/g, '-');
+
+/** The route of each command: a center's or a call's commands under it, the application (which makes the center) alone. */
+export function commandPath(type: AnyCommandType): string {
+  const def = COMMAND_TABLE[type];
+  if (def.host === 'call') return `/calls/:callId/commands/${commandSlug(type)}`;
+  return def.cli.target === 'center' ? `/centers/:center/commands/${commandSlug(type)}` : `/commands/${commandSlug(type)}`;
+}
+
+const IdempotencyKey = z
+  .string()
+  .min(8)
+  .max(60)
+  .regex(/^[A-Za-z0-9:_.-]+$/, 'letters, digits and : _ . - only')
+  .optional()
+  .describe('Makes a retried request answer with the first result instead of acting twice; 8–60 characters');
+const Headers = z.object({ 'idempotency-key': IdempotencyKey }).passthrough();
+
+/**
+ * The command id: the caller's Idempotency-Key, scoped to the caller (two people choosing the same key never see
+ * each other's result), or a fresh id.
+ */
+export function commandIdFor(identity: Identity, key: string | undefined): string {
+  if (!key) return newCommandId();
+  return `idem:${createHash('sha256').update(`${identity.userId}\u0000${key}`).digest('hex').slice(0, 40)}`;
+}
+
+const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema };
+const CommandResultSchema = z
+  .object({
+    commandId: z.string(),
+    type: z.string(),
+    state: z.string().describe("The center's state after the command"),
+    seq: z.number().int().describe('The audit sequence number of the transition'),
+    at: z.string(),
+    duplicate: z.boolean(),
+    center: z.record(z.unknown()).optional().describe('Where the command left the center'),
+  })
+  .passthrough();
+
+export async function commandRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+
+  /** Art. 9, 18: an expert's organisation is their identity's, not what the commission types (conflict of interest). */
+  async function expertsFromIdentities(payload: { experts: { id: string; name: string; orgId?: string }[] }): Promise<void> {
+    for (const e of payload.experts) {
+      const user = await deps.identities.getUser(e.id);
+      if (!user || user.role !== 'expert') throw new ProblemError('invalid-input', `Expert "${e.id}" is not a registered expert (\`centers users add --role expert\`).`, { errors: [{ path: 'experts', message: `unknown expert ${e.id}` }] });
+      if (user.status !== 'active') throw new ProblemError('invalid-input', `Expert "${e.id}" is disabled.`);
+      if (e.orgId !== undefined && e.orgId !== user.orgId) {
+        throw new ProblemError('invalid-input', `Expert "${e.id}" belongs to ${user.orgId} by their identity, not ${e.orgId}; leave orgId out or correct it.`);
+      }
+      e.orgId = user.orgId ?? undefined;
+    }
+  }
+
+  for (const type of ALL_COMMAND_TYPES) {
+    const def: CommandDef = COMMAND_TABLE[type];
+    const panel = type === 'ASSIGN_EXPERTS' || type === 'ASSIGN_EVALUATION_EXPERTS';
+    const params = def.host === 'call' ? z.object({ callId: z.string().min(1).max(64) }) : def.cli.target === 'center' ? z.object({ center: z.string().min(1).max(128).describe('A center id (bjut.call-2026) or a university id (bjut)') }) : undefined;
+    api.route({
+      method: 'POST',
+      url: commandPath(type),
+      schema: {
+        operationId: type,
+        tags: [STAGES[def.stage]],
+        summary: def.summary,
+        description: `${def.article}. Roles: ${def.roles.join(', ')}.${def.cli.details ? `\n\n${def.cli.details}` : ''}`,
+        ...(params ? { params } : {}),
+        headers: Headers,
+        // An expert panel's organisations come from the experts' identities, so the body may leave them out.
+        body: panel ? z.object({ experts: z.array(z.object({ id: z.string(), name: z.string(), orgId: z.string().optional() }).strict()).min(1).max(20) }).strict() : def.payload,
+        response: { 200: def.host === 'call' ? z.unknown() : CommandResultSchema, ...errors },
+      },
+      handler: async (request) => {
+        const identity = requireIdentity(request);
+        if (!def.roles.includes(identity.role)) {
+          throw new ProblemError('forbidden-role', `${type} is for ${def.roles.join(' or ')}, not a ${identity.role} (${def.article}).`);
+        }
+        const payload = request.body as Record<string, unknown>;
+        if (panel) await expertsFromIdentities(payload as { experts: { id: string; name: string; orgId?: string }[] });
+        const command = { commandId: commandIdFor(identity, request.headers['idempotency-key'] as string | undefined), actor: actorOf(identity), type, payload };
+        const { callId, center } = (request.params ?? {}) as { callId?: string; center?: string };
+        if (def.host === 'call') return sendCallCommand(deps.ops, callId!, command as CallCommand);
+        if (type === 'SUBMIT_APPLICATION') return submitApplication(deps.ops, command as Command);
+        return sendCenterCommand(deps.ops, center!, command as Command);
+      },
+    });
+  }
+
+  api.route({
+    method: 'POST',
+    url: '/calls',
+    schema: {
+      operationId: 'OPEN_CALL',
+      tags: [STAGES.calls],
+      summary: 'Open a call for applications: its window and quota',
+      description: 'Art. 7, 9. Roles: commission.',
+      headers: Headers,
+      body: CallInfoSchema,
+      response: { 200: z.unknown(), ...errors },
+    },
+    handler: async (request: FastifyRequest) => {
+      const identity = requireIdentity(request);
+      return openCall(deps.ops, request.body, actorOf(identity), commandIdFor(identity, request.headers['idempotency-key'] as string | undefined));
+    },
+  });
+}
