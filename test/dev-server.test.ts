@@ -2,12 +2,16 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { Client, Connection } from '@temporalio/client';
 import { SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
+import { NativeConnection } from '@temporalio/worker';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig, SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTES } from '../config';
 import { findFreePort, startDevServer, type DevServer } from '../config/dev-server';
+import { temporalConnectionOptions } from '../config/temporal-connection';
+import { openssl, makeTestPki } from './helpers/tls';
 
 const SDK_TYPE = { Keyword: SearchAttributeType.KEYWORD, Int: SearchAttributeType.INT, Datetime: SearchAttributeType.DATETIME } as const;
 
@@ -118,5 +122,83 @@ describe('startDevServer', () => {
       expect(description.status.name).toBe('RUNNING');
       expect(description.typedSearchAttributes.get(SEARCH_ATTRIBUTE_KEYS.CenterId)).toBe('center-1');
     });
+  });
+});
+
+/**
+ * Mutual TLS for real. `temporal server start-dev` has no TLS flags, so a TLS front end (node:tls, as a load
+ * balancer or the server's own frontend would) stands before the dev server: it presents a server certificate from
+ * a test CA, demands a client certificate from that CA, and passes the HTTP/2 stream through. The client and the
+ * worker connect with the options temporalConnectionOptions builds from temporal.tls.
+ */
+describe.skipIf(!openssl)('mTLS with the options of temporal.tls', () => {
+  it('connects the client and the worker with the client certificate, and is refused without it', async () => {
+    const pki = makeTestPki();
+    onTestFinished(() => pki.remove());
+    const server = await startDevServer(loadConfig({ env: {} }), { dbFilename: null, port: await findFreePort(), headless: true });
+    running.push(server);
+    const [upHost, upPort] = [server.address.slice(0, server.address.lastIndexOf(':')), Number(server.address.slice(server.address.lastIndexOf(':') + 1))];
+
+    const peers: string[] = [];
+    const front = tls.createServer(
+      {
+        key: fs.readFileSync(pki.serverKey),
+        cert: fs.readFileSync(pki.serverCert),
+        ca: fs.readFileSync(pki.caCert),
+        requestCert: true,
+        rejectUnauthorized: true,
+        ALPNProtocols: ['h2'],
+      },
+      (socket) => {
+        peers.push(String(socket.getPeerCertificate().subject?.CN));
+        const upstream = net.connect(upPort, upHost);
+        socket.pipe(upstream).pipe(socket);
+        const end = () => {
+          socket.destroy();
+          upstream.destroy();
+        };
+        socket.on('error', end);
+        upstream.on('error', end);
+      },
+    );
+    front.on('tlsClientError', () => {}); // a client without a certificate: refused in the handshake
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    onTestFinished(() => new Promise<void>((r) => front.close(() => r())));
+    const address = `127.0.0.1:${(front.address() as net.AddressInfo).port}`;
+
+    const tlsSetting = { serverName: pki.serverName, serverRootCACertificate: pki.caCert, clientCertificate: pki.clientCert, clientKey: pki.clientKey };
+    const cfg = loadConfig({ env: { CENTERS_TEMPORAL_ADDRESS: address, CENTERS_TEMPORAL_TLS: JSON.stringify(tlsSetting) } });
+    const options = temporalConnectionOptions(cfg);
+    expect(options.tls?.clientCertPair).toBeDefined();
+
+    // the client (the CLI, the API)
+    const connection = await Connection.connect({ ...options, connectTimeout: 10_000 });
+    try {
+      const { namespaceInfo } = await connection.workflowService.describeNamespace({ namespace: 'default' });
+      expect(namespaceInfo?.name).toBe('default');
+    } finally {
+      await connection.close();
+    }
+    // the worker's connection (Rust core)
+    const native = await NativeConnection.connect(options);
+    try {
+      const { namespaceInfo } = await native.workflowService.describeNamespace({ namespace: 'default' });
+      expect(namespaceInfo?.name).toBe('default');
+    } finally {
+      await native.close();
+    }
+    expect(peers.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(peers)).toEqual(new Set(['centers-worker']));
+
+    // server-only TLS (no client pair), and a pair the CA never issued: the front end refuses both
+    for (const setting of [
+      { serverName: pki.serverName, serverRootCACertificate: pki.caCert },
+      { ...tlsSetting, clientCertificate: pki.strangerCert, clientKey: pki.strangerKey },
+    ]) {
+      const refused = temporalConnectionOptions(loadConfig({ env: { CENTERS_TEMPORAL_ADDRESS: address, CENTERS_TEMPORAL_TLS: JSON.stringify(setting) } }));
+      await expect(Connection.connect({ ...refused, connectTimeout: 3_000 })).rejects.toThrow();
+      await expect(NativeConnection.connect(refused)).rejects.toThrow();
+    }
+    expect(new Set(peers)).toEqual(new Set(['centers-worker']));
   });
 });
