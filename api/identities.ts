@@ -153,7 +153,6 @@ export function createIdentities(knex: Knex, opts: { tokenDays: number; sessionH
   }
   const now = opts.now ?? (() => new Date());
   const nowIso = () => now().toISOString();
-  const later = (ms: number) => new Date(now().getTime() + ms).toISOString();
   const isPast = (iso: string) => Date.parse(iso) <= now().getTime();
   const DAY = 86_400_000;
   const HOUR = 3_600_000;
@@ -205,11 +204,11 @@ export function createIdentities(knex: Knex, opts: { tokenDays: number; sessionH
     return parsed.data;
   }
 
-  async function insertToken(tx: Knex | Knex.Transaction, userId: string, days: number, label: string | null): Promise<IssuedToken> {
+  async function insertToken(tx: Knex | Knex.Transaction, userId: string, days: number, label: string | null, at = now()): Promise<IssuedToken> {
     const tokenId = randomBytes(6).toString('hex');
     const value = secret();
-    const expiresAt = later(days * DAY);
-    await tx(TableName.ApiTokens).insert({ id: tokenId, userId, secretHash: sha256(value), label, createdAt: nowIso(), expiresAt, revokedAt: null, lastUsedAt: null });
+    const expiresAt = new Date(at.getTime() + days * DAY).toISOString();
+    await tx(TableName.ApiTokens).insert({ id: tokenId, userId, secretHash: sha256(value), label, createdAt: at.toISOString(), expiresAt, revokedAt: null, lastUsedAt: null });
     return { tokenId, token: `${TOKEN_PREFIX}${tokenId}_${value}`, expiresAt };
   }
 
@@ -239,7 +238,8 @@ export function createIdentities(knex: Knex, opts: { tokenDays: number; sessionH
       const id = u.id ?? (slugOf(u.name) || [u.role, u.orgId, randomBytes(2).toString('hex')].filter(Boolean).join('-').slice(0, 64));
       const passwordHash = u.password === undefined ? null : await hashPassword(u.password);
       const days = checkedDays(u.tokenDays);
-      const at = nowIso();
+      const when = now();
+      const at = when.toISOString();
       const exists = () =>
         new IdentityError('exists', `A user with id "${id}" already exists${u.id ? '' : ` (the id made from the name "${u.name}")`}: choose another id.`);
       try {
@@ -256,7 +256,7 @@ export function createIdentities(knex: Knex, opts: { tokenDays: number; sessionH
             createdAt: at,
             updatedAt: at,
           });
-          const token = await insertToken(tx, id, days, 'initial');
+          const token = await insertToken(tx, id, days, 'initial', when);
           return { user: userOf(await requireUser(id, tx)), token };
         });
       } catch (err) {
@@ -362,8 +362,9 @@ export function createIdentities(knex: Knex, opts: { tokenDays: number; sessionH
       if (user.status === 'disabled') return { ok: false, failure: 'disabled' };
       const cookie = secret();
       const csrfToken = secret();
-      const expiresAt = later(opts.sessionHours * HOUR);
-      await knex(TableName.Sessions).insert({ idHash: sha256(cookie), userId: user.id, csrfHash: sha256(csrfToken), createdAt: nowIso(), expiresAt, revokedAt: null });
+      const at = now();
+      const expiresAt = new Date(at.getTime() + opts.sessionHours * HOUR).toISOString();
+      await knex(TableName.Sessions).insert({ idHash: sha256(cookie), userId: user.id, csrfHash: sha256(csrfToken), createdAt: at.toISOString(), expiresAt, revokedAt: null });
       return { ok: true, identity: identityOf(user, 'session'), session: { cookie, csrfToken, expiresAt } };
     },
 

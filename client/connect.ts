@@ -29,6 +29,8 @@ export interface Services {
   address: string;
   temporal(): Promise<Temporal>;
   repos(): Promise<Repositories>;
+  /** The database connection itself (the `users` commands work on this machine's database directly). */
+  knex(): Promise<Knex>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export function openServices(cfg: AppConfig): Services {
     address,
     temporal: () => (temporal ??= connectTemporal()),
     repos: async () => (await (db ??= openDatabase())).repos,
+    knex: async () => (await (db ??= openDatabase())).knex,
     async close() {
       const closing: Promise<unknown>[] = [];
       if (temporal) closing.push(temporal.then((t) => t.connection.close()).catch(() => {}));
