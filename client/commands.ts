@@ -7,6 +7,7 @@
 import { COMMAND_TABLE, type AnyCommandType } from '../machines/commands';
 import { STAGES, type CommandDef, type Stage } from '../machines/core';
 import { AUDIT_COMMANDS } from './audit/commands';
+import { USERS_COMMANDS } from './users/commands';
 import type { Services } from './connect';
 import { callId, center, cycleOption, sendsFor, source, wholeNumber } from './options';
 
@@ -43,7 +44,7 @@ export interface CommandSpec {
   /** The words after `centers`, e.g. "call open". */
   name: string;
   /** The overview's heading: a stage of the regulation (machines/core.ts STAGES), the rounds, or reading and audit. */
-  group: (typeof STAGES)[Stage] | 'Calendar rounds and notifications (Art. 18)' | 'Reading and audit';
+  group: (typeof STAGES)[Stage] | 'Calendar rounds and notifications (Art. 18)' | 'Reading and audit' | 'Users and access';
   summary: string;
   /** Positional arguments, in order (required unless `optional`; only trailing ones may be optional). */
   args: { name: string; description: string; optional?: boolean }[];
@@ -249,6 +250,7 @@ export const COMMANDS: CommandSpec[] = [
   ...ROUNDS,
   ...READING,
   ...AUDIT_COMMANDS,
+  ...USERS_COMMANDS,
 ];
 
 export function findCommand(words: string[]): { spec: CommandSpec; rest: string[] } | null {
