@@ -19,6 +19,7 @@ import type { AppConfig } from '../config';
 import type { Repositories } from '../db/repositories';
 import type { OperationsContext } from '../client/operations';
 import type { ReplayCode } from '../client/audit/replay';
+import { API_PREFIX } from './paths';
 import { authenticator, requireIdentity, type Identities, type OidcVerifier } from './auth';
 import { problem, ProblemError, isProblemReason } from './problem';
 import { commandRoutes } from './routes/commands';
@@ -26,9 +27,10 @@ import { readRoutes } from './routes/reads';
 import { sessionRoutes } from './routes/session';
 import { auditRoutes } from './routes/audit';
 
-export const API_PREFIX = '/api/v1';
 /** 1 MB: no command's payload comes near it (a document is at most 20,000 characters). */
 export const BODY_LIMIT = 1024 * 1024;
+
+export { API_PREFIX };
 
 export interface ApiDeps {
   cfg: AppConfig;

@@ -22,14 +22,6 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-/** The address the CLI uses to reach the API: api.url, or the address it listens on; null when "off". */
-export function apiUrl(cfg: AppConfig): string | null {
-  if (cfg.api.url === 'off') return null;
-  if (cfg.api.url) return cfg.api.url.replace(/\/+$/, '');
-  const host = cfg.api.host === '0.0.0.0' ? '127.0.0.1' : cfg.api.host === '::' ? '[::1]' : cfg.api.host;
-  return `http://${host}:${cfg.api.port}`;
-}
-
 export async function startApi(cfg: AppConfig, opts: { address?: string; port?: number; logger?: boolean } = {}): Promise<RunningApi> {
   const connection = await Connection.connect({ ...temporalConnectionOptions(cfg, opts.address), connectTimeout: 5_000 });
   const client = new Client({ connection, namespace: cfg.temporal.namespace });

@@ -8,8 +8,9 @@ import { COMMAND_TABLE, type AnyCommandType } from '../machines/commands';
 import { STAGES, type CommandDef, type Stage } from '../machines/core';
 import { AUDIT_COMMANDS } from './audit/commands';
 import { USERS_COMMANDS } from './users/commands';
+import { SESSION_COMMANDS } from './session/commands';
 import type { Services } from './connect';
-import { callId, center, cycleOption, sendsFor, source, wholeNumber } from './options';
+import { callId, center, cycleOption, DIRECT_ACCESS, sendsFor, source, wholeNumber } from './options';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -198,6 +199,7 @@ const ROUNDS: CommandSpec[] = [
     args: [],
     options: {},
     details:
+      DIRECT_ACCESS +
       'Each round is a Temporal Schedule with a fixed id (round-annual-summary, round-mid-term) that runs once a year at the\n' +
       'local time in temporal.config.json "rounds" (or CENTERS_ROUNDS_ANNUAL_SUMMARY / CENTERS_ROUNDS_MID_TERM as JSON) and\n' +
       'fires the due deadlines of the listed kinds of every active center, found through search attributes. A deadline its\n' +
@@ -212,6 +214,7 @@ const ROUNDS: CommandSpec[] = [
     summary: 'List the round schedules with their calendar, kinds, next and last runs',
     args: [],
     options: {},
+    details: DIRECT_ACCESS.trim(),
     examples: ['centers schedules list', 'centers schedules list --json'],
     load: async () => (await import('./handlers/schedules')).listSchedulesCommand,
   },
@@ -221,6 +224,7 @@ const ROUNDS: CommandSpec[] = [
     summary: 'Run a round now (it fires only deadlines already due; a repeat has no effect)',
     args: [{ name: '<scheduleId>', description: 'round-annual-summary or round-mid-term (see `centers schedules list`)' }],
     options: { wait: { type: 'boolean', description: "wait for the round to finish and print what it fired" } },
+    details: DIRECT_ACCESS.trim(),
     examples: ['centers schedules trigger round-annual-summary', 'centers schedules trigger round-mid-term --wait --json'],
     load: async () => (await import('./handlers/schedules')).triggerScheduleCommand,
   },
@@ -251,6 +255,7 @@ export const COMMANDS: CommandSpec[] = [
   ...READING,
   ...AUDIT_COMMANDS,
   ...USERS_COMMANDS,
+  ...SESSION_COMMANDS,
 ];
 
 export function findCommand(words: string[]): { spec: CommandSpec; rest: string[] } | null {

@@ -10,6 +10,7 @@ import type { AppConfig } from '../config';
 import { temporalAddress, temporalConnectionOptions } from '../config/temporal-connection';
 import type { Repositories } from '../db/repositories';
 import type { OperationsContext } from './operations';
+import { apiUrl, createApiClient, savedToken, TOKEN_ENV_VAR, type ApiClient } from './api-client';
 import { DatabaseError, UnreachableError } from './errors';
 
 /** A CLI waits this long for the server before saying it cannot reach it. */
@@ -27,6 +28,11 @@ export interface Temporal {
 export interface Services {
   cfg: AppConfig;
   address: string;
+  /**
+   * The HTTP API with the caller's token, when one is configured (the default): commands and reads go through it.
+   * Null on the operators' direct path (api.url "off"), where --as names the actor.
+   */
+  api: ApiClient | null;
   temporal(): Promise<Temporal>;
   repos(): Promise<Repositories>;
   /** The database connection itself (the `users` commands work on this machine's database directly). */
@@ -34,8 +40,10 @@ export interface Services {
   close(): Promise<void>;
 }
 
-export function openServices(cfg: AppConfig): Services {
+export function openServices(cfg: AppConfig, env: NodeJS.ProcessEnv = process.env): Services {
   const address = temporalAddress(cfg);
+  const url = apiUrl(cfg);
+  const api = url ? createApiClient(url, env[TOKEN_ENV_VAR] || savedToken(env, url)) : null;
   let temporal: Promise<Temporal> | null = null;
   let db: Promise<{ knex: Knex; repos: Repositories }> | null = null;
 
@@ -70,6 +78,7 @@ export function openServices(cfg: AppConfig): Services {
   return {
     cfg,
     address,
+    api,
     temporal: () => (temporal ??= connectTemporal()),
     repos: async () => (await (db ??= openDatabase())).repos,
     knex: async () => (await (db ??= openDatabase())).knex,

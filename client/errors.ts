@@ -14,8 +14,10 @@ export const ExitCode = {
   Refused: 3,
   /** No such call or center. */
   NotFound: 4,
-  /** The Temporal server cannot be reached. */
+  /** The Temporal server (or the API) cannot be reached. */
   Unreachable: 5,
+  /** No API token, or the API refused it (expired, revoked, disabled user). */
+  Unauthenticated: 7,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -63,7 +65,7 @@ export class DatabaseError extends Error {
 export interface Classified {
   code: ExitCode;
   /** Short machine-readable kind, for `--json` error output. */
-  kind: 'usage' | 'input' | 'config' | 'refused' | 'not-found' | 'unreachable' | 'database' | 'error';
+  kind: 'usage' | 'input' | 'config' | 'refused' | 'not-found' | 'unreachable' | 'unauthenticated' | 'database' | 'error';
   /** SPEC §3a reason, for refusals. */
   reason?: string;
   /** What to print (may span lines). */
@@ -109,7 +111,10 @@ export function classify(err: unknown, address: string | null): Classified {
     case 'WorkflowNotFoundError':
       return { code: ExitCode.NotFound, kind: 'not-found', message };
     case 'UnreachableError':
+    case 'ApiUnreachableError':
       return { code: ExitCode.Unreachable, kind: 'unreachable', message };
+    case 'NotAuthenticatedError':
+      return { code: ExitCode.Unauthenticated, kind: 'unauthenticated', message };
     case 'DatabaseError':
       return { code: ExitCode.Failure, kind: 'database', message };
     case 'WorkflowUpdateRPCTimeoutOrCancelledError':

@@ -12,8 +12,8 @@ export const COMMON_OPTIONS: Record<string, OptionSpec> = {
 export function sendingOptions(spec: CommandSpec): Record<string, OptionSpec> {
   if (!spec.sends) return {};
   const actor = spec.sends.defaultActor
-    ? `the actor (default commission:operator, or ${ACTOR_ENV_VAR})`
-    : `the actor, required (or ${ACTOR_ENV_VAR}), e.g. ${spec.sends.actorExample}`;
+    ? `direct path only (CENTERS_API_URL=off): the actor (default commission:operator, or ${ACTOR_ENV_VAR}); through the API you act as your token's user`
+    : `direct path only (CENTERS_API_URL=off): the actor (or ${ACTOR_ENV_VAR}), e.g. ${spec.sends.actorExample}; through the API you act as your token's user`;
   return {
     as: { type: 'string', value: 'ROLE:ID[@ORG]', description: actor },
     'command-id': {
@@ -73,21 +73,28 @@ export function overviewHelp(): string {
     'Common options:',
     columns([
       ['--json', 'machine-readable result on stdout; progress and errors go to stderr'],
-      ['--as ROLE:ID[@ORG]', `who acts (or ${ACTOR_ENV_VAR}); commission commands default to commission:operator`],
       ['--command-id ID', 'idempotency key: repeating a command with its id returns the first result'],
+      ['--as ROLE:ID[@ORG]', `operators' direct path only (CENTERS_API_URL=off): who acts (or ${ACTOR_ENV_VAR})`],
       ['-h, --help', 'help for a command: centers <command> --help'],
     ]),
+    '',
+    'Commands and reads go through the HTTP API that `npm start` runs (api.url, CENTERS_API_URL) as the user of your',
+    'API token: CENTERS_TOKEN, or the one `centers login` kept. A commission administrator makes users and their tokens',
+    '(`centers users add`, on the machine that holds the database). With CENTERS_API_URL=off the CLI talks to Temporal',
+    'directly and --as names the actor: for the service\'s operators only, like `audit replay` and `schedules install`.',
     '',
     '<center> is a center id (<universityId>.<callId>, e.g. bjut.call-2026) or a university id (bjut).',
     'Settings come from temporal.config.json and CENTERS_* variables (CENTERS_TEMPORAL_ADDRESS, CENTERS_DATABASE_FILENAME, ...).',
     "The commission's calendar rounds run once `centers schedules install` has installed them (safe to repeat).",
     '',
-    'Exit codes: 0 ok, 1 other error, 2 bad usage / input file / configuration, 3 refused, 4 not found, 5 Temporal unreachable,',
-    '  6 audit failed (a run does not replay with the current code, or the audit rows differ from the history).',
+    'Exit codes: 0 ok, 1 other error, 2 bad usage / input file / configuration, 3 refused, 4 not found, 5 Temporal or the API',
+    '  unreachable, 6 audit failed (a run does not replay with the current code, or the audit rows differ from the history),',
+    '  7 not signed in (no token, or the API refused it).',
     '',
     'Example (examples/README.md walks through a whole application):',
+    '  export CENTERS_TOKEN=ctc_…            # printed by `centers users add`',
     '  centers call open --file examples/call.json',
-    '  centers apply --call call-2026 --file examples/application.json --as university:bjut-office@bjut',
+    '  centers apply --call call-2026 --file examples/application.json',
     '  centers show bjut',
   );
   return lines.join('\n');

@@ -14,7 +14,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { initialTransition } from 'xstate';
 import { checkCommand } from '../machines/authorize';
 import { centerMachine } from '../machines/center';
-import { CommandSchema, describeZodError, type Command, type RefusalReason } from '../machines/commands';
+import { CommandSchema, describeZodError, type Command } from '../machines/commands';
 import { CallInfoSchema, type Actor, type CallInfo } from '../machines/domain';
 import type { Policy } from '../machines/policy';
 import {
@@ -33,21 +33,8 @@ import {
 import { CallIdKey, CenterIdKey, CenterStateKey, UniversityIdKey } from '../contract';
 import type { centerWorkflow, callWorkflow } from '../workflows';
 
-/** A command refused by the statechart or the rules (SPEC §3a); `reason` is one of the named reasons. */
-export class CommandRefusedError extends Error {
-  override readonly name = 'CommandRefusedError';
-  constructor(
-    readonly reason: RefusalReason | string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Something the user asked for does not exist (no such call or center). */
-export class NotFoundError extends Error {
-  override readonly name = 'NotFoundError';
-}
+export { CommandRefusedError, NotFoundError } from './operations-errors';
+import { CommandRefusedError, NotFoundError } from './operations-errors';
 
 export interface OperationsContext {
   client: Client;

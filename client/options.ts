@@ -24,3 +24,6 @@ export function sendsFor(roles: readonly Role[]): NonNullable<CommandSpec['sends
     ? { defaultActor: 'commission', actorExample: ACTOR_EXAMPLES.commission }
     : { defaultActor: null, actorExample: roles.map((r) => ACTOR_EXAMPLES[r]).join(' or ') };
 }
+
+/** Said in the help of the operators' tools that need Temporal namespace access (docs/security.md). */
+export const DIRECT_ACCESS = "An operators' tool: it talks to Temporal directly (namespace access), not through the API.\n";

@@ -4,7 +4,8 @@
  *   2. unless temporal.address is set, start the local Temporal dev server, persisting to devServer.dbFilename,
  *      with the Web UI;
  *   3. bring the database schema up to date;
- *   4. run the worker until Ctrl-C (SIGINT/SIGTERM): the worker stops first, then the dev server.
+ *   4. start the HTTP API (api/, on api.host:api.port) and run the worker until Ctrl-C (SIGINT/SIGTERM): the worker
+ *      stops first, then the API, then the dev server.
  * Running it again reuses the same files (data/temporal.db, data/centers.sqlite): workflows carry on.
  */
 import fs from 'node:fs';
@@ -15,6 +16,7 @@ import { startDevServer, type DevServer } from '../config/dev-server';
 import { describeTemporalSecurity, temporalCliFlags } from '../config/temporal-connection';
 import { migrateLatest } from '../db/migrate';
 import { runWorker } from './run';
+import { startApi, type RunningApi } from '../api/server';
 
 const log = (s: string) => console.log(s);
 
@@ -32,7 +34,7 @@ function databaseLabel(cfg: AppConfig): string {
   return cfg.database.filename === ':memory:' ? 'SQLite in memory' : `SQLite ${rel(cfg.database.filename!)}`;
 }
 
-function banner(cfg: AppConfig, address: string, server: DevServer | null): string {
+function banner(cfg: AppConfig, address: string, server: DevServer | null, api: RunningApi): string {
   let cli: string;
   try {
     cli = rel(temporalCliPath());
@@ -51,8 +53,11 @@ function banner(cfg: AppConfig, address: string, server: DevServer | null): stri
     `  Temporal state   : ${server ? (cfg.devServer.dbFilename ? rel(cfg.devServer.dbFilename) : 'in memory (lost on exit)') : 'on the cluster'}`,
     `  Database         : ${databaseLabel(cfg)}`,
     `  Task queue       : ${cfg.temporal.taskQueue}`,
+    `  HTTP API         : ${api.url}  (OpenAPI ${api.url}/openapi.json, docs ${api.url}/docs)`,
     '',
-    'In another terminal:',
+    'In another terminal (the CLI goes through the API with your token):',
+    '  npx centers users add --role commission --name "…" --admin   # the first user; prints its token once',
+    '  export CENTERS_TOKEN=ctc_…',
     '  npx centers --help',
     '  npx centers call open --file examples/call.json',
     `  ${cli} workflow list ${conn.join(' ')}`,
@@ -114,8 +119,14 @@ async function main(): Promise<number> {
     log(applied.length ? `Database migrations applied: ${applied.join(', ')}` : 'Database schema up to date.');
     if (controller.signal.aborted) return 0;
 
-    log(banner(cfg, address, server));
-    await runWorker(cfg, { address, signal: controller.signal, log });
+    const api = await startApi(cfg, { address });
+    try {
+      log(banner(cfg, address, server, api));
+      await runWorker(cfg, { address, signal: controller.signal, log });
+    } finally {
+      await api.close();
+      log('HTTP API stopped.');
+    }
     return 0;
   } catch (e) {
     if (controller.signal.aborted && starting) return 0; // Ctrl-C during the dev server's start-up

@@ -5,28 +5,18 @@
  * answered with the first result. Every other check is the workflow's update validator's (the same pure rules), so
  * a refusal writes nothing to the history or the database.
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { newCommandId, openCall, sendCallCommand, sendCenterCommand, submitApplication } from '../../client/operations';
-import { CallInfoSchema } from '../../machines/domain';
-import { ALL_COMMAND_TYPES, COMMAND_TABLE, type AnyCommandType, type Command, type CallCommand } from '../../machines/commands';
+import { ALL_COMMAND_TYPES, COMMAND_TABLE, type Command, type CallCommand } from '../../machines/commands';
 import { STAGES, type CommandDef } from '../../machines/core';
 import type { ApiDeps } from '../app';
 import { actorOf, requireIdentity } from '../auth';
 import type { Identity } from '../identities';
+import { commandPath } from '../paths';
 import { ProblemError, ProblemSchema } from '../problem';
-
-/** GRANT_FUNDING → grant-funding: the last segment of the command's path. */
-export const commandSlug = (type: string): string => type.toLowerCase().replace(/_/g, '-');
-
-/** The route of each command: a center's or a call's commands under it, the application (which makes the center) alone. */
-export function commandPath(type: AnyCommandType): string {
-  const def = COMMAND_TABLE[type];
-  if (def.host === 'call') return `/calls/:callId/commands/${commandSlug(type)}`;
-  return def.cli.target === 'center' ? `/centers/:center/commands/${commandSlug(type)}` : `/commands/${commandSlug(type)}`;
-}
 
 const IdempotencyKey = z
   .string()
@@ -78,7 +68,7 @@ export async function commandRoutes(app: FastifyInstance, deps: ApiDeps): Promis
   for (const type of ALL_COMMAND_TYPES) {
     const def: CommandDef = COMMAND_TABLE[type];
     const panel = type === 'ASSIGN_EXPERTS' || type === 'ASSIGN_EVALUATION_EXPERTS';
-    const params = def.host === 'call' ? z.object({ callId: z.string().min(1).max(64) }) : def.cli.target === 'center' ? z.object({ center: z.string().min(1).max(128).describe('A center id (bjut.call-2026) or a university id (bjut)') }) : undefined;
+    const params = def.host === 'call' && def.cli.target === 'call' ? z.object({ callId: z.string().min(1).max(64) }) : def.cli.target === 'center' ? z.object({ center: z.string().min(1).max(128).describe('A center id (bjut.call-2026) or a university id (bjut)') }) : undefined;
     api.route({
       method: 'POST',
       url: commandPath(type),
@@ -102,28 +92,11 @@ export async function commandRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         if (panel) await expertsFromIdentities(payload as { experts: { id: string; name: string; orgId?: string }[] });
         const command = { commandId: commandIdFor(identity, request.headers['idempotency-key'] as string | undefined), actor: actorOf(identity), type, payload };
         const { callId, center } = (request.params ?? {}) as { callId?: string; center?: string };
+        if (type === 'OPEN_CALL') return openCall(deps.ops, payload, command.actor, command.commandId);
         if (def.host === 'call') return sendCallCommand(deps.ops, callId!, command as CallCommand);
         if (type === 'SUBMIT_APPLICATION') return submitApplication(deps.ops, command as Command);
         return sendCenterCommand(deps.ops, center!, command as Command);
       },
     });
   }
-
-  api.route({
-    method: 'POST',
-    url: '/calls',
-    schema: {
-      operationId: 'OPEN_CALL',
-      tags: [STAGES.calls],
-      summary: 'Open a call for applications: its window and quota',
-      description: 'Art. 7, 9. Roles: commission.',
-      headers: Headers,
-      body: CallInfoSchema,
-      response: { 200: z.unknown(), ...errors },
-    },
-    handler: async (request: FastifyRequest) => {
-      const identity = requireIdentity(request);
-      return openCall(deps.ops, request.body, actorOf(identity), commandIdFor(identity, request.headers['idempotency-key'] as string | undefined));
-    },
-  });
 }

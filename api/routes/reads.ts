@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { centerIdFromDatabase } from '../../client/handlers/read';
 import { getCall, showCenter } from '../../client/operations';
 import type { CenterRecord } from '../../db/repositories';
-import { CENTER_SORT_KEYS } from '../../db/repositories/types';
+import { CENTER_SORT_KEYS, notificationFilter } from '../../db/repositories/types';
 import type { ApiDeps } from '../app';
 import { authorizeCenterRead, requireRole, visibleCenters, type ReadScope } from '../access';
 import { requireIdentity } from '../auth';
@@ -65,7 +65,9 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     const identity = requireIdentity(request);
     const view = await showCenter(deps.ops, request.params.center);
     await authorizeCenterRead(identity, view, 'state', repos);
-    return { ...view, allowedCommands: view.allowedCommands[identity.role], allowedCommandsByRole: identity.role === 'commission' || identity.role === 'auditor' ? view.allowedCommands : undefined };
+    // The commands the caller's role may send now (all roles' for the commission and auditors, who oversee them).
+    const everyRole = identity.role === 'commission' || identity.role === 'auditor';
+    return { ...view, allowedCommands: everyRole ? view.allowedCommands : { [identity.role]: view.allowedCommands[identity.role] } };
   });
 
   /** A read of one center's rows at a scope: the route, its summary and what it returns. */
@@ -84,10 +86,13 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     const [requests, ledger, totals] = await Promise.all([repos.fundingRequests(id), repos.ledger(id), repos.ledgerTotals(id)]);
     return { requests, ledger, totals };
   });
-  centerRead('summaries', 'listSummaries', 'Art. 18: annual summaries, their due dates, overdue flags and reminders', 'dossier', async (id) => ({ summaries: await repos.summaries(id) }));
-  centerRead('evaluations', 'listEvaluations', 'Art. 17–18: evaluations with each expert\u2019s scores, grades and overrides', 'dossier', async (id) => {
-    const [evaluations, reviews] = await Promise.all([repos.evaluations(id), repos.evaluationReviews(id)]);
-    return { evaluations: evaluations.map((e) => ({ ...e, reviews: reviews.filter((r) => r.stage === e.evaluationId) })) };
+  centerRead('summaries', 'listSummaries', 'Art. 18: annual summaries, their due dates, overdue flags, and the reminders and escalations sent', 'dossier', async (id) => {
+    const [summaries, notifications] = await Promise.all([repos.summaries(id), repos.notifications({ centerId: id })]);
+    return { summaries, notifications };
+  });
+  centerRead('evaluations', 'listEvaluations', 'Art. 12, 17–18: evaluations, each expert\u2019s scores (stage = evaluation id), grades and overrides, and the integrity incidents', 'dossier', async (id) => {
+    const [evaluations, reviews, incidents] = await Promise.all([repos.evaluations(id), repos.evaluationReviews(id), repos.incidents(id)]);
+    return { evaluations, reviews, incidents };
   });
   centerRead('incidents', 'listIncidents', 'Art. 12: integrity incidents (shown to the evaluating experts)', 'dossier', async (id) => ({ incidents: await repos.incidents(id) }));
   centerRead('rectifications', 'listRectifications', 'Art. 19: rectifications, their deadlines and reports, and stopped support', 'dossier', async (id) => {
@@ -102,7 +107,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     config: { access: 'public' },
   }, async (request) => {
     const centerId = request.query.center ? await centerIdFromDatabase(repos, request.query.center) : undefined;
-    return { notices: await repos.notices(centerId ? { centerId } : {}) };
+    return { centerId: centerId ?? null, notices: await repos.noticesWithRectifications(centerId ? { centerId } : {}) };
   });
 
   api.get('/calls', { schema: { operationId: 'listCalls', tags: ['Reading'], summary: 'Calls for applications: window, quota, approvals', response: { 200: Any, ...errors } } }, async (request) => {
@@ -113,7 +118,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
   api.get('/calls/:callId', { schema: { operationId: 'getCall', tags: ['Reading'], summary: "A call's live status: window, quota, approvals and applicants", params: z.object({ callId: z.string().min(1).max(64) }), response: { 200: Any, ...errors } } }, async (request) => {
     const identity = requireIdentity(request);
     const status = await getCall(deps.ops, request.params.callId);
-    if (identity.role === 'commission' || identity.role === 'auditor') return status;
+    if (identity.role === 'commission' || identity.role === 'auditor') return { ...status, events: await repos.callEvents(request.params.callId) };
     // Others see the call and its counts; a university sees itself among the applicants, nobody else.
     const own = identity.role === 'university' ? status.applicants.filter((a) => a.centerId.startsWith(`${identity.orgId}.`)) : [];
     return { ...status, applicants: own, approved: status.approved.filter((c) => own.some((a) => a.centerId === c)), approvedCount: status.approvedCount };
@@ -124,7 +129,6 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
   }, async (request) => {
     const identity = requireIdentity(request);
     requireRole(identity, ['commission', 'auditor'], 'The outbox');
-    const centerId = request.query.center ? await centerIdFromDatabase(repos, request.query.center) : undefined;
-    return { notifications: await repos.notifications({ centerId, status: request.query.status }) };
+    return { notifications: await repos.notifications(notificationFilter(request.query.center, request.query.status)) };
   });
 }

@@ -1,5 +1,6 @@
 /** The auditor's CLI commands (SPEC §4 "Auditors"); client/commands.ts lists them with the others. */
 import type { CommandSpec } from '../commands';
+import { DIRECT_ACCESS } from '../options';
 import { AUDIT_FAILED_EXIT_CODE } from './reconcile';
 
 const centerArg = {
@@ -23,6 +24,7 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
       'workflow-id': { type: 'string', value: 'ID', description: "with --file: the workflow's id (default: derived from the history's input)" },
     },
     details:
+      DIRECT_ACCESS +
       "Fetches every run of the center's workflow (across continue-as-new, first to last), replays each with the workflow code\n" +
       'of this checkout and prints the runs, whether each replays, and the timeline the history records: time, actor,\n' +
       'event, from-state → to-state and command id of every transition (the inputs of its persistTransition activities).\n' +
@@ -41,6 +43,7 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
     args: [centerArg],
     options: { all: { type: 'boolean', description: 'every center of the database and of Temporal visibility (progress on stderr)' } },
     details:
+      DIRECT_ACCESS +
       'Matches transitions by sequence number and names each difference: missing (in the history, not in the database),\n' +
       'extra (in the database, in no run of the history) and altered (same sequence number; each differing field with\n' +
       `the history's and the database's value). Exit code ${AUDIT_FAILED_EXIT_CODE} on any difference.`,

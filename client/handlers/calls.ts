@@ -1,5 +1,6 @@
 /** Calls for applications (Art. 7) and their quota (Art. 9): sending the call's commands, showing and listing calls. */
-import type { CallEventRecord } from '../../db/repositories';
+import type { CallEventRecord, CallRecord } from '../../db/repositories';
+import { commandUrl } from '../../api/paths';
 import { CallCommandSchema } from '../../machines/commands';
 import type { CallInfo } from '../../machines/domain';
 import type { CallCommand, CallStatus } from '../../contract';
@@ -9,7 +10,7 @@ import type { CommandContext, Output } from '../commands';
 import { InputError, UsageError } from '../errors';
 import { actorText, fields, section, table, time } from '../format';
 import { getCall, openCall, sendCallCommand } from '../operations';
-import { actorAndId, str, temporalFor, type Send } from './send';
+import { actorAndId, idempotencyKeyFor, str, temporalFor, type Send } from './send';
 
 
 function sourceOf(ctx: CommandContext): 'database' | 'temporal' {
@@ -42,6 +43,20 @@ export async function sendToCall(
   payload: unknown,
   s: Pick<Send<never>, 'command' | 'defaultActor' | 'actorExample'>,
 ): Promise<Output> {
+  const api = ctx.services.api;
+  if (api) {
+    const idempotencyKey = idempotencyKeyFor(ctx);
+    if (type === 'OPEN_CALL') {
+      const { callId } = payload as CallInfo;
+      ctx.warn(`Opening call ${callId} through ${api.url}…`);
+      const status = await api.request<CallStatus>('POST', commandUrl('OPEN_CALL', null), { body: payload, idempotencyKey });
+      return { data: { call: status }, text: `Call ${callId} is open.\n\n${callText(status)}` };
+    }
+    const [callId] = ctx.positionals;
+    ctx.warn(`Sending ${type} to call ${callId} through ${api.url}…`);
+    const call = await api.request<CallStatus>('POST', commandUrl(type, callId), { body: payload, idempotencyKey });
+    return { data: { type, call }, text: `${type} applied to call ${callId}.\n\n${callText(call)}` };
+  }
   const { actor, commandId } = actorAndId(ctx, s);
   if (type === 'OPEN_CALL') {
     const t = await temporalFor(ctx);
@@ -61,6 +76,11 @@ export async function sendToCall(
 
 export async function showCallCommand(ctx: CommandContext): Promise<Output> {
   const [callId] = ctx.positionals;
+  if (ctx.services.api) {
+    const call = await ctx.services.api.request<CallStatus & { events?: CallEventRecord[] }>('GET', `/calls/${encodeURIComponent(callId)}`);
+    const events = call.events ?? null;
+    return { data: call, text: events ? `${callText(call)}\n\n${section('Events (database)', eventsTable(events))}` : callText(call) };
+  }
   const t = await ctx.services.temporal();
   const call = await getCall(t.ops, callId);
   let events: CallEventRecord[] | null = null;
@@ -69,18 +89,16 @@ export async function showCallCommand(ctx: CommandContext): Promise<Output> {
   } catch (err) {
     ctx.warn(`Warning: the call's events could not be read from the database: ${(err as Error).message}`);
   }
-  const eventsText = events
-    ? table(
-        ['SEQ', 'AT', 'KIND', 'ACTOR', 'COMMAND', 'REASON'],
-        events.map((e) => [e.seq, time(e.at), e.kind, actorText(e.actor), e.commandId, e.reason]),
-      )
-    : '(database unavailable)';
+  const eventsText = events ? eventsTable(events) : '(database unavailable)';
   return { data: { ...call, events }, text: `${callText(call)}\n\n${section('Events (database)', eventsText)}` };
 }
 
+const eventsTable = (events: readonly CallEventRecord[]) =>
+  table(['SEQ', 'AT', 'KIND', 'ACTOR', 'COMMAND', 'REASON'], events.map((e) => [e.seq, time(e.at), e.kind, actorText(e.actor), e.commandId, e.reason]));
+
 export async function listCallsCommand(ctx: CommandContext): Promise<Output> {
   if (sourceOf(ctx) === 'database') {
-    const calls = await (await ctx.services.repos()).listCalls();
+    const calls = ctx.services.api ? (await ctx.services.api.request<{ calls: CallRecord[] }>('GET', '/calls')).calls : await (await ctx.services.repos()).listCalls();
     return {
       data: { source: 'database', calls },
       text: table(
@@ -90,6 +108,7 @@ export async function listCallsCommand(ctx: CommandContext): Promise<Output> {
       ),
     };
   }
+  if (ctx.services.api) throw new UsageError("--source temporal reads Temporal's visibility directly: an operators' tool, on the direct path (CENTERS_API_URL=off).");
   const t = await ctx.services.temporal();
   const calls: { callId: string | null; workflowId: string; status: string; startTime: string }[] = [];
   for await (const wf of t.client.workflow.list({ query: "WorkflowType = 'callWorkflow'" })) {

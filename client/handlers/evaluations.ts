@@ -3,6 +3,7 @@
  * assessment — the same for the mid-term, the acceptance and a re-evaluation; and Art. 12's integrity incidents,
  * listed with the evaluations so evaluators see them.
  */
+import type { EvaluationRecord, EvaluationReviewRecord, IncidentRecord } from '../../db/repositories';
 import type { CenterView } from '../../contract';
 import type { CommandContext, Output } from '../commands';
 import { section, time } from '../format';
@@ -60,9 +61,14 @@ export const evaluationRenders: Renders = {
 
 /** From the database: every evaluation, the experts' scores, and the integrity incidents (Art. 12). */
 export async function listEvaluationsCommand(ctx: CommandContext): Promise<Output> {
-  const repos = await ctx.services.repos();
-  const centerId = await centerIdFromDatabase(repos, ctx.positionals[0]);
-  const [evaluations, reviews, incidents] = await Promise.all([repos.evaluations(centerId), repos.evaluationReviews(centerId), repos.incidents(centerId)]);
+  let centerId: string, evaluations: EvaluationRecord[], reviews: EvaluationReviewRecord[], incidents: IncidentRecord[];
+  if (ctx.services.api) {
+    ({ centerId, evaluations, reviews, incidents } = await ctx.services.api.request('GET', `/centers/${encodeURIComponent(ctx.positionals[0])}/evaluations`));
+  } else {
+    const repos = await ctx.services.repos();
+    centerId = await centerIdFromDatabase(repos, ctx.positionals[0]);
+    [evaluations, reviews, incidents] = await Promise.all([repos.evaluations(centerId), repos.evaluationReviews(centerId), repos.incidents(centerId)]);
+  }
   return {
     data: { centerId, evaluations, reviews, incidents },
     text: [

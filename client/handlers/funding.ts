@@ -1,4 +1,5 @@
 /** Art. 13–16: what a funding request, grant or decline shows once sent; the ledger (`funding list`). */
+import type { FundingRequestRecord, LedgerRecord, LedgerTotal } from '../../db/repositories';
 import { parseWholeNumber } from '../args';
 import type { CommandContext, Output } from '../commands';
 import { money, section } from '../format';
@@ -37,11 +38,20 @@ export const fundingRenders: Renders = {
 export async function listFundingCommand(ctx: CommandContext): Promise<Output> {
   const cycle = parseWholeNumber(str(ctx.values.cycle), '--cycle');
   const year = parseWholeNumber(str(ctx.values.year), '--year');
-  const repos = await ctx.services.repos();
-  const centerId = await centerIdFromDatabase(repos, ctx.positionals[0]);
   const filter = { ...(cycle === undefined ? {} : { cycle }), ...(year === undefined ? {} : { year }) };
-  const [requests, ledger, allTotals] = await Promise.all([repos.fundingRequests(centerId, filter), repos.ledger(centerId, cycle === undefined ? {} : { cycle }), repos.ledgerTotals(centerId)]);
-  const totals = allTotals.filter((t) => (cycle === undefined || t.cycle === cycle) && (year === undefined || t.year === year));
+  const inScope = (r: { cycle: number; year: number }) => (cycle === undefined || r.cycle === cycle) && (year === undefined || r.year === year);
+  let centerId: string, requests: FundingRequestRecord[], ledger: LedgerRecord[], allTotals: LedgerTotal[];
+  if (ctx.services.api) {
+    let all: FundingRequestRecord[];
+    ({ centerId, requests: all, ledger, totals: allTotals } = await ctx.services.api.request('GET', `/centers/${encodeURIComponent(ctx.positionals[0])}/funding`));
+    requests = all.filter(inScope);
+    ledger = ledger.filter((l) => cycle === undefined || l.cycle === cycle);
+  } else {
+    const repos = await ctx.services.repos();
+    centerId = await centerIdFromDatabase(repos, ctx.positionals[0]);
+    [requests, ledger, allTotals] = await Promise.all([repos.fundingRequests(centerId, filter), repos.ledger(centerId, cycle === undefined ? {} : { cycle }), repos.ledgerTotals(centerId)]);
+  }
+  const totals = allTotals.filter(inScope);
   const grantedFen = totals.reduce((sum, t) => sum + t.totalFen, 0);
   const requestedFen = requests.reduce((sum, r) => sum + r.amountFen, 0);
   const scope = [cycle === undefined ? null : `cycle ${cycle}`, year === undefined ? null : `year ${year}`].filter(Boolean).join(', ');

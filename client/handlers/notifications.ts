@@ -1,4 +1,5 @@
 /** The notification outbox (Art. 18): reminders, overdue notices and escalations, pending or delivered. */
+import { notificationFilter, type NotificationRecord } from '../../db/repositories/types';
 import type { CommandContext, Output } from '../commands';
 import { UsageError } from '../errors';
 import { table, time } from '../format';
@@ -11,10 +12,10 @@ export async function listNotificationsCommand(ctx: CommandContext): Promise<Out
   if (status !== undefined && status !== 'pending' && status !== 'delivered') {
     throw new UsageError(`--status must be "pending" or "delivered", not "${status}".`, 'notifications');
   }
-  const repos = await ctx.services.repos();
   // A center id as given, or every center of a university ("bjut" matches "bjut.call-2026").
-  const all = await repos.notifications({ centerId: center?.includes('.') ? center : undefined, status });
-  const notifications = center && !center.includes('.') ? all.filter((n) => n.centerId.startsWith(`${center}.`)) : all;
+  const notifications = ctx.services.api
+    ? (await ctx.services.api.request<{ notifications: NotificationRecord[] }>('GET', '/notifications', { query: { center, status } })).notifications
+    : await (await ctx.services.repos()).notifications(notificationFilter(center, status as NotificationRecord['status'] | undefined));
   return {
     data: { filter: { center: center ?? null, status: status ?? null }, notifications },
     text: table(

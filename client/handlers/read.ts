@@ -2,7 +2,9 @@
  * Reading: a center's live state with its database history, lists of centers (database read model or Temporal
  * visibility), and the audit log.
  */
-import type { Repositories } from '../../db/repositories';
+import type { ApplicationRecord, AuditRecord, CenterRecord, EligibilityRecord, Repositories } from '../../db/repositories';
+import type { CenterView } from '../../contract';
+import type { ApiClient } from '../api-client';
 import { CallIdKey, CenterCycleKey, CenterIdKey, CenterStateKey, NextDeadlineKey, UniversityIdKey } from '../../contract';
 import type { CommandContext, Output } from '../commands';
 import { UsageError } from '../errors';
@@ -33,6 +35,17 @@ export async function centerIdFromDatabase(repos: Repositories, ref: string): Pr
 
 export async function showCenterCommand(ctx: CommandContext): Promise<Output> {
   const [ref] = ctx.positionals;
+  const api = ctx.services.api;
+  if (api) {
+    const view = await api.request<CenterView>('GET', `/centers/${encodeURIComponent(ref)}`);
+    const [apps, audit] = await Promise.all([
+      api.request<{ applications: (ApplicationRecord & { eligibility: EligibilityRecord[] })[] }>('GET', `/centers/${encodeURIComponent(view.centerId)}/applications`).catch(() => null),
+      api.request<{ rows: AuditRecord[] }>('GET', `/centers/${encodeURIComponent(view.centerId)}/audit`).catch(() => null),
+    ]);
+    const applications = apps ? applicationVersions(apps.applications, apps.applications.flatMap((a) => a.eligibility)) : null;
+    const db = applications && audit ? { applications, audit: audit.rows } : null;
+    return { data: { ...view, applications, audit: audit?.rows ?? null }, text: centerText(view, db) };
+  }
   const t = await ctx.services.temporal();
   const view = await showCenter(t.ops, ref);
   let db: { applications: ReturnType<typeof applicationVersions>; audit: Awaited<ReturnType<Repositories['auditLog']>> } | null = null;
@@ -47,6 +60,17 @@ export async function showCenterCommand(ctx: CommandContext): Promise<Output> {
     data: { ...view, applications: db?.applications ?? null, audit: db?.audit ?? null },
     text: centerText(view, db),
   };
+}
+
+/** Every page of the API's list of centers. */
+async function listThroughApi(api: ApiClient, filter: { state?: string; callId?: string; universityId?: string }): Promise<CenterRecord[]> {
+  const centers: CenterRecord[] = [];
+  for (let offset = 0; ; ) {
+    const page = await api.request<{ total: number; centers: CenterRecord[] }>('GET', '/centers', { query: { state: filter.state, call: filter.callId, university: filter.universityId, limit: 500, offset } });
+    centers.push(...page.centers);
+    offset += page.centers.length;
+    if (page.centers.length === 0 || offset >= page.total) return centers;
+  }
 }
 
 /** Visibility query literals: single-quoted, with quotes and backslashes escaped. */
@@ -65,7 +89,7 @@ export async function listCentersCommand(ctx: CommandContext): Promise<Output> {
   const filter = { state: str(ctx.values.state), callId: str(ctx.values.call), universityId: str(ctx.values.university) };
   const source = str(ctx.values.source) ?? 'database';
   if (source === 'database') {
-    const centers = await (await ctx.services.repos()).listCenters(filter);
+    const centers = ctx.services.api ? await listThroughApi(ctx.services.api, filter) : await (await ctx.services.repos()).listCenters(filter);
     return {
       data: { source, filter, centers },
       text: table(
@@ -77,6 +101,7 @@ export async function listCentersCommand(ctx: CommandContext): Promise<Output> {
   }
   if (source !== 'temporal') throw new UsageError(`--source must be "database" or "temporal", not "${source}".`, 'list');
 
+  if (ctx.services.api) throw new UsageError("--source temporal reads Temporal's visibility directly: an operators' tool, on the direct path (CENTERS_API_URL=off).");
   const t = await ctx.services.temporal();
   const query = visibilityQuery(filter);
   ctx.warn(`Temporal visibility query: ${query}`);
@@ -118,8 +143,14 @@ export async function listCentersCommand(ctx: CommandContext): Promise<Output> {
 }
 
 export async function auditLogCommand(ctx: CommandContext): Promise<Output> {
-  const repos = await ctx.services.repos();
-  const centerId = await centerIdFromDatabase(repos, ctx.positionals[0]);
-  const rows = await repos.auditLog(centerId);
+  let centerId: string;
+  let rows: AuditRecord[];
+  if (ctx.services.api) {
+    ({ centerId, rows } = await ctx.services.api.request<{ centerId: string; rows: AuditRecord[] }>('GET', `/centers/${encodeURIComponent(ctx.positionals[0])}/audit`));
+  } else {
+    const repos = await ctx.services.repos();
+    centerId = await centerIdFromDatabase(repos, ctx.positionals[0]);
+    rows = await repos.auditLog(centerId);
+  }
   return { data: { centerId, rows }, text: `Audit log of ${centerId}\n\n${auditTable(rows)}` };
 }

@@ -3,7 +3,7 @@
  * the university reports before it, the commission may extend it with a reason or stop support once it has passed;
  * anyone may list the notices.
  */
-import type { RectificationRecord } from '../../db/repositories';
+import type { Repositories } from '../../db/repositories';
 import type { CommandContext, Output } from '../commands';
 import { section } from '../format';
 import { noticesTable, rectificationBlock } from './build-views';
@@ -24,15 +24,17 @@ export const rectificationRenders: Renders = {
 
 /** From the database: the public notices (Art. 19), each with the rectification it opened. */
 export async function listNoticesCommand(ctx: CommandContext): Promise<Output> {
-  const repos = await ctx.services.repos();
   const ref = str(ctx.values.center);
-  const centerId = ref === undefined ? undefined : await centerIdFromDatabase(repos, ref);
-  const notices = await repos.notices(centerId === undefined ? {} : { centerId });
-  const rectifications = new Map<string, RectificationRecord>();
-  for (const id of new Set(notices.map((n) => n.centerId))) {
-    for (const r of await repos.rectifications(id)) rectifications.set(`${r.centerId}/${r.noticeId}`, r);
+  let centerId: string | undefined;
+  let rows: Awaited<ReturnType<Repositories['noticesWithRectifications']>>;
+  if (ctx.services.api) {
+    // Public: no token needed to read the notices.
+    ({ centerId, notices: rows } = await ctx.services.api.request('GET', '/notices', { query: { center: ref }, anonymous: true }));
+  } else {
+    const repos = await ctx.services.repos();
+    centerId = ref === undefined ? undefined : await centerIdFromDatabase(repos, ref);
+    rows = await repos.noticesWithRectifications(centerId === undefined ? {} : { centerId });
   }
-  const rows = notices.map((n) => ({ ...n, rectification: rectifications.get(`${n.centerId}/${n.noticeId}`) ?? null }));
   return {
     data: { centerId: centerId ?? null, notices: rows },
     text: [

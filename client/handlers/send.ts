@@ -3,13 +3,15 @@
  * the options, the payload checked with the command's zod schema before anything is sent, then the center read
  * back so the answer shows where it is now.
  */
-import { CommandSchema, type Command, type CommandPayload, type CommandType } from '../../machines/commands';
+import { COMMAND_TABLE, CommandSchema, type Command, type CommandPayload, type CommandType } from '../../machines/commands';
+import { commandUrl } from '../../api/paths';
+import type { ApiClient } from '../api-client';
 import type { Actor } from '../../machines/domain';
 import { centerIdFor, type CenterView, type CommandResult } from '../../contract';
 import { parseCommandId, resolveActor, zodIssues } from '../args';
 import type { CommandContext, Output } from '../commands';
 import { warnIfNoWorker, type Temporal } from '../connect';
-import { InputError } from '../errors';
+import { InputError, UsageError } from '../errors';
 import { actorText, time } from '../format';
 import { newCommandId, sendCenterCommand, showCenter, submitApplication } from '../operations';
 
@@ -45,8 +47,59 @@ export async function temporalFor(ctx: CommandContext): Promise<Temporal> {
   return t;
 }
 
+/**
+ * Through the API, the caller is the token's identity: --as would be a lie the API could not check, so it is
+ * refused; --command-id becomes the Idempotency-Key (a retry with it is answered with the first result).
+ */
+export function idempotencyKeyFor(ctx: CommandContext): string | undefined {
+  if (str(ctx.values.as) !== undefined) {
+    throw new UsageError('--as is for the operators\' direct path only (CENTERS_API_URL=off): through the API you act as your token\'s identity (`centers whoami`).');
+  }
+  if (ctx.env.CENTERS_ACTOR) ctx.warn('Note: CENTERS_ACTOR is ignored through the API; you act as your token\'s identity.');
+  const key = parseCommandId(str(ctx.values['command-id']));
+  if (key !== undefined && key.length > 60) throw new UsageError('--command-id through the API is its Idempotency-Key: at most 60 characters.');
+  return key;
+}
+
+/** A payload checked with its schema before it is sent, the bad fields named as the user typed them. */
+function checkPayload<T extends CommandType>(s: Send<T>): CommandPayload<T> {
+  const parsed = COMMAND_TABLE[s.type].payload.safeParse(s.payload);
+  if (parsed.success) return parsed.data as CommandPayload<T>;
+  const flags: Record<string, string> = { reason: '--reason', ...s.flags };
+  const issues = zodIssues(parsed.error, 'payload.').map((i) => {
+    const field = /^payload\.([A-Za-z]+)$/.exec(i.path)?.[1];
+    return field && flags[field] ? { ...i, path: flags[field] } : i;
+  });
+  throw new InputError(`Invalid ${s.type} command:`, issues);
+}
+
+async function sendViaApi<T extends CommandType>(ctx: CommandContext, api: ApiClient, ref: string | null, s: Send<T>): Promise<Sent> {
+  const idempotencyKey = idempotencyKeyFor(ctx);
+  const payload = checkPayload(s);
+  const target = ref ?? (s.type === 'SUBMIT_APPLICATION' ? centerIdFor((payload as CommandPayload<'SUBMIT_APPLICATION'>).application.universityId, (payload as CommandPayload<'SUBMIT_APPLICATION'>).callId) : '?');
+  ctx.warn(`Sending ${s.type} to ${target} through ${api.url}…`);
+  const result = await api.request<CommandResult>('POST', commandUrl(s.type, ref), { body: payload, idempotencyKey });
+  let view: CenterView | null = null;
+  try {
+    view = await api.request<CenterView>('GET', `/centers/${encodeURIComponent(target)}`);
+  } catch (err) {
+    ctx.warn(`Warning: the command was applied, but the center could not be read back: ${(err as Error).message}`);
+  }
+  return { result, view, text: resultText(result, view, target) };
+}
+
+function resultText(result: CommandResult, view: CenterView | null, target: string): string {
+  const lines = [
+    `${result.type} accepted: center ${view?.centerId ?? target} is now ${result.state} (audit seq ${result.seq}, ${time(result.at)}).`,
+    `Command id: ${result.commandId}`,
+  ];
+  if (result.duplicate) lines.push('This command id had already been processed: this is its first result, nothing was done again.');
+  return lines.join('\n');
+}
+
 /** Sends one command and reads the center back, so the result shows where the center is now. */
 export async function send<T extends CommandType>(ctx: CommandContext, ref: string | null, s: Send<T>): Promise<Sent> {
+  if (ctx.services.api) return sendViaApi(ctx, ctx.services.api, ref, s);
   const { actor, commandId } = actorAndId(ctx, s);
   const parsed = CommandSchema.safeParse({ commandId, actor, type: s.type, payload: s.payload });
   if (!parsed.success) {
@@ -70,12 +123,7 @@ export async function send<T extends CommandType>(ctx: CommandContext, ref: stri
   } catch (err) {
     ctx.warn(`Warning: the command was applied, but the center could not be read back: ${(err as Error).message}`);
   }
-  const lines = [
-    `${result.type} accepted: center ${view?.centerId ?? target} is now ${result.state} (audit seq ${result.seq}, ${time(result.at)}).`,
-    `Command id: ${result.commandId}`,
-  ];
-  if (result.duplicate) lines.push('This command id had already been processed: this is its first result, nothing was done again.');
-  return { result, view, text: lines.join('\n') };
+  return { result, view, text: resultText(result, view, target) };
 }
 
 /** The result and the center as JSON; for people, the result line and the blocks `more` makes of the center. */

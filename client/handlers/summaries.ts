@@ -1,4 +1,5 @@
 /** Art. 18: the annual summary of each build year as a command leaves it, and the list with due dates and reminders. */
+import type { AnnualSummaryRecord, NotificationRecord } from '../../db/repositories';
 import type { CenterView } from '../../contract';
 import { parseWholeNumber } from '../args';
 import type { CommandContext, Output } from '../commands';
@@ -20,9 +21,15 @@ export const summaryRenders: Renders = {
 /** From the database: every summary with its due date and overdue flag, and the reminders and escalations sent. */
 export async function listSummariesCommand(ctx: CommandContext): Promise<Output> {
   const cycle = parseWholeNumber(str(ctx.values.cycle), '--cycle');
-  const repos = await ctx.services.repos();
-  const centerId = await centerIdFromDatabase(repos, ctx.positionals[0]);
-  const [summaries, notifications] = await Promise.all([repos.summaries(centerId, cycle === undefined ? {} : { cycle }), repos.notifications({ centerId })]);
+  let centerId: string, summaries: AnnualSummaryRecord[], notifications: NotificationRecord[];
+  if (ctx.services.api) {
+    ({ centerId, summaries, notifications } = await ctx.services.api.request('GET', `/centers/${encodeURIComponent(ctx.positionals[0])}/summaries`));
+    summaries = summaries.filter((s) => cycle === undefined || s.cycle === cycle);
+  } else {
+    const repos = await ctx.services.repos();
+    centerId = await centerIdFromDatabase(repos, ctx.positionals[0]);
+    [summaries, notifications] = await Promise.all([repos.summaries(centerId, cycle === undefined ? {} : { cycle }), repos.notifications({ centerId })]);
+  }
   const overdue = summaries.filter((s) => s.overdue && s.status !== 'accepted');
   return {
     data: { centerId, summaries, overdue: overdue.map((s) => ({ cycle: s.cycle, year: s.year, dueAt: s.dueAt })), notifications },

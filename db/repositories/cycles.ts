@@ -36,6 +36,7 @@ export function createCyclesRepository(knex: Knex) {
     async notifications(filter: NotificationFilter = {}, tx?: Knex.Transaction): Promise<NotificationRecord[]> {
       const q = (tx ?? knex)(TableName.Notifications).orderBy(['dueAt', 'createdAt', 'centerId', 'key', 'notice']);
       if (filter.centerId !== undefined) q.where({ centerId: filter.centerId });
+      if (filter.universityId !== undefined) q.whereRaw('substr(center_id, 1, ?) = ?', [filter.universityId.length + 1, `${filter.universityId}.`]);
       if (filter.status !== undefined) q.where({ status: filter.status });
       const rows: unknown[] = await q;
       return rows.map((r) => NotificationsSchema.parse(r));

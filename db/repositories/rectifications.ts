@@ -27,6 +27,16 @@ export function createRectificationsRepository(knex: Knex) {
       return rows.map((r) => NoticesSchema.parse(r));
     },
 
+    /** Art. 19: the public notices, each with the rectification it opened (null before one is recorded). */
+    async noticesWithRectifications(filter: NoticeFilter = {}, tx?: Knex.Transaction): Promise<(NoticeRecord & { rectification: RectificationRecord | null })[]> {
+      const notices = await this.notices(filter, tx);
+      const rectifications = new Map<string, RectificationRecord>();
+      for (const id of new Set(notices.map((n) => n.centerId))) {
+        for (const r of await this.rectifications(id, tx)) rectifications.set(`${r.centerId}/${r.noticeId}`, r);
+      }
+      return notices.map((n) => ({ ...n, rectification: rectifications.get(`${n.centerId}/${n.noticeId}`) ?? null }));
+    },
+
     /** Art. 19: a center's rectifications, in the order their notices were published. */
     async rectifications(centerId: string, tx?: Knex.Transaction): Promise<RectificationRecord[]> {
       const rows: unknown[] = await (tx ?? knex)(TableName.Rectifications)

@@ -57,8 +57,16 @@ export interface FundingFilter {
 
 export interface NotificationFilter {
   centerId?: string;
+  /** Every center of this university ("bjut" matches "bjut.call-2026"). */
+  universityId?: string;
   status?: NotificationRecord['status'];
 }
+
+/** A center id, or a university id meaning all its centers, as the outbox filter. */
+export const notificationFilter = (center: string | undefined, status?: NotificationFilter['status']): NotificationFilter => ({
+  ...(center === undefined ? {} : center.includes('.') ? { centerId: center } : { universityId: center }),
+  ...(status === undefined ? {} : { status }),
+});
 
 export interface NoticeFilter {
   centerId?: string;

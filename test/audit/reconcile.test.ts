@@ -31,6 +31,7 @@ beforeAll(async () => {
     CENTERS_TEMPORAL_NAMESPACE: h.env.namespace ?? 'default',
     CENTERS_TEMPORAL_TASK_QUEUE: h.taskQueue,
     CENTERS_DATABASE_FILENAME: filename,
+    CENTERS_API_URL: 'off',
   };
 });
 afterAll(async () => {

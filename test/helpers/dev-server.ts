@@ -154,6 +154,8 @@ export async function devServerHarness(options: DevServerTestOptions): Promise<D
       CENTERS_TEMPORAL_NAMESPACE: NAMESPACE,
       CENTERS_TEMPORAL_TASK_QUEUE: taskQueue,
       CENTERS_DATABASE_FILENAME: db.filename,
+      // The operators' direct path (--as names the actor); test/e2e/cli-api.test.ts runs the CLI through the API.
+      CENTERS_API_URL: 'off',
     });
     const cli = (args: string[], cliOptions?: CliOptions) => runCli(env, args, cliOptions);
 

@@ -1,0 +1,23 @@
+/**
+ * The route of every command, derived from the command table: the API registers them (api/routes/commands.ts)
+ * and the CLI calls them (client/), from this one definition. Pure: no server code, so the CLI loads it at once.
+ */
+import { COMMAND_TABLE, type AnyCommandType } from '../machines/commands';
+
+export const API_PREFIX = '/api/v1';
+
+/** GRANT_FUNDING → grant-funding: the last segment of the command's path. */
+export const commandSlug = (type: string): string => type.toLowerCase().replace(/_/g, '-');
+
+/** A center's or a call's commands under it; what makes a call or a center (the application) alone. */
+export function commandPath(type: AnyCommandType): string {
+  const def = COMMAND_TABLE[type];
+  // Opening a call makes it: POST /calls; the call's other commands go to it.
+  if (def.host === 'call') return def.cli.target === 'call' ? `/calls/:callId/commands/${commandSlug(type)}` : '/calls';
+  return def.cli.target === 'center' ? `/centers/:center/commands/${commandSlug(type)}` : `/commands/${commandSlug(type)}`;
+}
+
+/** The path with its parameter filled in, for a client. */
+export function commandUrl(type: AnyCommandType, target: string | null): string {
+  return commandPath(type).replace(/:callId|:center/, encodeURIComponent(target ?? ''));
+}
