@@ -6,7 +6,8 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CallCommand, Command, CommandType, RefusalReason } from '../machines/commands';
 import { SEARCH_ATTRIBUTE_KEYS } from '../config/search-attributes';
-import type { Actor, CallInfo } from '../machines/domain';
+import { z } from 'zod';
+import { ActorSchema, type Actor, type CallInfo } from '../machines/domain';
 import type { CallView } from '../machines/center';
 import type { Policy } from '../machines/policy';
 
@@ -63,11 +64,20 @@ export interface CenterWorkflowInput {
 /** Every user command to a center (SPEC §4: updates with validators). */
 export const centerCommand = defineUpdate<CommandResult, [Command]>('command');
 export const centerState = defineQuery<CenterView>('state');
-/** A scheduler fires a deadline by its stable key (SPEC §3 "Time"); a repeat has no effect. */
-export const fireDeadline = defineSignal<[{ key: string; actor: Actor }]>('fireDeadline');
+/**
+ * A scheduler fires a deadline by its stable key (SPEC §3 "Time"); a repeat has no effect. Signals are not
+ * authenticated by Temporal (docs/security.md): a workflow takes one only when its payload parses, and this one only
+ * from the scheduler role.
+ */
+export const FireDeadlineSchema = z.object({ key: z.string().min(1).max(200), actor: ActorSchema }).strict();
+export const fireDeadline = defineSignal<[z.infer<typeof FireDeadlineSchema>]>('fireDeadline');
 /** The call's workflow reports quota and approvals, and answers a quota reservation. */
-export const callStatusChanged = defineSignal<[{ quota: number; approvedCount: number; closedEarlyAt: string | null; at: string }]>('callStatusChanged');
-export const quotaSlotAnswer = defineSignal<[{ requestId: string; granted: boolean; quota: number; approvedCount: number }]>('quotaSlotAnswer');
+export const CallStatusChangedSchema = z
+  .object({ quota: z.number().int().min(0), approvedCount: z.number().int().min(0), closedEarlyAt: z.string().datetime({ offset: true }).nullable(), at: z.string().datetime({ offset: true }) })
+  .strict();
+export const callStatusChanged = defineSignal<[z.infer<typeof CallStatusChangedSchema>]>('callStatusChanged');
+export const QuotaSlotAnswerSchema = z.object({ requestId: z.string().min(1).max(200), granted: z.boolean(), quota: z.number().int().min(0), approvedCount: z.number().int().min(0) }).strict();
+export const quotaSlotAnswer = defineSignal<[z.infer<typeof QuotaSlotAnswerSchema>]>('quotaSlotAnswer');
 
 // ---- The call for applications (Art. 7) ----
 

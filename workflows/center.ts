@@ -11,8 +11,11 @@ import {
   callWorkflowId,
   centerCommand,
   centerState,
+  CallStatusChangedSchema,
   fireDeadline,
+  FireDeadlineSchema,
   quotaSlotAnswer,
+  QuotaSlotAnswerSchema,
   registerApplicant,
   requestQuotaSlot,
   type QuotaSlotAnswer,
@@ -83,6 +86,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   let settledWithCall = input.carried?.settledWithCall ?? false;
   const results = new Map<string, CommandResult>(input.carried?.results ?? []);
   const slotAnswers = new Map<string, { granted: boolean; quota: number; approvedCount: number }>();
+  /** The quota reservation this center waits on (legacy signal path), if any. */
+  let awaitingSlot: string | null = null;
   const lock = createLock((fn) => wf.condition(fn));
   const armed = new Map<string, { dueAt: string; scope: wf.CancellationScope }>();
 
@@ -197,10 +202,12 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   }
   /** Histories recorded before `quota-slot-update`: a signal to the call, answered by a signal. */
   async function reserveQuotaSlotBySignal(requestId: string): Promise<void> {
+    awaitingSlot = requestId;
     await wf
       .getExternalWorkflowHandle(callWorkflowId(snapshot.context.call.callId))
       .signal(requestQuotaSlot, { centerId: input.centerId, workflowId, requestId });
     const answered = await wf.condition(() => slotAnswers.has(requestId), QUOTA_ANSWER_TIMEOUT);
+    awaitingSlot = null;
     if (!answered) {
       throw refusalFailure({ reason: 'quota-exceeded', message: `The call "${snapshot.context.call.callId}" did not confirm a quota slot; try again.` });
     }
@@ -295,9 +302,26 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   );
 
   // Awaited, so allHandlersFinished() covers it before a continue-as-new.
-  wf.setHandler(fireDeadline, ({ key, actor }) => deliverDeadline(key, actor));
+  // Since `deadline-signal-checked`: a payload that does not parse, or an actor other than the scheduler, is
+  // ignored (logged) — a signal cannot be refused, and must never fail the workflow task (docs/security.md).
+  wf.setHandler(fireDeadline, async (signal) => {
+    if (wf.patched('deadline-signal-checked')) {
+      const parsed = FireDeadlineSchema.safeParse(signal);
+      if (!parsed.success || parsed.data.actor.role !== 'scheduler') {
+        wf.log.warn('fireDeadline ignored: not a scheduler\'s well-formed signal', { role: parsed.success ? parsed.data.actor.role : null });
+        return;
+      }
+      return deliverDeadline(parsed.data.key, parsed.data.actor);
+    }
+    return deliverDeadline(signal.key, signal.actor);
+  });
 
   wf.setHandler(callStatusChanged, (status) => {
+    // A malformed status (not the call's) is ignored rather than failing the workflow task.
+    if (!CallStatusChangedSchema.safeParse(status).success) {
+      wf.log.warn('callStatusChanged ignored: malformed');
+      return;
+    }
     // Not a transition of the center: the call's own events are audited by the call. Applied at once, between
     // commands (a handler runs to its first await; this one has none), so it never lands inside a command's check.
     if (lock.busy && wf.patched('call-status-after-command')) {
@@ -319,7 +343,11 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     if (status.closedEarlyAt) void deliverDeadline(callWindowKey(snapshot.context.call.callId), CALL);
   }
 
-  wf.setHandler(quotaSlotAnswer, ({ requestId, ...answer }) => {
+  // Only the answer to the request this center is waiting on counts; any other (forged, or late) is dropped.
+  wf.setHandler(quotaSlotAnswer, (signal) => {
+    const parsed = QuotaSlotAnswerSchema.safeParse(signal);
+    if (!parsed.success || parsed.data.requestId !== awaitingSlot) return;
+    const { requestId, ...answer } = parsed.data;
     slotAnswers.set(requestId, answer);
   });
 

@@ -1,0 +1,48 @@
+/**
+ * docs/security.md: Temporal does not authenticate signals, so a center takes one only when it parses, a deadline
+ * only from the scheduler role, and a quota answer only for the request it waits on. A malformed or forged signal
+ * is dropped: it never fails a workflow task (which would jam the center) and never writes an audit row.
+ */
+import { describe, expect, it } from 'vitest';
+import { openCall, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
+import { centerWorkflowId } from '../../contract';
+import { createRepositories } from '../../db/repositories';
+import { application, callInfo, cmd, commission, experts, university } from '../helpers/fixtures';
+import { useDevServer } from '../helpers/dev-server';
+
+const h = useDevServer({ name: 'signals' }, 180_000);
+
+describe('forged and malformed signals are dropped, and never jam a center', () => {
+  it('fireDeadline: null, the wrong shape, or an actor other than the scheduler; callStatusChanged and quotaSlotAnswer malformed or unasked', async () => {
+    const repos = createRepositories(h.knex);
+    const call = callInfo(Date.now(), { callId: 'call-signals' });
+    await openCall(h.ops, call, commission);
+    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bua'), { callId: call.callId, application: application('bua') }));
+    const handle = h.client.workflow.getHandle(centerWorkflowId('bua'));
+    const windowKey = (await showCenter(h.ops, 'bua')).openDeadlines[0].key;
+
+    const forged: [string, unknown][] = [
+      ['fireDeadline', null],
+      ['fireDeadline', { key: 42 }],
+      ['fireDeadline', { key: windowKey, actor: { id: 'intruder', role: 'commission' } }],
+      ['fireDeadline', { key: windowKey, actor: { id: 'intruder', role: 'auditor' } }],
+      ['callStatusChanged', null],
+      ['callStatusChanged', { quota: 'many' }],
+      ['quotaSlotAnswer', { requestId: 'never-asked', granted: true, quota: 9, approvedCount: 0 }],
+      ['quotaSlotAnswer', 'granted'],
+    ];
+    for (const [name, payload] of forged) await handle.signal(name, payload);
+
+    // An update after the signals is applied after them: the center still takes commands (a barrier, not a wait).
+    const assigned = await sendCenterCommand(h.ops, 'bua', cmd('ASSIGN_EXPERTS', commission, { experts: experts('pku') }));
+    expect(assigned.state).toBe('application.inReview');
+    const history = await handle.fetchHistory();
+    const failedTasks = history.events?.filter((e) => e.workflowTaskFailedEventAttributes) ?? [];
+    expect(failedTasks, 'no workflow task failed').toEqual([]);
+    const signals = history.events?.filter((e) => e.workflowExecutionSignaledEventAttributes) ?? [];
+    expect(signals.length).toBeGreaterThanOrEqual(forged.length);
+    const rows = await repos.auditLog('bua.call-signals');
+    expect(rows.map((r) => r.event)).toEqual(['SUBMIT_APPLICATION', 'ASSIGN_EXPERTS']);
+    expect(rows.some((r) => r.actor.id === 'intruder')).toBe(false);
+  });
+});
