@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import type { Actor } from './domain';
+import { cleanText } from './text';
 import type { DomainRecord } from './records.types';
 import type { Role } from './vocabulary';
 import type { CenterContext } from './context';
@@ -118,6 +119,6 @@ export interface CommandDef<P extends z.ZodTypeAny = z.ZodTypeAny> {
 export const defineCommands = <T extends Record<string, CommandDef>>(defs: T): T => defs;
 
 /** Shared payload parts. */
-export const OptionalReason = z.string().trim().max(2000).optional();
-export const LongText = z.string().trim().min(1).max(20000);
+export const OptionalReason = cleanText(z.string().max(2000)).optional();
+export const LongText = cleanText(z.string().min(1).max(20000));
 export const PositiveFen = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);

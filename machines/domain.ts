@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { cleanText, PlausibleDate, PlausibleTime } from './text';
 import { FundingKind, IncidentCategory, OpinionSource, Recommendation, Role as RoleSchema, StaffBackground } from './vocabulary';
 
 /** Identifiers are slugs so they can be used in workflow ids, file names and URLs. */
@@ -21,13 +22,14 @@ export const ActorSchema = z
   });
 export type Actor = z.infer<typeof ActorSchema>;
 
-const text = z.string().trim().min(1).max(4000);
-const evidenceItem = z.object({ done: z.boolean(), evidence: z.string().max(4000).default('') }).strict();
+const text = cleanText(z.string().min(1).max(4000));
+const line = (min: number, max: number) => cleanText(z.string().min(min).max(max), { multiline: false });
+const evidenceItem = z.object({ done: z.boolean(), evidence: cleanText(z.string().max(4000)).default('') }).strict();
 const policyDocument = z
-  .object({ exists: z.boolean(), title: z.string().max(400).default(''), reference: z.string().max(400).default('') })
+  .object({ exists: z.boolean(), title: line(0, 400).default(''), reference: line(0, 400).default('') })
   .strict();
-const mechanism = z.object({ established: z.boolean(), running: z.boolean(), description: z.string().max(4000).default('') }).strict();
-const commitment = z.object({ committed: z.boolean(), description: z.string().max(4000).default('') }).strict();
+const mechanism = z.object({ established: z.boolean(), running: z.boolean(), description: cleanText(z.string().max(4000)).default('') }).strict();
+const commitment = z.object({ committed: z.boolean(), description: cleanText(z.string().max(4000)).default('') }).strict();
 const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 
@@ -36,8 +38,8 @@ export const ApplicationSchema = z
   .object({
     universityId: SlugSchema,
     /** Art. 20: the university's official names, from which the center's names are generated. */
-    universityNameZh: z.string().trim().regex(/^[\u4e00-\u9fff（）()]{2,40}$/, 'the Chinese name, in Chinese characters'),
-    universityNameEn: z.string().trim().min(2).max(200),
+    universityNameZh: cleanText(z.string().regex(/^[\u4e00-\u9fff（）()]{2,40}$/, 'the Chinese name, in Chinese characters'), { multiline: false }),
+    universityNameEn: line(2, 200),
     /** Art. 6: the director heads the university's tech-transfer management department. */
     director: z.object({ name: text, title: text, department: text }).strict(),
     conditions: z
@@ -84,7 +86,7 @@ export const ApplicationSchema = z
           .strict(),
         /** Art. 8(6): a fixed workplace with office equipment. */
         workplace: z
-          .object({ address: z.string().trim().max(400), floorAreaM2: z.number().min(0).max(1e6), officeEquipment: z.boolean() })
+          .object({ address: line(0, 400), floorAreaM2: z.number().min(0).max(1e6), officeEquipment: z.boolean() })
           .strict(),
         /** Art. 8(7): full-time staff with professional backgrounds. */
         staff: z
@@ -100,9 +102,9 @@ export type Application = z.infer<typeof ApplicationSchema>;
 export const CallInfoSchema = z
   .object({
     callId: SlugSchema,
-    title: z.string().trim().min(1).max(200),
-    opensAt: z.string().datetime(),
-    closesAt: z.string().datetime(),
+    title: line(1, 200),
+    opensAt: PlausibleTime,
+    closesAt: PlausibleTime,
     quota: z.number().int().min(1).max(1000),
   })
   .strict()
@@ -117,7 +119,7 @@ export const ReviewSchema = z
   .strict();
 export type Review = z.infer<typeof ReviewSchema>;
 
-export const ReasonSchema = z.string().trim().min(3, 'give a reason of at least a few words').max(2000);
+export const ReasonSchema = cleanText(z.string().min(3, 'give a reason of at least a few words').max(2000));
 
 // ---- The build cycle (Art. 3, 6, 10–19) ----
 
@@ -171,7 +173,7 @@ const dimensions = <T extends z.ZodTypeAny>(t: T) =>
 
 /** Art. 18: the annual summary. */
 export const AnnualSummarySchema = z
-  .object({ indicators: IndicatorsSchema, progress: dimensions(z.string().trim().min(1).max(4000)) })
+  .object({ indicators: IndicatorsSchema, progress: dimensions(cleanText(z.string().min(1).max(4000))) })
   .strict();
 export type AnnualSummary = z.infer<typeof AnnualSummarySchema>;
 
@@ -180,7 +182,7 @@ export type DimensionScores = z.infer<typeof DimensionScoresSchema>;
 
 /** Art. 18: self-evaluation, on-site inspection, expert review. */
 export const SelfEvaluationSchema = z.object({ scores: DimensionScoresSchema, report: text }).strict();
-export const InspectionSchema = z.object({ inspectedOn: z.string().date(), inspectors: z.array(text).min(1).max(20), findings: text }).strict();
+export const InspectionSchema = z.object({ inspectedOn: PlausibleDate, inspectors: z.array(text).min(1).max(20), findings: text }).strict();
 export const EvaluationReviewSchema = z.object({ scores: DimensionScoresSchema, opinion: text }).strict();
 
 /** Art. 6: the director heads the university's tech-transfer management department. */
@@ -192,6 +194,6 @@ export type StaffMember = z.infer<typeof StaffMemberSchema>;
 
 /** Art. 12: an integrity incident recorded against a center. */
 export const IntegrityIncidentSchema = z
-  .object({ occurredOn: z.string().date(), category: IncidentCategory, description: text })
+  .object({ occurredOn: PlausibleDate, category: IncidentCategory, description: text })
   .strict();
 export type IntegrityIncident = z.infer<typeof IntegrityIncidentSchema>;

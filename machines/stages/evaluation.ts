@@ -6,7 +6,7 @@
  * from the weighted scores (an override needs a written reason). What a grade leads to is Art. 19's: see `graded`.
  */
 import { z } from 'zod';
-import { condition, defineCommands, effect, LongText, refuse, when, type Rule, type Update } from '../core';
+import { condition, defineCommands, effect, LongText, OptionalReason, refuse, when, type Rule, type Update } from '../core';
 import type { CenterContext, DeadlineEvent } from '../context';
 import { DIMENSIONS, type Policy } from '../policy';
 import { DimensionScoresSchema, Expert, InspectionSchema, type DimensionScores } from '../domain';
@@ -115,7 +115,7 @@ export const evaluationCommands = defineCommands({
     summary: "Grade the evaluation from the experts' scores: excellent, qualified, unqualified (override with a reason)",
     roles: ['commission'],
     host: 'center',
-    payload: z.object({ grade: Grade.optional(), reason: z.string().trim().max(2000).optional(), rectificationDays: z.number().int().min(1).max(730).optional() }).strict(),
+    payload: z.object({ grade: Grade.optional(), reason: OptionalReason, rectificationDays: z.number().int().min(1).max(730).optional() }).strict(),
     cli: {
       name: 'evaluation assess',
       target: 'center',

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { defineCommands, effect } from '../core';
+import { PlausibleDate } from '../text';
 import type { CenterContext } from '../context';
 import { DirectorSchema, IntegrityIncidentSchema, ReasonSchema, StaffMemberSchema, type IntegrityIncident } from '../domain';
 import { qualifiedStaffCount } from '../eligibility';
@@ -42,7 +43,7 @@ export const organisationCommands = defineCommands({
     summary: 'Record a new director of the center, with the date it takes effect and a reason',
     roles: ['university'],
     host: 'center',
-    payload: z.object({ director: DirectorSchema, effectiveOn: z.string().date(), reason: ReasonSchema }).strict(),
+    payload: z.object({ director: DirectorSchema, effectiveOn: PlausibleDate, reason: ReasonSchema }).strict(),
     cli: {
       name: 'director change',
       target: 'center',
@@ -58,7 +59,7 @@ export const organisationCommands = defineCommands({
     summary: "Record the center's staff as they now are (falling below the Art. 8(7) minimum is flagged)",
     roles: ['university'],
     host: 'center',
-    payload: z.object({ staff: z.array(StaffMemberSchema).max(500), effectiveOn: z.string().date(), reason: ReasonSchema }).strict(),
+    payload: z.object({ staff: z.array(StaffMemberSchema).max(500), effectiveOn: PlausibleDate, reason: ReasonSchema }).strict(),
     cli: {
       name: 'staff change',
       target: 'center',
