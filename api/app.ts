@@ -41,8 +41,8 @@ export interface ApiDeps {
   oidc?: OidcVerifier | null;
   /** The workflow code audit replays run (built once, on the first replay). */
   replayCode?: () => Promise<ReplayCode>;
-  /** Fastify's logger options; false in tests. Credentials are redacted from every log line. */
-  logger?: boolean | { level: string };
+  /** Fastify's logger options (and where the lines go: stdout by default); false in tests. Credentials are redacted from every log line. */
+  logger?: boolean | { level: string; stream?: { write(line: string): void } };
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
