@@ -13,6 +13,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { initialTransition } from 'xstate';
 import { checkCommand } from '../machines/authorize';
+import { commandFingerprint } from '../machines/fingerprint';
 import { centerMachine } from '../machines/center';
 import { CommandSchema, describeZodError, type Command } from '../machines/commands';
 import { CallInfoSchema, type Actor, type CallInfo } from '../machines/domain';
@@ -47,6 +48,13 @@ export interface OperationsContext {
 const clock = async (ctx: OperationsContext): Promise<number> => (ctx.now ? ctx.now() : Date.now());
 
 export const newCommandId = () => `cmd-${randomUUID()}`;
+
+/**
+ * The update id of a center command: its command id and fingerprint. The same command sent again has the same
+ * update id, so Temporal answers it with the first result; another command under the same command id has another
+ * update id, so it reaches the workflow's validator, which refuses it as a conflict.
+ */
+const updateIdOf = (command: Command): string => `${command.commandId}.${commandFingerprint(command)}`;
 
 /** Unwraps a refused update into a CommandRefusedError naming the reason. */
 function translate(err: unknown): never {
@@ -148,7 +156,7 @@ export async function submitApplication(ctx: OperationsContext, command: Command
     ],
   });
   return send(() =>
-    ctx.client.workflow.executeUpdateWithStart(centerCommand, { args: [parsed.data], updateId: parsed.data.commandId, startWorkflowOperation: start }),
+    ctx.client.workflow.executeUpdateWithStart(centerCommand, { args: [parsed.data], updateId: updateIdOf(parsed.data), startWorkflowOperation: start }),
   );
 }
 
@@ -181,6 +189,6 @@ export async function sendCenterCommand(ctx: OperationsContext, ref: string, com
   // A center id is checked against the university's live workflow first; a university id needs no look-up.
   const { workflowId } = resolveCenter(ref).centerId ? await showCenter(ctx, ref) : resolveCenter(ref);
   return send(() =>
-    ctx.client.workflow.getHandle(workflowId).executeUpdate(centerCommand, { args: [parsed.data], updateId: parsed.data.commandId }),
+    ctx.client.workflow.getHandle(workflowId).executeUpdate(centerCommand, { args: [parsed.data], updateId: updateIdOf(parsed.data) }),
   );
 }

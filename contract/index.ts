@@ -49,6 +49,8 @@ export interface CenterCarry {
   seq: number;
   /** Recent command results, so a command repeated after continue-as-new still gets its first answer. */
   results: [string, CommandResult][];
+  /** The fingerprint of each carried result's command (absent in carries made before it existed). */
+  fingerprints?: [string, string][];
   registeredWithCall: boolean;
   settledWithCall: boolean;
 }

@@ -28,6 +28,7 @@ export const REFUSAL_REASONS = [
   'quota-exceeded',
   'deadline-passed',
   'suspended',
+  'conflict',
 ] as const;
 export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export const RefusalSchema = z.object({ reason: z.enum(REFUSAL_REASONS), message: z.string() });

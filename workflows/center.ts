@@ -2,7 +2,8 @@ import * as wf from '@temporalio/workflow';
 import { initialTransition, transition } from 'xstate';
 import { checkCommand } from '../machines/authorize';
 import { centerRowFor, centerSummary, centerView, nextDeadline, recordsOf } from '../machines/view';
-import { toEvent } from '../machines/commands';
+import { toEvent, type Command } from '../machines/commands';
+import { commandFingerprint } from '../machines/fingerprint';
 import { callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
 import type { Actor } from '../machines/domain';
 import {
@@ -85,6 +86,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   let registeredWithCall = input.carried?.registeredWithCall ?? false;
   let settledWithCall = input.carried?.settledWithCall ?? false;
   const results = new Map<string, CommandResult>(input.carried?.results ?? []);
+  /** Each result's command fingerprint (machines/fingerprint.ts); runs carried before it have none for old ids. */
+  const fingerprints = new Map<string, string>(input.carried?.fingerprints ?? []);
   const slotAnswers = new Map<string, { granted: boolean; quota: number; approvedCount: number }>();
   /** The quota reservation this center waits on (legacy signal path), if any. */
   let awaitingSlot: string | null = null;
@@ -267,14 +270,28 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
 
   wf.setHandler(centerState, view);
 
+  /** The first result of a repeated command id, or a conflict when the repeat is another command. */
+  function checkRepeat(command: Command): void {
+    const known = fingerprints.get(command.commandId);
+    if (known === undefined || known === commandFingerprint(command)) return;
+    // Another actor's command under a known id is checked as any command of theirs would be (and refused as such).
+    const check = checkCommand(snapshot, command, nowIso());
+    if (!check.ok && check.refusal.reason !== 'not-allowed-in-state') throw refusalFailure(check.refusal);
+    throw refusalFailure({ reason: 'conflict', message: `Command id "${command.commandId}" was used for another command (another type, payload or actor); send this one with a new id.` });
+  }
+  function repeat(command: Command, first: CommandResult): CommandResult {
+    checkRepeat(command);
+    return { ...first, duplicate: true };
+  }
+
   wf.setHandler(
     centerCommand,
     async (command) => {
       const first = results.get(command.commandId);
-      if (first) return { ...first, duplicate: true };
+      if (first) return repeat(command, first);
       return lock.run(async () => {
         const again = results.get(command.commandId);
-        if (again) return { ...again, duplicate: true };
+        if (again) return repeat(command, again);
         // Checked again under the lock: another command may have moved the state since validation.
         const check = checkCommand(snapshot, command, nowIso());
         if (!check.ok) throw refusalFailure(check.refusal);
@@ -287,6 +304,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         const applied = await apply(event);
         const result: CommandResult = { commandId: command.commandId, type: check.command.type, ...applied, duplicate: false };
         results.set(command.commandId, result);
+        fingerprints.set(command.commandId, commandFingerprint(command));
         return { ...result, center: centerSummary(snapshot, seq) };
       });
     },
@@ -294,7 +312,9 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
       // SPEC §3: refused before anything is written; a refused update leaves no trace in history.
       validator: (command) => {
         const commandId = (command as { commandId?: unknown } | null)?.commandId;
-        if (typeof commandId === 'string' && results.has(commandId)) return;
+        // A repeated command id is answered with its first result only if it is the same command (type, actor,
+        // payload): the same id for another command, or from another actor, is a conflict.
+        if (typeof commandId === 'string' && results.has(commandId)) return checkRepeat(command as Command);
         const check = checkCommand(snapshot, command, nowIso());
         if (!check.ok) throw refusalFailure(check.refusal);
       },
@@ -368,6 +388,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         snapshot: { value: snapshot.value, context: snapshot.context },
         seq,
         results: [...results].slice(-CARRIED_RESULTS),
+        fingerprints: [...fingerprints].slice(-CARRIED_RESULTS),
         registeredWithCall,
         settledWithCall,
       },
