@@ -27,6 +27,8 @@ export const PersistErrorType = {
    * is not persisted yet. Retryable: do NOT list it as non-retryable, the retry succeeds once the earlier one lands.
    */
   PrerequisiteMissing: 'PrerequisiteMissing',
+  /** The database refused or could not run a statement (locked, read-only, unreachable): retryable. */
+  DatabaseUnavailable: 'DatabaseUnavailable',
 } as const;
 
 /**
@@ -185,6 +187,25 @@ async function guardInput<T>(fn: () => Promise<T>): Promise<T> {
     }
     if (err instanceof RecordConflictError) throw ApplicationFailure.nonRetryable(err.message, PersistErrorType.InvalidInput);
     if (err instanceof RecordNotReadyError) throw ApplicationFailure.retryable(err.message, PersistErrorType.PrerequisiteMissing);
-    throw err;
+    throw databaseFailure(err);
   }
+}
+
+/**
+ * A database error as a retryable failure that names the statement's kind and table and the driver's code, never
+ * the statement with its values (documents, names, money: they would land in logs and in the workflow history).
+ */
+export function databaseFailure(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const code = (err as { code?: unknown }).code;
+  const sql = (err as { sql?: unknown }).sql;
+  const message = err.message;
+  // knex prefixes the driver's message with the statement: "insert into `t` (…) values (…) - SQLITE_BUSY: …".
+  const statement = typeof sql === 'string' ? sql : / - /.test(message) ? message.slice(0, message.lastIndexOf(' - ')) : null;
+  if (statement === null && typeof code !== 'string') return err;
+  const kind = /^\s*(\w+)/.exec(statement ?? '')?.[1]?.toLowerCase() ?? 'query';
+  const table = /(?:into|from|update)\s+[`"]?(\w+)/i.exec(statement ?? '')?.[1] ?? 'a table';
+  const driver = statement !== null && / - /.test(message) ? message.slice(message.lastIndexOf(' - ') + 3) : message;
+  const reason = typeof code === 'string' ? code : driver.split(':')[0];
+  return ApplicationFailure.retryable(`database ${kind} on ${table} failed: ${reason}`, PersistErrorType.DatabaseUnavailable);
 }

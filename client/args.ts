@@ -58,21 +58,50 @@ export function parseWholeNumber(value: string | undefined, flag: string): numbe
   return Number(value.trim());
 }
 
-/** Reads a JSON file (`-` for standard input) without validating it. */
+/** The largest file a command reads (a history exported by `temporal workflow show` is the biggest). */
+export const MAX_INPUT_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a JSON file (`-` for standard input) without validating it. Only a regular file (or standard input) of at
+ * most MAX_INPUT_BYTES is read, and a file that is not JSON is named with the place it goes wrong — its contents are
+ * never echoed (a wrong path may point at a file that is nobody's business).
+ */
 export function readJson(file: string): unknown {
   const label = file === '-' ? 'standard input' : file;
   let text: string;
   try {
+    if (file !== '-') {
+      const stat = fs.statSync(path.resolve(file));
+      if (!stat.isFile()) throw new InputError(`${label} is not a regular file; give the path of a JSON file.`);
+      if (stat.size > MAX_INPUT_BYTES) throw new InputError(`${label} is ${stat.size} bytes, more than the ${MAX_INPUT_BYTES} a command reads.`);
+    }
     text = fs.readFileSync(file === '-' ? 0 : path.resolve(file), 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new InputError(code === 'ENOENT' ? `No such file: ${label}` : `Cannot read ${label}: ${(err as Error).message}`);
+    throw new InputError(code === 'ENOENT' ? `No such file: ${label}` : code === 'EACCES' ? `Cannot read ${label}: permission denied` : `Cannot read ${label} (${code ?? 'error'})`);
   }
   try {
     return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new InputError(`${label} is not valid JSON: ${(err as Error).message}`);
+  } catch {
+    throw new InputError(`${label} is not valid JSON${whereJsonBreaks(text)}; check the file (the examples/ folder has one of each kind).`);
   }
+}
+
+/** " (line L, column C)" of the first character JSON.parse rejects, found without quoting the text. */
+function whereJsonBreaks(text: string): string {
+  // The parser's position when its message gives one, else the start.
+  let at = 0;
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    const m = /position (\d+)/.exec((err as Error).message);
+    at = m ? Number(m[1]) : 0;
+  }
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const column = at - before.lastIndexOf('\n');
+  return text.trim() === '' ? ' (it is empty)' : ` (line ${line}, column ${column})`;
 }
 
 /** A file may hold the payload itself or the value under `key` (`[...]` or `{ "experts": [...] }`). */
