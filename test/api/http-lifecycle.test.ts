@@ -51,6 +51,14 @@ describe('Art. 7–9, 20 through HTTP only: from a call to an established center
     expect(retried.status).toBe(200);
     expect(retried.body.commandId).toBe(submitted.body.commandId);
     expect(retried.body.seq).toBe(submitted.body.seq);
+    // The same key for another payload is a conflict, never the first result.
+    const reused = await api.http('POST', '/api/v1/commands/submit-application', {
+      token: bjut.token,
+      body: { callId: 'call-http', application: { ...applicationAsOf('bjut', now), universityNameEn: 'Beijing University of Technology (amended)' } },
+      headers: { 'idempotency-key': 'bjut-application-1' },
+    });
+    expect(reused.status).toBe(409);
+    expect(reused.body.reason).toBe('conflict');
 
     // The audit row's actor is the token's identity.
     const audit = await api.http('GET', `/api/v1/centers/${centerId}/audit`, { token: bjut.token });
