@@ -7,6 +7,7 @@
  * chosen over Hono for its hooks (authentication before the rate limit, which is per identity), its mature
  * plugins (rate limit, helmet, cookies, swagger UI served from the package, nothing from a CDN) and its speed.
  */
+import { performance } from 'node:perf_hooks';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
@@ -22,7 +23,7 @@ import type { ReplayCode } from '../client/audit/replay';
 import { API_PREFIX } from './paths';
 import { authenticator, requireIdentity, type Identities, type OidcVerifier } from './auth';
 import { problem, ProblemError, isProblemReason } from './problem';
-import { commandRoutes } from './routes/commands';
+import { arrivedAt, commandRoutes } from './routes/commands';
 import { readRoutes } from './routes/reads';
 import { sessionRoutes } from './routes/session';
 import { auditRoutes } from './routes/audit';
@@ -43,6 +44,22 @@ export interface ApiDeps {
   replayCode?: () => Promise<ReplayCode>;
   /** Fastify's logger options (and where the lines go: stdout by default); false in tests. Credentials are redacted from every log line. */
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** Called by every command route as its handler ends (the benchmark's `--via-api` measures the API with it). */
+  timing?: (t: CommandTiming) => void;
+}
+
+/** Where a command's time went in the server, in ms. */
+export interface CommandTiming {
+  type: string;
+  /** The command id (from the Idempotency-Key), '' when refused before it was made. */
+  commandId: string;
+  ok: boolean;
+  /** The Temporal call: openCall, sendCallCommand, submitApplication or sendCenterCommand. */
+  temporalMs: number;
+  /** The handler, from its start to its answer (before serialisation). */
+  totalMs: number;
+  /** Since the request arrived: the hooks before the handler (authentication, rate limit, validation) and the handler. */
+  requestMs: number;
 }
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
@@ -52,6 +69,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     // Behind a proxy the caller's address for the login limit comes from X-Forwarded-For only if configured so.
     trustProxy: false,
   });
+  // For deps.timing: when the request arrived, before every other hook.
+  if (deps.timing) app.addHook('onRequest', async (request) => void arrivedAt.set(request.raw, performance.now()));
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -11,6 +11,8 @@ Flags: --centers N (200)  --concurrency C (32)  --year-ms MS (N × 150, at least
        --out FILE (bench/results.json)  --per-call K (20 centers per call)  --sample S (20 histories)
        --timeout-min M (60)  --spread-ms MS (a year: the calls open one after the other over this time; 0 = all
        at once)  --plan P (every center follows plan P instead of the mix, to try one path)
+       --via-api (the operators go through the HTTP API, started in the bench process with a user and token per
+       actor; reports the API's added latency per command: round trip − the Temporal call, under \`api\`)
 
 A year must be long enough for the operators to do every center's yearly work (funding, summary) before the
 year ends; otherwise years slip (funding skipped, summaries overdue) and a center does less work than a real
@@ -30,6 +32,8 @@ export interface Flags {
   /** -1 until parsed: then the flag, or a year. */
   spreadMs: number;
   plan?: Plan;
+  /** The operators' commands and reads go through the HTTP API (api/), and its added latency is reported. */
+  viaApi: boolean;
 }
 
 export function parseFlags(argv: string[]): Flags {
@@ -43,6 +47,7 @@ export function parseFlags(argv: string[]): Flags {
     sample: 20,
     timeoutMin: 60,
     spreadMs: -1,
+    viaApi: false,
   };
   const ints: Record<string, keyof Flags> = {
     '--centers': 'centers',
@@ -57,6 +62,11 @@ export function parseFlags(argv: string[]): Flags {
     if (name === '--help' || name === '-h') {
       console.log(USAGE);
       process.exit(0);
+    }
+    if (name === '--via-api') {
+      if (inline !== undefined) throw new Error('--via-api takes no value');
+      flags.viaApi = true;
+      continue;
     }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`${name} needs a value`);

@@ -41,6 +41,24 @@ export function planFor(i: number): Plan {
 
 const PANEL = experts('pku');
 const EVALUATION_PANEL = experts('tsinghua');
+
+/** Every actor the operators of these universities send commands as (for `--via-api`, a user each). */
+export function operatorActors(universityIds: readonly string[]): Actor[] {
+  return [commission, ...[...PANEL, ...EVALUATION_PANEL].map(expertActor), ...universityIds.map((u) => university(u))];
+}
+
+/** The three operations the operators use: by default the client's, straight to Temporal; `--via-api` over HTTP. */
+export interface CenterOperations {
+  submitApplication(command: Command): Promise<unknown>;
+  sendCenterCommand(ref: string, command: Command): Promise<unknown>;
+  showCenter(ref: string): Promise<CenterView>;
+}
+
+export const directOperations = (ops: OperationsContext): CenterOperations => ({
+  submitApplication: (c) => submitApplication(ops, c),
+  sendCenterCommand: (ref, c) => sendCenterCommand(ops, ref, c),
+  showCenter: (ref) => showCenter(ops, ref),
+});
 /** A generous rectification deadline for the centers meant to rectify, so a loaded run does not miss it by accident. */
 const RECTIFICATION_DAYS = 365;
 const MIN_WAIT_MS = 20;
@@ -153,11 +171,14 @@ export interface CenterDriverDeps {
   giveUpAtMs: number;
   /** Every center follows this plan instead of the mix (to try one path). */
   plan?: Plan;
+  /** How the operators reach the service: directOperations(ops) unless given (`--via-api`: the HTTP API). */
+  operations?: CenterOperations;
 }
 
 /** Runs one center from its application to cycle 2 (or stopped support), as its operators would. */
 export async function driveCenter(deps: CenterDriverDeps, i: number, universityId: string): Promise<CenterRun> {
-  const { ops, load } = deps;
+  const { load } = deps;
+  const ops = deps.operations ?? directOperations(deps.ops);
   const plan = deps.plan ?? planFor(i);
   const run: CenterRun = { index: i, universityId, plan, outcome: 'unfinished', commands: 0, queries: 0, doneAtMs: null };
   const uni: Actor = university(universityId);
@@ -166,7 +187,7 @@ export async function driveCenter(deps: CenterDriverDeps, i: number, universityI
   for (;;) {
     const submitted = await load.command(
       'SUBMIT_APPLICATION',
-      () => submitApplication(ops, cmd('SUBMIT_APPLICATION', uni, { callId: deps.callId, application: applicationAsOf(universityId, Date.now()) })),
+      () => ops.submitApplication(cmd('SUBMIT_APPLICATION', uni, { callId: deps.callId, application: applicationAsOf(universityId, Date.now()) })),
       classify,
     );
     if (submitted.ok) {
@@ -183,7 +204,7 @@ export async function driveCenter(deps: CenterDriverDeps, i: number, universityI
     let v: CenterView;
     try {
       run.queries += 1;
-      v = await load.query(() => showCenter(ops, universityId));
+      v = await load.query(() => ops.showCenter(universityId));
     } catch (err) {
       // A query can land between two runs of a continue-as-new, or time out under load: count it, look again.
       const name = `query:${err instanceof Error ? err.name : 'unknown'}`;
@@ -201,7 +222,7 @@ export async function driveCenter(deps: CenterDriverDeps, i: number, universityI
     const today = new Date().toISOString().slice(0, 10);
     const commands = nextCommands(v, plan, i, deps.cycleYears, today);
     if (commands.length) {
-      const results = await Promise.all(commands.map((c) => load.command(c.type, () => sendCenterCommand(ops, universityId, c), classify)));
+      const results = await Promise.all(commands.map((c) => load.command(c.type, () => ops.sendCenterCommand(universityId, c), classify)));
       run.commands += results.filter((r) => r.ok).length;
       backoff = MIN_WAIT_MS;
       continue;

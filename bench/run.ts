@@ -8,6 +8,9 @@
  *      against a worker of their own in another child process;
  *   4. a table on stdout and --out (bench/results.json) with each figure's ratio to the baseline.
  *
+ * --via-api: the operators of step 2 go through the HTTP API (bench/via-api.ts), started in this process, and its
+ * added latency per command is reported (a second table, `api` in the results).
+ *
  * Flags and their defaults: bench/flags.ts (`npm run bench -- --help`).
  */
 import fs from 'node:fs';
@@ -31,9 +34,10 @@ import { parseFlags } from './flags';
 import { sampleHistories, sampleIndices } from './history';
 import { baselineWorkflowsPath, databaseSize, machine, processCpuSeconds, startWorkerProcess, writeBundle } from './infra';
 import { latencySummary, Load, progressBar, sleep } from './load';
-import { driveCenter, PLANS, type CenterRun } from './operators';
+import { driveCenter, operatorActors, PLANS, type CenterRun } from './operators';
 import { centerProfiles, workDone } from './profiles';
 import { compare, phaseFigures, round, table } from './report';
+import { apiTable, startBenchApi, type ApiReport, type BenchApi } from './via-api';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -58,6 +62,7 @@ async function main(): Promise<void> {
 
   let server: DevServer | null = null;
   let connection: Connection | null = null;
+  let api: BenchApi | null = null;
   // Ctrl-C: the dev server runs in its own process group, so stop it here (the workers stop by themselves).
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
@@ -109,12 +114,17 @@ async function main(): Promise<void> {
       );
     }
     log(`Lifecycle: ${flags.centers} centers in ${callCount} call(s), worker pid ${worker.pid}, SQLite ${dbFilename}`);
+    if (flags.viaApi) {
+      api = await startBenchApi({ cfg, ops, database, actors: operatorActors(Array.from({ length: flags.centers }, (_, i) => universityId(i))) });
+      log(`Lifecycle through the HTTP API at ${api.url} (in this process; a user and token per actor)`);
+    }
 
     const lifecycleLoad = new Load(flags.concurrency);
     const runs: CenterRun[] = [];
     const lifecycle = await measurePhase(server, async (clock) => {
       const bar = progressBar('lifecycle', flags.centers, () => ({ done: runs.length, commands: lifecycleLoad.commands, inFlight: lifecycleLoad.inFlight }));
-      const deps = { ops, client, load: lifecycleLoad, cycleYears: policy.cycleYears, clock, giveUpAtMs, plan: flags.plan };
+      const deps = { ops, client, load: lifecycleLoad, cycleYears: policy.cycleYears, clock, giveUpAtMs, plan: flags.plan, operations: api?.operations };
+      api?.start();
       try {
         await Promise.all(
           Array.from({ length: flags.centers }, (_, i) =>
@@ -131,6 +141,12 @@ async function main(): Promise<void> {
     // The calls' windows are 30 days long: end them, and anything left unfinished, so the baseline runs alone.
     await terminateAll(client, [...callIds.map(callWorkflowId), ...runs.filter((r) => r.outcome === 'unfinished').map((r) => centerWorkflowId(r.universityId))]);
     const lifecycleWorker = await worker.stop();
+    let apiReport: ApiReport | null = null;
+    if (api) {
+      apiReport = api.report();
+      await api.close();
+      api = null;
+    }
     const callHistoryEvents = await Promise.all(callIds.map(async (id) => (await client.workflow.getHandle(callWorkflowId(id)).describe()).historyLength));
 
     const knex = createKnex(database);
@@ -221,6 +237,7 @@ async function main(): Promise<void> {
         worker: baselineWorkerReport,
         history: baselineHistory,
       },
+      ...(apiReport ? { api: apiReport } : {}),
     };
     fs.mkdirSync(path.dirname(flags.out), { recursive: true });
     fs.writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
@@ -244,6 +261,17 @@ async function main(): Promise<void> {
       `Yearly work done in cycle 1 by the centers that reached cycle 2: funding requested for ${work.fundingYears.requested} of ${work.fundingYears.expected} years, ` +
         `${work.summaries.overdue} of ${work.summaries.total} summaries overdue${work.fundingYears.requested < work.fundingYears.expected ? ' — years slipped: lengthen --year-ms' : ''}.`,
     );
+    if (apiReport) {
+      const o = apiReport.overall;
+      console.log(`\nThe HTTP API's added latency per accepted command, ms (lifecycle through the API; its latencies above include it)\n`);
+      console.log(apiTable(apiReport));
+      console.log(
+        `\nAdded (round trip − Temporal) p50 ${o.addedMs.p50} ms, p95 ${o.addedMs.p95}, p99 ${o.addedMs.p99}: outside the server's hooks and handler p50 ${o.outsideHandlerMs.p50} ms ` +
+          `(fetch, socket, parsing, serialising, event-loop waits), server hooks + handler p50 ${o.inServerMs.p50}, handler p50 ${o.inHandlerMs.p50}; ` +
+          `token check p50 ${apiReport.authenticateTokenMs.p50} ms (p99 ${apiReport.authenticateTokenMs.p99}); state reads' round trip p50 ${apiReport.readRoundTripMs.p50} ms; ` +
+          `this process's event-loop delay p50 ${apiReport.eventLoopDelayMs.p50} ms, p99 ${apiReport.eventLoopDelayMs.p99}${apiReport.unmatched ? `; ${apiReport.unmatched} command(s) without a server timing` : ''}.`,
+      );
+    }
     console.log(`Results written to ${path.relative(process.cwd(), flags.out) || flags.out}`);
     const unfinished = runs.filter((r) => r.outcome === 'unfinished').length;
     if (unfinished) {
@@ -251,6 +279,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
+    await api?.close();
     await connection?.close();
     if (server) await server.stop();
     fs.rmSync(tmp, { recursive: true, force: true });

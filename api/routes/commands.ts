@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { newCommandId, openCall, sendCallCommand, sendCenterCommand, submitApplication } from '../../client/operations';
 import { ALL_COMMAND_TYPES, COMMAND_TABLE, type Command, type CallCommand } from '../../machines/commands';
@@ -35,6 +36,9 @@ export function commandIdFor(identity: Identity, key: string | undefined): strin
   if (!key) return newCommandId();
   return `idem:${createHash('sha256').update(`${identity.userId}\u0000${key}`).digest('hex').slice(0, 40)}`;
 }
+
+/** When each request arrived (ApiDeps.timing): set by an onRequest hook of buildApi's, only when timing is asked for. */
+export const arrivedAt = new WeakMap<object, number>();
 
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema };
 const CommandResultSchema = z
@@ -84,18 +88,41 @@ export async function commandRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         response: { 200: def.host === 'call' ? z.unknown() : CommandResultSchema, ...errors },
       },
       handler: async (request) => {
-        const identity = requireIdentity(request);
-        if (!def.roles.includes(identity.role)) {
-          throw new ProblemError('forbidden-role', `${type} is for ${def.roles.join(' or ')}, not a ${identity.role} (${def.article}).`);
+        const t0 = performance.now();
+        const t = { type, commandId: '', ok: false, temporalMs: 0 };
+        /** The Temporal call, timed. */
+        const temporal = async <T>(call: () => Promise<T>): Promise<T> => {
+          const s = performance.now();
+          try {
+            return await call();
+          } finally {
+            t.temporalMs = performance.now() - s;
+          }
+        };
+        try {
+          const identity = requireIdentity(request);
+          if (!def.roles.includes(identity.role)) {
+            throw new ProblemError('forbidden-role', `${type} is for ${def.roles.join(' or ')}, not a ${identity.role} (${def.article}).`);
+          }
+          const payload = request.body as Record<string, unknown>;
+          if (panel) await expertsFromIdentities(payload as { experts: { id: string; name: string; orgId?: string }[] });
+          const command = { commandId: commandIdFor(identity, request.headers['idempotency-key'] as string | undefined), actor: actorOf(identity), type, payload };
+          t.commandId = command.commandId;
+          const { callId, center } = (request.params ?? {}) as { callId?: string; center?: string };
+          const result = await temporal((): Promise<unknown> => {
+            if (type === 'OPEN_CALL') return openCall(deps.ops, payload, command.actor, command.commandId);
+            if (def.host === 'call') return sendCallCommand(deps.ops, callId!, command as CallCommand);
+            if (type === 'SUBMIT_APPLICATION') return submitApplication(deps.ops, command as Command);
+            return sendCenterCommand(deps.ops, center!, command as Command);
+          });
+          t.ok = true;
+          return result;
+        } finally {
+          if (deps.timing) {
+            const end = performance.now();
+            deps.timing({ ...t, totalMs: end - t0, requestMs: end - (arrivedAt.get(request.raw) ?? t0) });
+          }
         }
-        const payload = request.body as Record<string, unknown>;
-        if (panel) await expertsFromIdentities(payload as { experts: { id: string; name: string; orgId?: string }[] });
-        const command = { commandId: commandIdFor(identity, request.headers['idempotency-key'] as string | undefined), actor: actorOf(identity), type, payload };
-        const { callId, center } = (request.params ?? {}) as { callId?: string; center?: string };
-        if (type === 'OPEN_CALL') return openCall(deps.ops, payload, command.actor, command.commandId);
-        if (def.host === 'call') return sendCallCommand(deps.ops, callId!, command as CallCommand);
-        if (type === 'SUBMIT_APPLICATION') return submitApplication(deps.ops, command as Command);
-        return sendCenterCommand(deps.ops, center!, command as Command);
       },
     });
   }
