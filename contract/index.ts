@@ -7,9 +7,9 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { CallCommand, Command, CommandType, RefusalReason } from '../machines/commands';
 import { SEARCH_ATTRIBUTE_KEYS } from '../config/search-attributes';
 import { z } from 'zod';
-import { ActorSchema, type Actor, type CallInfo } from '../machines/domain';
+import { ActorSchema, CallInfoSchema, SlugSchema, type Actor, type CallInfo } from '../machines/domain';
+import { PolicySchema, type Policy } from '../machines/policy';
 import type { CallView } from '../machines/center';
-import type { Policy } from '../machines/policy';
 
 export const centerWorkflowId = (universityId: string) => `center-${universityId}`;
 export const callWorkflowId = (callId: string) => `call-${callId}`;
@@ -54,6 +54,24 @@ export interface CenterCarry {
   registeredWithCall: boolean;
   settledWithCall: boolean;
 }
+
+/**
+ * What a center workflow must be started with; checked at its start (docs/security.md): a workflow started by
+ * anyone but the service with a made-up input fails at once, naming what is wrong, and leaves the id free.
+ */
+export const CenterWorkflowInputSchema = z
+  .object({
+    centerId: z.string().min(3).max(140),
+    universityId: SlugSchema,
+    call: CallInfoSchema.innerType().extend({ approvedCount: z.number().int().min(0), closedEarlyAt: z.string().nullable() }).passthrough(),
+    policy: PolicySchema,
+    carried: z.object({ snapshot: z.object({ value: z.unknown(), context: z.record(z.unknown()) }).passthrough(), seq: z.number().int().min(0), results: z.array(z.tuple([z.string(), z.unknown()])) }).passthrough().optional(),
+  })
+  .passthrough()
+  .refine((i) => i.centerId === centerIdFor(i.universityId, i.call.callId), { message: 'centerId must be <universityId>.<callId>', path: ['centerId'] });
+export const CallWorkflowInputSchema = z
+  .object({ call: CallInfoSchema.innerType().passthrough(), openedBy: ActorSchema, commandId: z.string().min(1).max(200), carried: z.object({ state: z.record(z.unknown()), seq: z.number().int().min(0) }).passthrough().optional() })
+  .passthrough();
 
 export interface CenterWorkflowInput {
   centerId: string;
@@ -102,8 +120,11 @@ export interface CallWorkflowInput {
 
 export const callCommand = defineUpdate<CallStatus, [CallCommand]>('callCommand');
 export const callStatus = defineQuery<CallStatus>('callStatus');
-export const registerApplicant = defineSignal<[{ centerId: string; workflowId: string }]>('registerApplicant');
-export const applicantSettled = defineSignal<[{ centerId: string }]>('applicantSettled');
+const Id = z.string().min(1).max(200);
+export const RegisterApplicantSchema = z.object({ centerId: Id, workflowId: Id }).strict();
+export const registerApplicant = defineSignal<[z.infer<typeof RegisterApplicantSchema>]>('registerApplicant');
+export const ApplicantSettledSchema = z.object({ centerId: Id }).strict();
+export const applicantSettled = defineSignal<[z.infer<typeof ApplicantSettledSchema>]>('applicantSettled');
 /** Art. 9: an approval's request for a slot of the call's quota, and the call's answer (an update, via activities/quota.ts). */
 export interface QuotaSlotRequest {
   callWorkflowId: string;
@@ -118,7 +139,8 @@ export interface QuotaSlotAnswer {
 }
 export const reserveQuotaSlot = defineUpdate<QuotaSlotAnswer, [QuotaSlotRequest]>('reserveQuotaSlot');
 /** Kept for histories recorded before the quota slot was an update (workflows/center.ts `patched`). */
-export const requestQuotaSlot = defineSignal<[{ centerId: string; workflowId: string; requestId: string }]>('requestQuotaSlot');
+export const RequestQuotaSlotSchema = z.object({ centerId: Id, workflowId: Id, requestId: Id }).strict();
+export const requestQuotaSlot = defineSignal<[z.infer<typeof RequestQuotaSlotSchema>]>('requestQuotaSlot');
 
 export type { RefusalReason };
 

@@ -8,12 +8,16 @@ import {
   callStatusChanged,
   quotaSlotAnswer,
   registerApplicant,
+  RegisterApplicantSchema,
+  ApplicantSettledSchema,
   requestQuotaSlot,
+  RequestQuotaSlotSchema,
   reserveQuotaSlot,
   type CallStatus,
   type CallWorkflowInput,
+  CallWorkflowInputSchema,
 } from '../contract';
-import { createLock, nowIso, persistence, refusalFailure } from './shared';
+import { createLock, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
 
 const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
 
@@ -23,6 +27,7 @@ const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
  * It ends once its window has closed and every applicant is settled.
  */
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus> {
+  refuseInvalidInput(CallWorkflowInputSchema, input, 'call');
   const state: CallStatus = input.carried?.state ?? {
     ...input.call,
     status: 'open',
@@ -52,9 +57,11 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   /** Every applicant not yet settled hears of quota changes and an early close. */
   async function broadcast(except?: string): Promise<void> {
     const status = { quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt, at: nowIso() };
-    await Promise.all(
+    // One applicant that cannot be reached (gone since) never fails the broadcast to the others.
+    const sent = await Promise.allSettled(
       state.applicants.filter((a) => !a.settled && a.centerId !== except).map((a) => wf.getExternalWorkflowHandle(a.workflowId).signal(callStatusChanged, status)),
     );
+    for (const r of sent) if (r.status === 'rejected') wf.log.warn('callStatusChanged not delivered', { error: String(r.reason) });
   }
 
   wf.setHandler(callStatus, () => state);
@@ -87,16 +94,28 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     },
   );
 
-  wf.setHandler(registerApplicant, async ({ centerId, workflowId }) => {
+  // Signals are not authenticated (docs/security.md): a malformed one is dropped, and an applicant whose workflow
+  // does not exist (a forged registration) is dropped when the call cannot reach it — it never fails the call.
+  wf.setHandler(registerApplicant, async (signal) => {
+    const parsed = RegisterApplicantSchema.safeParse(signal);
+    if (!parsed.success) return void wf.log.warn('registerApplicant ignored: malformed');
+    const { centerId, workflowId } = parsed.data;
     if (state.applicants.some((a) => a.centerId === centerId)) return;
-    state.applicants.push({ centerId, workflowId, settled: false });
-    await wf
-      .getExternalWorkflowHandle(workflowId)
-      .signal(callStatusChanged, { quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt, at: nowIso() });
+    // An applicant counts once the call has reached its workflow: until then it can take no slot.
+    try {
+      await wf
+        .getExternalWorkflowHandle(workflowId)
+        .signal(callStatusChanged, { quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt, at: nowIso() });
+    } catch (err) {
+      return void wf.log.warn('registerApplicant dropped: the applicant cannot be reached', { centerId, workflowId, error: (err as Error).message });
+    }
+    if (!state.applicants.some((a) => a.centerId === centerId)) state.applicants.push({ centerId, workflowId, settled: false });
   });
 
-  wf.setHandler(applicantSettled, ({ centerId }) => {
-    const applicant = state.applicants.find((a) => a.centerId === centerId);
+  wf.setHandler(applicantSettled, (signal) => {
+    const parsed = ApplicantSettledSchema.safeParse(signal);
+    if (!parsed.success) return;
+    const applicant = state.applicants.find((a) => a.centerId === parsed.data.centerId);
     if (applicant) applicant.settled = true;
   });
 
@@ -147,15 +166,24 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   );
 
   // Histories recorded before the slot was an update: a signal answered by a signal, with a broadcast.
-  wf.setHandler(requestQuotaSlot, ({ centerId, workflowId, requestId }) =>
+  wf.setHandler(requestQuotaSlot, (signal) =>
     lock.run(async () => {
+      const parsed = RequestQuotaSlotSchema.safeParse(signal);
+      // Only a registered applicant, from its own workflow, may take a slot: a forged request is dropped.
+      if (!parsed.success || !state.applicants.some((a) => a.centerId === parsed.data.centerId && a.workflowId === parsed.data.workflowId && !a.settled)) {
+        return void wf.log.warn('requestQuotaSlot ignored: not a registered applicant');
+      }
+      const { centerId, workflowId, requestId } = parsed.data;
       const { granted, added } = takeSlot(centerId);
       if (added) await record('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
       // The other applicants hear of the new count before the approval completes, so their validators refuse
       // an approval beyond the quota before anything is written.
       // The requester learns the count from the answer (and counts itself when it is established).
       if (added) await broadcast(centerId);
-      await wf.getExternalWorkflowHandle(workflowId).signal(quotaSlotAnswer, { requestId, granted, quota: state.quota, approvedCount: state.approvedCount });
+      await wf
+        .getExternalWorkflowHandle(workflowId)
+        .signal(quotaSlotAnswer, { requestId, granted, quota: state.quota, approvedCount: state.approvedCount })
+        .catch((err: Error) => wf.log.warn('quotaSlotAnswer not delivered', { centerId, error: err.message }));
     }),
   );
 

@@ -13,6 +13,7 @@ import {
   centerCommand,
   centerState,
   CallStatusChangedSchema,
+  CenterWorkflowInputSchema,
   fireDeadline,
   FireDeadlineSchema,
   quotaSlotAnswer,
@@ -26,7 +27,7 @@ import {
   type CommandResult,
 } from '../contract';
 import { CenterCycleKey, CenterStateKey, NextDeadlineKey } from '../contract';
-import { createLock, nowIso, persistence, refusalFailure } from './shared';
+import { createLock, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
 import type { Activities } from '../activities';
 
 /**
@@ -72,6 +73,7 @@ const QUOTA_ANSWER_TIMEOUT = '2 minutes';
  * every command before anything is written, and persists every transition through activities.
  */
 export async function centerWorkflow(input: CenterWorkflowInput): Promise<CenterResult> {
+  refuseInvalidInput(CenterWorkflowInputSchema, input, 'center');
   const { workflowId } = wf.workflowInfo();
   let snapshot: CenterSnapshot = input.carried
     ? restoreSnapshot(input.carried.snapshot as Parameters<typeof restoreSnapshot>[0])

@@ -1,5 +1,6 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { z } from 'zod';
 import type { Refusal } from '../machines/commands';
 
 /**
@@ -14,6 +15,18 @@ export const persistence = proxyActivities<Activities>({
 /** A refused command (SPEC §3a): the failure's type is the reason, its message the human sentence. */
 export function refusalFailure(refusal: Refusal): ApplicationFailure {
   return ApplicationFailure.create({ type: refusal.reason, message: refusal.message, nonRetryable: true, details: [refusal] });
+}
+
+/**
+ * A workflow's input is checked before anything runs (docs/security.md): one that does not parse — a workflow
+ * started by hand with a made-up input — fails the workflow at once, non-retryably, naming what is wrong; it
+ * never runs the lifecycle against a half-made policy.
+ */
+export function refuseInvalidInput(schema: z.ZodTypeAny, input: unknown, what: string): void {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return;
+  const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'input'}: ${i.message}`).join('; ');
+  throw ApplicationFailure.create({ type: 'InvalidWorkflowInput', message: `Not a ${what} workflow the service started: ${issues}`, nonRetryable: true });
 }
 
 /** Workflow time (deterministic inside the sandbox). */

@@ -4,8 +4,8 @@
  * is dropped: it never fails a workflow task (which would jam the center) and never writes an audit row.
  */
 import { describe, expect, it } from 'vitest';
-import { openCall, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
-import { centerWorkflowId } from '../../contract';
+import { openCall, sendCallCommand, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
+import { callWorkflowId, centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import { application, callInfo, cmd, commission, experts, university } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';
@@ -44,5 +44,40 @@ describe('forged and malformed signals are dropped, and never jam a center', () 
     const rows = await repos.auditLog('bua.call-signals');
     expect(rows.map((r) => r.event)).toEqual(['SUBMIT_APPLICATION', 'ASSIGN_EXPERTS']);
     expect(rows.some((r) => r.actor.id === 'intruder')).toBe(false);
+  });
+
+  it("the call's signals: a forged registration or quota request naming no real applicant is dropped, the call keeps working", async () => {
+    const call = callInfo(Date.now(), { callId: 'call-forged', quota: 1 });
+    await openCall(h.ops, call, commission);
+    const handle = h.client.workflow.getHandle(callWorkflowId(call.callId));
+    const forged: [string, unknown][] = [
+      ['registerApplicant', { centerId: 'ghost.call-forged', workflowId: 'center-ghost' }],
+      ['registerApplicant', null],
+      ['requestQuotaSlot', { centerId: 'ghost.call-forged', workflowId: 'center-ghost', requestId: 'forged-1' }],
+      ['requestQuotaSlot', { centerId: 42 }],
+      ['applicantSettled', 'everyone'],
+    ];
+    for (const [name, payload] of forged) await handle.signal(name, payload);
+    // The call's next command is applied after them: it still answers, its quota untouched by the forged request.
+    const raised = await sendCallCommand(h.ops, call.callId, { commandId: 'cmd-raise-forged-1', actor: commission, type: 'RAISE_QUOTA', payload: { quota: 2, reason: 'Two strong applicants expected' } });
+    expect(raised).toMatchObject({ quota: 2, approvedCount: 0, approved: [] });
+    expect(raised.applicants).toEqual([]);
+    const history = await handle.fetchHistory();
+    expect(history.events?.filter((e) => e.workflowTaskFailedEventAttributes) ?? [], 'no workflow task failed').toEqual([]);
+  });
+
+  it('a center workflow started by hand with a made-up input fails at once, and the university then applies as usual', async () => {
+    const call = callInfo(Date.now(), { callId: 'call-made-up' });
+    await openCall(h.ops, call, commission);
+    const forged = await h.client.workflow.start('centerWorkflow', { workflowId: centerWorkflowId('bsu'), taskQueue: h.taskQueue, args: [{ centerId: 'bsu.call-made-up', universityId: 'bsu', call: { callId: 'call-made-up' } }] });
+    const failure = await forged.result().then(
+      () => null,
+      (err: unknown) => err as { cause?: { type?: string; message?: string } },
+    );
+    expect(failure?.cause?.type).toBe('InvalidWorkflowInput');
+    expect(failure?.cause?.message).toMatch(/^Not a center workflow the service started: .*call\.title/);
+    // The id is free again: the real application starts the real workflow.
+    const applied = await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bsu'), { callId: call.callId, application: application('bsu') }));
+    expect(applied.state).toBe('application.eligible');
   });
 });
