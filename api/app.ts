@@ -27,6 +27,8 @@ import { arrivedAt, commandRoutes } from './routes/commands';
 import { readRoutes } from './routes/reads';
 import { sessionRoutes } from './routes/session';
 import { auditRoutes } from './routes/audit';
+import { consoleRoutes } from './routes/console';
+import { consolePage, consoleStatic } from './console';
 
 /** 1 MB: no command's payload comes near it (a document is at most 20,000 characters). */
 export const BODY_LIMIT = 1024 * 1024;
@@ -101,6 +103,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     transform: jsonSchemaTransform,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  // The web console (console/): its bundle under /assets/, its page for the browser's other GETs (the 404 handler).
+  await consoleStatic(app);
 
   app.decorateRequest('identity', null);
   app.decorateRequest('viaCookie', false);
@@ -148,7 +152,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     return reply.status(500).type('application/problem+json').send(problem('internal', 'The service failed to answer; the error is in its log. Try again, or tell the operators.', { instance }));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).type('application/problem+json').send(problem('not-found', `No route ${request.method} ${request.url.split('?')[0]}. The routes are listed at /openapi.json and /docs.`)),
+    consolePage(request, reply) ? reply : reply.status(404).type('application/problem+json').send(problem('not-found', `No route ${request.method} ${request.url.split('?')[0]}. The routes are listed at /openapi.json and /docs.`)),
   );
 
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
@@ -168,6 +172,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await commandRoutes(api, deps);
       await readRoutes(api, deps);
       await auditRoutes(api, deps);
+      await consoleRoutes(api, deps);
     },
     { prefix: API_PREFIX },
   );
