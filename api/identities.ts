@@ -78,6 +78,8 @@ export class IdentityError extends Error {
 
 // ── input ────────────────────────────────────────────────────────────────────────────────────────────────────────
 export const PASSWORD_MIN_LENGTH = 12;
+/** How precisely a token's last use is kept. */
+const LAST_USED_RESOLUTION_MS = 60_000;
 const PASSWORD_MAX_LENGTH = 1024;
 const MAX_TOKEN_DAYS = 3650;
 
@@ -338,7 +340,13 @@ export function createIdentities(knex: Knex, opts: { tokenDays: number; sessionH
       if (user.status === 'disabled') return { ok: false, failure: 'disabled' };
       if (row.revokedAt) return { ok: false, failure: 'revoked' };
       if (isPast(row.expiresAt)) return { ok: false, failure: 'expired' };
-      await knex(TableName.ApiTokens).where({ id: tokenId }).update({ lastUsedAt: nowIso() });
+      // last_used_at says when a token was last seen, to the minute: written on first use, then at most once a
+      // minute and without making the request wait (a write queues behind the worker's transactions on SQLite).
+      const at = now();
+      if (row.lastUsedAt === null) await knex(TableName.ApiTokens).where({ id: tokenId }).update({ lastUsedAt: at.toISOString() });
+      else if (at.getTime() - Date.parse(row.lastUsedAt) >= LAST_USED_RESOLUTION_MS) {
+        void knex(TableName.ApiTokens).where({ id: tokenId }).update({ lastUsedAt: at.toISOString() }).catch(() => {});
+      }
       return { ok: true, identity: identityOf(user, 'token') };
     },
 
