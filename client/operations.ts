@@ -12,7 +12,7 @@ import {
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { initialTransition } from 'xstate';
-import { checkCommand } from '../machines/authorize';
+import { checkCommand, sizeRefusal } from '../machines/authorize';
 import { commandFingerprint } from '../machines/fingerprint';
 import { centerMachine } from '../machines/center';
 import { CommandSchema, describeZodError, type Command } from '../machines/commands';
@@ -127,6 +127,8 @@ export async function sendCallCommand(ctx: OperationsContext, callId: string, co
  * (one live per university: its id is derived from the university) and submits in one step.
  */
 export async function submitApplication(ctx: OperationsContext, command: Command): Promise<CommandResult> {
+  const oversize = sizeRefusal(command);
+  if (oversize) throw new CommandRefusedError(oversize.reason, oversize.message);
   const parsed = CommandSchema.safeParse(command);
   if (!parsed.success) throw new CommandRefusedError('invalid-input', `Invalid command: ${describeZodError(parsed.error)}`);
   if (parsed.data.type !== 'SUBMIT_APPLICATION') throw new CommandRefusedError('invalid-input', 'expected a SUBMIT_APPLICATION command');
@@ -183,6 +185,8 @@ export async function showCenter(ctx: OperationsContext, ref: string): Promise<C
 
 /** Sends a command to an existing center; a refusal names its reason and leaves no trace. */
 export async function sendCenterCommand(ctx: OperationsContext, ref: string, command: Command): Promise<CommandResult> {
+  const oversize = sizeRefusal(command);
+  if (oversize) throw new CommandRefusedError(oversize.reason, oversize.message);
   const parsed = CommandSchema.safeParse(command);
   if (!parsed.success) throw new CommandRefusedError('invalid-input', `Invalid command: ${describeZodError(parsed.error)}`);
   if (parsed.data.type === 'SUBMIT_APPLICATION') return submitApplication(ctx, parsed.data);

@@ -31,6 +31,8 @@ function actorRefusal(type: AnyCommandType, actor: Actor, universityId: string |
  * validator calls it, and the CLI calls it too so a user hears the refusal before any workflow is started.
  */
 export function checkCommand(snapshot: CenterSnapshot, input: unknown, at: string): CheckResult {
+  const oversize = sizeRefusal(input);
+  if (oversize) return { ok: false, refusal: oversize };
   const parsed = CommandSchema.safeParse(input);
   if (!parsed.success) return { ok: false, refusal: refuse('invalid-input', `Invalid command: ${describeZodError(parsed.error)}`) };
   const command = parsed.data;
@@ -49,8 +51,41 @@ export function checkCommand(snapshot: CenterSnapshot, input: unknown, at: strin
   return { ok: false, refusal: refusals.at(-1) ?? refuse('not-allowed-in-state', `${command.type} is not possible now while the center is in "${state}".`) };
 }
 
+/**
+ * A command enters the workflow's history as it is sent, and Temporal fails a workflow task whose payloads pass
+ * 2 MB: a command is held to MAX_COMMAND_BYTES (UTF-8 of its JSON) before anything else is checked. No payload of
+ * the command table comes near it (a document field is at most 20,000 characters).
+ */
+export const MAX_COMMAND_BYTES = 512 * 1024;
+export function sizeRefusal(input: unknown): Refusal | null {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(input);
+  } catch {
+    return refuse('invalid-input', 'The command is not JSON.');
+  }
+  const bytes = utf8Length(json ?? '');
+  return bytes > MAX_COMMAND_BYTES ? refuse('invalid-input', `The command is ${bytes} bytes, more than the ${MAX_COMMAND_BYTES} a command may carry; shorten its documents.`) : null;
+}
+/** UTF-8 length without an encoder (the workflow sandbox need not have one). */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i += 1;
+    } else n += 3;
+  }
+  return n;
+}
+
 /** The same order for a call's commands (the call's workflow validates with it). */
 export function checkCallCommand(state: CallState, input: unknown): { ok: true; command: CallCommand } | { ok: false; refusal: Refusal } {
+  const oversize = sizeRefusal(input);
+  if (oversize) return { ok: false, refusal: oversize };
   const parsed = CallCommandSchema.safeParse(input);
   if (!parsed.success) return { ok: false, refusal: refuse('invalid-input', `Invalid command: ${describeZodError(parsed.error)}`) };
   const refusal = actorRefusal(parsed.data.type, parsed.data.actor, null) ?? callRefusal(state, parsed.data);

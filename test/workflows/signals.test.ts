@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { openCall, sendCallCommand, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
 import { callWorkflowId, centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
+import { MAX_COMMAND_BYTES } from '../../machines/authorize';
 import { application, callInfo, cmd, commission, experts, university } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';
 
@@ -79,5 +80,20 @@ describe('forged and malformed signals are dropped, and never jam a center', () 
     // The id is free again: the real application starts the real workflow.
     const applied = await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bsu'), { callId: call.callId, application: application('bsu') }));
     expect(applied.state).toBe('application.eligible');
+  });
+
+  it('a command of 2.5 MB is refused by the client before it reaches Temporal, naming the limit; the center carries on', async () => {
+    const huge = cmd('RECORD_INTEGRITY_INCIDENT', commission, { incident: { occurredOn: '2026-11-30', category: 'credit', description: 'x'.repeat(2_500_000) } });
+    // Through the operations (the CLI's and the API's path): refused before anything is sent.
+    const refused = await sendCenterCommand(h.ops, 'bua', huge).then(
+      () => null,
+      (err: unknown) => err as { reason?: string; message?: string },
+    );
+    expect(refused?.reason).toBe('invalid-input');
+    expect(refused?.message).toContain(`more than the ${MAX_COMMAND_BYTES}`);
+    // (Sent raw by someone holding namespace access, Temporal fails the workflow task instead: its rejection echoes the
+    // request past the 2 MB limit — temporalio/features#723. docs/security.md keeps such access to the service.)
+    const after = await sendCenterCommand(h.ops, 'bua', cmd('RECORD_INTEGRITY_INCIDENT', commission, { incident: { occurredOn: '2026-11-30', category: 'credit', description: 'A small, real incident' } }));
+    expect(after.type).toBe('RECORD_INTEGRITY_INCIDENT');
   });
 });
