@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // One throwaway PostgreSQL server per run for the database tests (test/helpers/postgres.ts).
+    globalSetup: ['./test/helpers/postgres.ts'],
   },
 });

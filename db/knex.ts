@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
 import { migrationSource } from './migrations';
 import { MIGRATIONS_TABLE } from './tables';
 
@@ -38,7 +39,7 @@ function sqliteAfterCreate(conn: SqliteConnection, done: (err: Error | null, con
  *    bindings of raw queries) goes camelCase → snake_case. A snake_case name has no capital letter and passes
  *    unchanged: the migrations, written in snake_case, create exactly the schema they always did.
  *  - postProcessResponse: the keys of every row knex answers go snake_case → camelCase, top-level keys only (a
- *    JSON document is a text column here, and its text is never touched).
+ *    JSON document is answered as its text on both dialects, and its text is never touched).
  *
  * What to know when querying:
  *  - raw queries: their SQL text is not rewritten (name columns in snake_case there), but their result rows are
@@ -100,10 +101,70 @@ export const columnNameMapping = {
 /** Whether `knex` maps column names: made by createKnex, or given columnNameMapping. */
 export const mapsColumnNames = (knex: Knex): boolean => knex.client.config.postProcessResponse === columnNameMapping.postProcessResponse;
 
+// ── PostgreSQL: the values SQLite answers ──────────────────────────────────────────────────────────────────────
+/*
+ * The driver's parsers for the types the migrations use on PostgreSQL (db/columns.ts), per connection (never pg's
+ * global registry), so every query — builders and raw — answers what SQLite answers for the same column:
+ *  - timestamptz → ISO-8601 UTC text with milliseconds (`2026-12-02T07:14:52.946Z`), as the code writes them (pg
+ *    would answer a Date);
+ *  - date → its `YYYY-MM-DD` text (pg would answer a Date at local midnight);
+ *  - jsonb/json → the JSON text, parsed by the row schemas as SQLite's text is (pg would answer the parsed value);
+ *  - bigint (money, count(*)) and numeric (sum of bigint) → a number while it is a safe integer, else the decimal
+ *    text, which the row schemas refuse for money (pg would always answer text).
+ * Booleans stay true/false (SQLite answers 0/1): the row schemas read both.
+ */
+const PG_OID = { int8: 20, numeric: 1700, date: 1082, timestamp: 1114, timestamptz: 1184, json: 114, jsonb: 3802 } as const;
+
+const integerOrText = (text: string): number | string => {
+  const n = Number(text);
+  return /^-?\d+$/.test(text) && Number.isSafeInteger(n) ? n : text;
+};
+
+/** An instant as the code writes it; PostgreSQL's ±infinity (never written here) as its text. */
+const isoInstant = (text: string): string => {
+  const parsed: unknown = pg.types.getTypeParser(PG_OID.timestamptz)(text);
+  return parsed instanceof Date && !Number.isNaN(parsed.getTime()) ? parsed.toISOString() : text;
+};
+
+const pgParsers: Partial<Record<number, (text: string) => unknown>> = {
+  [PG_OID.int8]: integerOrText,
+  [PG_OID.numeric]: integerOrText,
+  [PG_OID.date]: (text) => text,
+  [PG_OID.timestamptz]: isoInstant,
+  // timestamp without time zone is not used by the migrations; read as UTC if a raw query makes one.
+  [PG_OID.timestamp]: (text) => isoInstant(`${text}+00`),
+  [PG_OID.json]: (text) => text,
+  [PG_OID.jsonb]: (text) => text,
+};
+
+/** node-postgres' `types` option: the parsers above for text results, pg's own for the rest. */
+export const pgTypes = {
+  getTypeParser: (oid: number, format?: string): ((value: string) => unknown) => {
+    const ours = pgParsers[oid];
+    if (ours && (format ?? 'text') === 'text') return ours;
+    return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
+  },
+};
+
+/**
+ * The pool for PostgreSQL: no idle connection kept (min 0, as knex advises: a dropped idle connection is never handed
+ * out), at most 10 per process (a worker's activities, the API and the CLI each have their own pool; the server's
+ * max_connections, 100 by default, bounds their sum), and the session in UTC so that a timestamp written without an
+ * offset means UTC on every connection.
+ */
+const PG_POOL = { min: 0, max: 10, idleTimeoutMillis: 30_000 } as const;
+
 export function createKnex(dbCfg: DatabaseConfig): Knex {
   if (dbCfg.client === 'pg') {
     if (!dbCfg.connection) throw new Error('database.connection is required when database.client is "pg"');
-    return knexFactory({ client: 'pg', connection: dbCfg.connection, migrations, ...columnNameMapping });
+    return knexFactory({
+      client: 'pg',
+      connection: { connectionString: dbCfg.connection, types: pgTypes, options: '-c TimeZone=UTC', application_name: 'centers' },
+      pool: { ...PG_POOL },
+      acquireConnectionTimeout: 60_000,
+      migrations,
+      ...columnNameMapping,
+    });
   }
 
   if (!dbCfg.filename) throw new Error('database.filename is required when database.client is "sqlite3"');

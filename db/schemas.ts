@@ -27,15 +27,32 @@ import {
  * the snake_case columns, once, for every query). The record types are these schemas' z.infer, never written out
  * again. Reading parses each row with its schema; writing passes the record through `rowOf`, which validates it with
  * the same schema. The columns that are not plain values are parsed here, for every table alike: JSON documents
- * (stored as text on both dialects), booleans (SQLite answers 0/1, PostgreSQL true/false) and money (PostgreSQL
- * answers bigint as a decimal string).
+ * (text on SQLite, jsonb on PostgreSQL: both answer the JSON text, see db/knex.ts), booleans (SQLite answers 0/1,
+ * PostgreSQL true/false), money (bigint: a number, or a decimal string beyond 2^53) and times (text on SQLite,
+ * timestamptz on PostgreSQL: both read and written as ISO-8601 UTC text with milliseconds).
  */
 
 type RecordOf<K extends DomainRecord['kind']> = Extract<DomainRecord, { kind: K }>;
 
 // ── column types ────────────────────────────────────────────────────────────────────────────────────────────────
-/** ISO-8601 timestamps are stored as text so both dialects round-trip them unchanged. */
-const isoText = z.string().min(1).max(40);
+/** An ISO-8601 date and time with its offset (Z or ±hh:mm); a date alone (YYYY-MM-DD) is not one. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/**
+ * A time column, read and written as ISO-8601 UTC text with milliseconds (`2026-12-02T07:14:52.946Z`, what
+ * Date#toISOString writes, and what the code writes everywhere). An instant written another way (`…T16:00:00+08:00`,
+ * `…T08:00:00Z`) is stored as that same instant in this form, so SQLite's text and PostgreSQL's timestamptz read back
+ * alike; a Date (a raw PostgreSQL driver) reads the same. A date column (YYYY-MM-DD) passes unchanged.
+ */
+const isoInstant = (value: unknown): unknown => {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? value : value.toISOString();
+  if (typeof value === 'string' && ISO_INSTANT.test(value)) {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms)) return new Date(ms).toISOString();
+  }
+  return value;
+};
+const isoText = z.preprocess(isoInstant, z.string().min(1).max(40));
 const id = z.string().min(1).max(255);
 const int = z.number().int();
 

@@ -11,17 +11,17 @@ import {
   TIERS,
   type FundingStatus,
 } from '../../machines/vocabulary';
+import { columns } from '../columns';
 import { TableName } from '../tables';
 
 /**
  * The five-year build cycle (Art. 6, 12–19): cycles, yearly funding and its ledger, annual summaries, the
  * notification outbox, evaluations with their expert reviews, and integrity incidents.
- * Same conventions as the initial migration: ISO-8601 text timestamps, JSON as text, money in integer fen
+ * Same conventions as the initial migration: timestamps and documents of db/columns.ts, money in integer fen
  * (bigint: a grant may exceed the 2^31 fen of a 32-bit integer), center-scoped rows referencing centers(center_id).
  * Ids of requests, evaluations and incidents are unique per center only, so every key starts with center_id.
  */
 const ID = 255;
-const TS = 40;
 
 /**
  * The funding statuses in the order this migration has always listed them (FUNDING_STATUSES lists `held` second):
@@ -35,16 +35,18 @@ const centerId = (t: Knex.CreateTableBuilder) =>
 export async function up(knex: Knex): Promise<void> {
   /** Art. 6, 19: cycle 1 starts on approval; the next after an acceptance that passed. */
   await knex.schema.createTable(TableName.Cycles, (t) => {
+    const c = columns(knex, t);
     centerId(t);
     t.integer('cycle').notNullable();
     t.string('tier', 1).nullable().checkIn([...TIERS]);
-    t.string('started_at', TS).notNullable();
-    t.string('ends_at', TS).notNullable();
+    c.timestamp('started_at').notNullable();
+    c.timestamp('ends_at').notNullable();
     t.primary(['center_id', 'cycle']);
   });
 
   /** Art. 13–15: one row per request, its decision written onto it. */
   await knex.schema.createTable(TableName.FundingRequests, (t) => {
+    const c = columns(knex, t);
     centerId(t);
     t.string('request_id', ID).notNullable();
     t.integer('cycle').notNullable();
@@ -52,13 +54,13 @@ export async function up(knex: Knex): Promise<void> {
     t.string('kind', 16).notNullable().checkIn([...FUNDING_KINDS]);
     t.text('title').notNullable();
     t.bigInteger('amount_fen').notNullable();
-    t.text('request').notNullable();
+    c.document('request').notNullable();
     t.string('status', 16).notNullable().defaultTo('pending').checkIn(FUNDING_STATUSES_AS_MIGRATED);
     t.bigInteger('granted_fen').nullable();
     t.text('reason').nullable();
-    t.string('requested_at', TS).notNullable();
+    c.timestamp('requested_at').notNullable();
     t.string('requested_by', ID).notNullable();
-    t.string('decided_at', TS).nullable();
+    c.timestamp('decided_at').nullable();
     t.string('decided_by', ID).nullable();
     /** The audit seq of the last transition that moved the request (suspend and resume go back and forth). */
     t.integer('updated_seq').notNullable();
@@ -71,13 +73,14 @@ export async function up(knex: Knex): Promise<void> {
    * harmless, and the foreign key keeps money from pointing at a request that does not exist.
    */
   await knex.schema.createTable(TableName.FundingLedger, (t) => {
+    const c = columns(knex, t);
     centerId(t);
     t.integer('cycle').notNullable();
     t.integer('year').notNullable();
     t.string('request_id', ID).notNullable();
     t.string('kind', 16).notNullable().checkIn([...FUNDING_KINDS]);
     t.bigInteger('amount_fen').notNullable();
-    t.string('granted_at', TS).notNullable();
+    c.timestamp('granted_at').notNullable();
     t.string('granted_by', ID).notNullable();
     t.unique(['center_id', 'request_id']);
     t.foreign(['center_id', 'request_id']).references(['center_id', 'request_id']).inTable(TableName.FundingRequests);
@@ -86,52 +89,55 @@ export async function up(knex: Knex): Promise<void> {
 
   /** Art. 18: one summary per year of a cycle, upserted as it moves; updated_seq keeps late retries from rolling it back. */
   await knex.schema.createTable(TableName.AnnualSummaries, (t) => {
+    const c = columns(knex, t);
     centerId(t);
     t.integer('cycle').notNullable();
     t.integer('year').notNullable();
     t.string('status', 16).notNullable().checkIn([...SUMMARY_STATUSES]);
-    t.string('opened_at', TS).notNullable();
-    t.string('due_at', TS).notNullable();
-    t.text('summary').nullable();
-    t.string('submitted_at', TS).nullable();
+    c.timestamp('opened_at').notNullable();
+    c.timestamp('due_at').notNullable();
+    c.document('summary').nullable();
+    c.timestamp('submitted_at').nullable();
     t.integer('submissions').notNullable().defaultTo(0);
     t.boolean('overdue').notNullable().defaultTo(false);
     t.text('return_reason').nullable();
-    t.string('accepted_at', TS).nullable();
+    c.timestamp('accepted_at').nullable();
     t.integer('updated_seq').notNullable();
     t.primary(['center_id', 'cycle', 'year']);
   });
 
   /** The outbox of reminders, overdue notices and escalations (Art. 18: never silently dropped). */
   await knex.schema.createTable(TableName.Notifications, (t) => {
+    const c = columns(knex, t);
     centerId(t);
     t.string('key', ID).notNullable();
     t.string('recipient_role', 16).notNullable().checkIn([...NOTIFICATION_RECIPIENTS]);
     t.string('notice', 16).notNullable().checkIn([...NOTIFICATION_NOTICES]);
     t.text('subject').notNullable();
-    t.string('due_at', TS).notNullable();
-    t.string('created_at', TS).notNullable();
+    c.timestamp('due_at').notNullable();
+    c.timestamp('created_at').notNullable();
     t.string('status', 16).notNullable().defaultTo('pending').checkIn([...DELIVERY_STATUSES]);
-    t.string('delivered_at', TS).nullable();
+    c.timestamp('delivered_at').nullable();
     t.unique(['center_id', 'key', 'notice']);
     t.index(['status']);
   });
 
   /** Art. 17–18: one row per evaluation (mid-term, acceptance, re-evaluation), upserted at each step. */
   await knex.schema.createTable(TableName.Evaluations, (t) => {
+    const c = columns(knex, t);
     centerId(t);
     t.string('evaluation_id', ID).notNullable();
     t.string('kind', 16).notNullable().checkIn([...EVALUATION_KINDS]);
     t.integer('cycle').notNullable();
     t.string('step', 64).notNullable();
-    t.string('started_at', TS).notNullable();
-    t.text('self_evaluation').nullable();
-    t.text('inspection').nullable();
+    c.timestamp('started_at').notNullable();
+    c.document('self_evaluation').nullable();
+    c.document('inspection').nullable();
     t.double('score').nullable();
     t.string('computed_grade', 16).nullable().checkIn([...GRADES]);
     t.string('grade', 16).nullable().checkIn([...GRADES]);
     t.text('override_reason').nullable();
-    t.string('graded_at', TS).nullable();
+    c.timestamp('graded_at').nullable();
     t.string('graded_by', ID).nullable();
     t.integer('updated_seq').notNullable();
     t.primary(['center_id', 'evaluation_id']);
@@ -139,24 +145,26 @@ export async function up(knex: Knex): Promise<void> {
 
   /** Art. 18: one expert's scores on the five dimensions; stage is the evaluation id. */
   await knex.schema.createTable(TableName.EvaluationReviews, (t) => {
+    const c = columns(knex, t);
     centerId(t);
     t.string('stage', 64).notNullable();
     t.string('expert_id', ID).notNullable();
-    t.text('scores').notNullable();
+    c.document('scores').notNullable();
     t.double('weighted_score').notNullable();
     t.text('opinion').notNullable();
-    t.string('submitted_at', TS).notNullable();
+    c.timestamp('submitted_at').notNullable();
     t.primary(['center_id', 'stage', 'expert_id']);
   });
 
   /** Art. 12 */
   await knex.schema.createTable(TableName.IntegrityIncidents, (t) => {
+    const c = columns(knex, t);
     centerId(t);
     t.string('incident_id', ID).notNullable();
-    t.string('occurred_on', TS).notNullable();
+    c.date('occurred_on').notNullable();
     t.string('category', 16).notNullable().checkIn([...INCIDENT_CATEGORIES]);
     t.text('description').notNullable();
-    t.string('recorded_at', TS).notNullable();
+    c.timestamp('recorded_at').notNullable();
     t.string('recorded_by', ID).notNullable();
     t.primary(['center_id', 'incident_id']);
   });

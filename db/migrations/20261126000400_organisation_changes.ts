@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ORGANISATION_CHANGES } from '../../machines/vocabulary';
+import { columns } from '../columns';
 import { TableName } from '../tables';
 
 /**
@@ -8,15 +9,16 @@ import { TableName } from '../tables';
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable(TableName.OrganisationChanges, (t) => {
+    const c = columns(knex, t);
     t.string('center_id', 255).notNullable().references('center_id').inTable(TableName.Centers);
     t.string('change_id', 255).notNullable();
     t.string('change', 16).notNullable().checkIn([...ORGANISATION_CHANGES]);
     /** JSON: the new director, or the staff list as it now is. */
-    t.text('details').notNullable();
-    t.string('effective_on', 40).notNullable();
+    c.document('details').notNullable();
+    c.date('effective_on').notNullable();
     t.text('reason').notNullable();
     t.boolean('below_staff_minimum').notNullable();
-    t.string('recorded_at', 40).notNullable();
+    c.timestamp('recorded_at').notNullable();
     t.string('recorded_by', 255).notNullable();
     t.primary(['center_id', 'change_id']);
   });

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { ROLES, USER_STATUSES } from '../../machines/vocabulary';
+import { columns } from '../columns';
 import { TableName } from '../tables';
 
 /**
@@ -11,11 +12,11 @@ import { TableName } from '../tables';
  * low-entropy: it is stored as an argon2id hash (api/identities.ts).
  */
 const ID = 255;
-const TS = 40;
 const SHA256_HEX = 64;
 
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.createTable(TableName.Users, (t) => {
+    const c = columns(knex, t);
     t.string('id', ID).notNullable().primary();
     t.text('name').notNullable();
     t.string('role', 16).notNullable().checkIn([...ROLES]);
@@ -23,8 +24,8 @@ export async function up(knex: Knex): Promise<void> {
     t.boolean('admin').notNullable().defaultTo(false);
     t.string('status', 16).notNullable().checkIn([...USER_STATUSES]);
     t.text('password_hash').nullable();
-    t.string('created_at', TS).notNullable();
-    t.string('updated_at', TS).notNullable();
+    c.timestamp('created_at').notNullable();
+    c.timestamp('updated_at').notNullable();
     // §3a: a university or expert actor is bound to its organisation; only the commission administers.
     t.check(`?? not in ('university', 'expert') or ?? is not null`, ['role', 'org_id'], 'users_org_required');
     t.check(`?? = 'commission' or not ??`, ['role', 'admin'], 'users_admin_commission_only');
@@ -32,24 +33,26 @@ export async function up(knex: Knex): Promise<void> {
   });
 
   await knex.schema.createTable(TableName.ApiTokens, (t) => {
+    const c = columns(knex, t);
     t.string('id', 32).notNullable().primary();
     t.string('user_id', ID).notNullable().references('id').inTable(TableName.Users);
     t.string('secret_hash', SHA256_HEX).notNullable();
     t.text('label').nullable();
-    t.string('created_at', TS).notNullable();
-    t.string('expires_at', TS).notNullable();
-    t.string('revoked_at', TS).nullable();
-    t.string('last_used_at', TS).nullable();
+    c.timestamp('created_at').notNullable();
+    c.timestamp('expires_at').notNullable();
+    c.timestamp('revoked_at').nullable();
+    c.timestamp('last_used_at').nullable();
     t.index(['user_id']);
   });
 
   await knex.schema.createTable(TableName.Sessions, (t) => {
+    const c = columns(knex, t);
     t.string('id_hash', SHA256_HEX).notNullable().primary();
     t.string('user_id', ID).notNullable().references('id').inTable(TableName.Users);
     t.string('csrf_hash', SHA256_HEX).notNullable();
-    t.string('created_at', TS).notNullable();
-    t.string('expires_at', TS).notNullable();
-    t.string('revoked_at', TS).nullable();
+    c.timestamp('created_at').notNullable();
+    c.timestamp('expires_at').notNullable();
+    c.timestamp('revoked_at').nullable();
     t.index(['user_id']);
   });
 }

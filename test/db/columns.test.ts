@@ -1,10 +1,10 @@
 /**
  * The one column-name mapping (db/knex.ts): camelCase in the code, snake_case in the database, mapped by knex's
  * wrapIdentifier and postProcessResponse hooks for every query; and the one place (db/schemas.ts) where the values
- * that are not plain (booleans, JSON documents, money in fen) are parsed. The columns themselves never changed.
+ * that are not plain (booleans, JSON documents, money in fen, times) are parsed. The columns themselves never changed.
+ * The database parts run on SQLite and on PostgreSQL.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, expectTypeOf, it } from 'vitest';
@@ -37,26 +37,67 @@ import { MIGRATIONS_TABLE, TableName } from '../../db/tables';
 import type { Expert } from '../../machines/domain';
 import type { AuditRow, CallEventInput, CenterRow, ConditionResult, DomainRecord } from '../../machines/records.types';
 import { annualSummary, application, commission, promotionRequest, university } from '../helpers/fixtures';
-import { removeTempDatabase, tempDatabase, type TempDatabase } from '../helpers/database';
+import { DIALECTS, removeTempDatabase, tempDatabase, type Dialect, type TempDatabase } from '../helpers/database';
 
 type RecordOf<K extends DomainRecord['kind']> = Extract<DomainRecord, { kind: K }>;
 type Stored<K extends DomainRecord['kind']> = Omit<RecordOf<K>, 'kind'>;
 
-/** A knex on the same file without the hooks: what SQLite really holds. */
-const plainKnex = (filename: string): Knex => knexFactory({ client: 'sqlite3', connection: { filename }, useNullAsDefault: true });
+/** A knex on the same database without the hooks (nor, on PostgreSQL, the type parsers): what the database really holds. */
+const plainKnex = (db: TempDatabase): Knex =>
+  db.dialect === 'pg'
+    ? knexFactory({ client: 'pg', connection: db.database.connection! })
+    : knexFactory({ client: 'sqlite3', connection: { filename: db.filename }, useNullAsDefault: true });
 
-/** Every table's columns as SQLite names them (PRAGMA values are data: no hook renames them). */
-async function storedColumns(knex: Knex): Promise<Record<string, string[]>> {
+/** The rows of a raw query, on either dialect (PostgreSQL answers a result whose rows they are). */
+const rawRows = async <T>(knex: Knex, sql: string, bindings: readonly Knex.RawBinding[] = []): Promise<T[]> => {
+  const result = (await knex.raw(sql, bindings)) as T[] | { rows: T[] };
+  return Array.isArray(result) ? result : result.rows;
+};
+
+/** Every table's columns as the database names them (catalog values are data: no hook renames them). */
+async function storedColumns(knex: Knex, dialect: Dialect): Promise<Record<string, string[]>> {
   const out: Record<string, string[]> = {};
   for (const table of Object.values(TableName)) {
-    const info = (await knex.raw(`PRAGMA table_info(${table})`)) as { name: string }[];
+    const info =
+      dialect === 'pg'
+        ? await rawRows<{ name: string }>(knex, 'select column_name as name from information_schema.columns where table_name = ? order by ordinal_position', [table])
+        : await rawRows<{ name: string }>(knex, `PRAGMA table_info(${table})`);
     out[table] = info.map((c) => c.name);
   }
   return out;
 }
 
-const schemaSql = async (knex: Knex): Promise<{ name: string; sql: string }[]> =>
-  (await knex.raw("select name, sql from sqlite_master where sql is not null order by type, name")) as { name: string; sql: string }[];
+/** The schema as the database describes it: SQLite's CREATE statements; PostgreSQL's columns, types and constraints. */
+const schemaSql = async (knex: Knex, dialect: Dialect): Promise<{ name: string; sql: string }[]> =>
+  dialect === 'pg'
+    ? rawRows<{ name: string; sql: string }>(
+        knex,
+        `select c.table_name as name, string_agg(c.column_name || ' ' || c.data_type || ' ' || c.is_nullable || ' ' || coalesce(c.column_default, ''), ', ' order by c.ordinal_position) as sql
+           from information_schema.columns c where c.table_schema = 'public' group by c.table_name
+         union all
+         select conrelid::regclass::text || '.' || conname as name, pg_get_constraintdef(oid) as sql from pg_constraint where connamespace = 'public'::regnamespace
+         union all
+         select tablename || '.' || indexname as name, indexdef as sql from pg_indexes where schemaname = 'public'
+         order by name`,
+      )
+    : rawRows<{ name: string; sql: string }>(knex, 'select name, sql from sqlite_master where sql is not null order by type, name');
+
+/** The CHECK (column IN (…)) constraints: table, column and the values listed. */
+async function checkInConstraints(knex: Knex, dialect: Dialect): Promise<{ table: string; column: string; values: string[] }[]> {
+  const out: { table: string; column: string; values: string[] }[] = [];
+  if (dialect === 'pg') {
+    const defs = await rawRows<{ table: string; def: string }>(knex, "select conrelid::regclass::text as table, pg_get_constraintdef(oid) as def from pg_constraint where contype = 'c' and connamespace = 'public'::regnamespace");
+    for (const { table, def } of defs) {
+      const m = /^CHECK \(\(\(?"?(\w+)"?\)?(?:::text)? = ANY \(\(?ARRAY\[(.*)\]\)?(?:::text\[\])?\)\)$/.exec(def);
+      if (m) out.push({ table, column: m[1], values: [...m[2].matchAll(/'([^']*)'/g)].map((v) => v[1]) });
+    }
+    return out;
+  }
+  for (const { name, sql } of await schemaSql(knex, dialect)) {
+    for (const [, column, list] of sql.matchAll(/check \(`(\w+)` in \(([^)]*)\)\)/g)) out.push({ table: name, column, values: list.split(',').map((v) => v.replace(/^'|'$/g, '')) });
+  }
+  return out;
+}
 
 describe('the names: camelCase ↔ snake_case, once, in the knex configuration', () => {
   it('a camelCase identifier names its snake_case column; a snake_case name, `*` and knex’s own tables pass unchanged', () => {
@@ -85,12 +126,13 @@ describe('the names: camelCase ↔ snake_case, once, in the knex configuration',
   });
 });
 
+describe.each(DIALECTS)('%s', (dialect) => {
 /** A migrated database per test, and a knex on it without the hooks. */
 let db: TempDatabase;
 let plain: Knex;
 const openDatabase = async () => {
-  db = await tempDatabase('centers-columns-');
-  plain = plainKnex(db.filename);
+  db = await tempDatabase('centers-columns-', dialect);
+  plain = plainKnex(db);
 };
 const closeDatabase = async () => {
   await plain.destroy();
@@ -102,7 +144,7 @@ describe('the columns, in a migrated database', () => {
   afterEach(closeDatabase);
 
   it('every column is snake_case and round-trips through the two names, so the hook leaves the migrations’ names alone', async () => {
-    for (const [table, columns] of Object.entries(await storedColumns(plain))) {
+    for (const [table, columns] of Object.entries(await storedColumns(plain, dialect))) {
       expect(columns.length, table).toBeGreaterThan(0);
       for (const column of columns) {
         expect(toColumnName(column), `${table}.${column}`).toBe(column);
@@ -112,21 +154,23 @@ describe('the columns, in a migrated database', () => {
   });
 
   it('migrations run through the hooks create exactly the schema a knex without them creates', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-columns-plain-'));
+    const empty = await tempDatabase('centers-columns-plain-', dialect, { migrated: false });
+    await empty.knex.destroy();
     const other = knexFactory({
-      client: 'sqlite3',
-      connection: { filename: path.join(dir, 'plain.sqlite') },
-      useNullAsDefault: true,
+      ...(dialect === 'pg'
+        ? { client: 'pg', connection: empty.database.connection! }
+        : { client: 'sqlite3', connection: { filename: path.join(empty.dir, 'plain.sqlite') }, useNullAsDefault: true }),
       migrations: { migrationSource, tableName: MIGRATIONS_TABLE },
     });
     try {
       await other.migrate.latest();
-      const withoutHooks = await schemaSql(other);
+      const withoutHooks = await schemaSql(other, dialect);
       expect(withoutHooks.length).toBeGreaterThan(Object.values(TableName).length);
-      expect(await schemaSql(plain)).toEqual(withoutHooks);
+      expect(await schemaSql(plain, dialect)).toEqual(withoutHooks);
     } finally {
       await other.destroy();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (empty.postgres) await empty.postgres.drop();
+      else fs.rmSync(empty.dir, { recursive: true, force: true });
     }
   });
 
@@ -135,19 +179,14 @@ describe('the columns, in a migrated database', () => {
     await db.knex(TableName.Centers).insert(row);
 
     // As stored (a knex without the hooks): the columns were not renamed.
-    expect(await plain(TableName.Centers).first('center_id', 'workflow_id', 'last_seq', 'updated_at')).toEqual({
-      center_id: 'c1',
-      workflow_id: 'center-c1',
-      last_seq: 7,
-      updated_at: '2026-03-10T08:00:00.000Z',
-    });
+    expect(await plain(TableName.Centers).first('center_id', 'workflow_id', 'last_seq')).toEqual({ center_id: 'c1', workflow_id: 'center-c1', last_seq: 7 });
     // Through the hooks: builders, and raw queries, whose SQL names the columns as stored but whose rows are mapped.
     expect(await db.knex(TableName.Centers).where({ centerId: 'c1' }).first('centerId', 'lastSeq')).toEqual({ centerId: 'c1', lastSeq: 7 });
-    expect(await db.knex.raw(`select center_id, last_seq from ${TableName.Centers}`)).toEqual([{ centerId: 'c1', lastSeq: 7 }]);
-    expect(await db.knex.raw('select ?? from ??', ['lastSeq', TableName.Centers])).toEqual([{ lastSeq: 7 }]);
+    expect(await rawRows(db.knex, `select center_id, last_seq from ${TableName.Centers}`)).toEqual([{ centerId: 'c1', lastSeq: 7 }]);
+    expect(await rawRows(db.knex, 'select ?? from ??', ['lastSeq', TableName.Centers])).toEqual([{ lastSeq: 7 }]);
     // What speaks of the table, not of rows, keeps the stored names; pluck takes the stored name.
     expect(Object.keys(await db.knex(TableName.Centers).columnInfo())).toContain('last_seq');
-    expect(((await db.knex.raw(`PRAGMA table_info(${TableName.Centers})`)) as { name: string }[]).map((c) => c.name)).toContain('last_seq');
+    expect((await storedColumns(db.knex, dialect))[TableName.Centers]).toContain('last_seq');
     expect(await db.knex(TableName.Centers).pluck('last_seq')).toEqual([7]);
     // Aliases are identifiers too.
     expect(await db.knex(TableName.Centers).max({ highestSeq: 'lastSeq' })).toEqual([{ highestSeq: 7 }]);
@@ -174,15 +213,12 @@ describe('the columns, in a migrated database', () => {
     const enumOf = (t: z.ZodTypeAny): readonly string[] | undefined =>
       t instanceof z.ZodNullable ? enumOf(t.unwrap() as z.ZodTypeAny) : t instanceof z.ZodEnum ? (t.options as string[]) : undefined;
     let checks = 0;
-    for (const { name, sql } of await schemaSql(plain)) {
-      for (const [, column, list] of sql.matchAll(/check \(`(\w+)` in \(([^)]*)\)\)/g)) {
-        const schema = tableSchemas[name as TableName];
-        expect(schema, `a schema for ${name}`).toBeDefined();
-        const field = schema!.shape[toFieldName(column)] as z.ZodTypeAny;
-        const values = list.split(',').map((v) => v.replace(/^'|'$/g, ''));
-        expect(new Set(values), `${name}.${column}`).toEqual(new Set(enumOf(field)));
-        checks += 1;
-      }
+    for (const { table, column, values } of await checkInConstraints(plain, dialect)) {
+      const schema = tableSchemas[table as TableName];
+      expect(schema, `a schema for ${table}`).toBeDefined();
+      const field = schema!.shape[toFieldName(column)] as z.ZodTypeAny;
+      expect(new Set(values), `${table}.${column}`).toEqual(new Set(enumOf(field)));
+      checks += 1;
     }
     expect(checks).toBe(21);
   });
@@ -193,8 +229,10 @@ describe('the values: booleans, JSON documents, money in fen and timestamps come
   afterEach(closeDatabase);
 
   const CENTER = 'bjut-call-2026';
-  // Millisecond precision, and an offset other than Z: timestamps are text and come back to the character.
-  const at = '2026-03-10T16:00:00.123+08:00';
+  // Millisecond precision, and an offset other than Z: a time comes back as the same instant, in UTC with its
+  // milliseconds (what Date#toISOString writes), on both dialects.
+  const written = '2026-03-10T16:00:00.123+08:00';
+  const at = '2026-03-10T08:00:00.123Z';
   const center: CenterRow = {
     centerId: CENTER,
     workflowId: `center-${CENTER}`,
@@ -205,7 +243,7 @@ describe('the values: booleans, JSON documents, money in fen and timestamps come
     tier: 'A',
     nameZh: '北京工业大学中心',
     nameEn: null,
-    establishedAt: at,
+    establishedAt: written,
     nextDeadlineAt: '2027-03-10T08:00:00.000Z',
     updatedAt: at,
   };
@@ -222,12 +260,12 @@ describe('the values: booleans, JSON documents, money in fen and timestamps come
       cycle: 1,
       year: 1,
       request: { ...promotionRequest(maxFen), amountFen: maxFen },
-      requestedAt: at,
+      requestedAt: written,
       requestedBy: university('bjut').id,
     };
     await repos.insertFundingRequest(request, 2);
     await repos.decideFunding(
-      { kind: 'fundingDecision', centerId: CENTER, requestId: 'r1', cycle: 1, year: 1, fundingKind: 'promotion', status: 'granted', grantedFen: beyond32Bits, reason: null, decidedAt: at, decidedBy: commission.id },
+      { kind: 'fundingDecision', centerId: CENTER, requestId: 'r1', cycle: 1, year: 1, fundingKind: 'promotion', status: 'granted', grantedFen: beyond32Bits, reason: null, decidedAt: written, decidedBy: commission.id },
       3,
     );
     const summary: RecordOf<'annualSummary'> = {
@@ -278,6 +316,7 @@ describe('the values: booleans, JSON documents, money in fen and timestamps come
     expect(await repos.fundingRequests(CENTER)).toEqual([
       {
         ...requestStored,
+        requestedAt: at,
         kind: 'promotion',
         title: request.request.title,
         amountFen: maxFen,
@@ -304,9 +343,21 @@ describe('the values: booleans, JSON documents, money in fen and timestamps come
       ['c1', true],
       ['c7', false],
     ]);
-    expect(await repos.getCenter(CENTER)).toEqual({ ...center, lastSeq: 1 });
+    expect(await repos.getCenter(CENTER)).toEqual({ ...center, establishedAt: at, lastSeq: 1 });
 
-    // As stored: booleans 0/1, documents as their JSON text, fen as integers, timestamps as the same text.
+    if (dialect === 'pg') {
+      // As PostgreSQL holds them (pg's own parsers): booleans, jsonb documents, bigint fen (text from pg), timestamptz.
+      expect(await plain(TableName.AnnualSummaries).first('overdue', 'summary', 'due_at')).toEqual({ overdue: true, summary: summary.summary, due_at: new Date(at) });
+      expect(await plain(TableName.OrganisationChanges).orderBy('change_id').pluck('below_staff_minimum')).toEqual([true, false]);
+      expect(await plain(TableName.FundingRequests).first('amount_fen', 'granted_fen', 'request')).toEqual({ amount_fen: String(maxFen), granted_fen: String(beyond32Bits), request: request.request });
+      expect(await plain(TableName.Centers).first('established_at')).toEqual({ established_at: new Date(at) });
+      expect(
+        await rawRows(plain, `select pg_typeof(l.amount_fen)::text as t, pg_typeof(s.overdue)::text as o, pg_typeof(s.summary)::text as j, pg_typeof(s.due_at)::text as d, pg_typeof(c.effective_on)::text as e from ${TableName.FundingLedger} l, ${TableName.AnnualSummaries} s, ${TableName.OrganisationChanges} c limit 1`),
+      ).toEqual([{ t: 'bigint', o: 'boolean', j: 'jsonb', d: 'timestamp with time zone', e: 'date' }]);
+      return;
+    }
+    // As SQLite stores them: booleans 0/1, documents as their JSON text, fen as integers, timestamps as ISO text.
+    expect(await plain(TableName.Centers).first('established_at')).toEqual({ established_at: at });
     expect(await plain(TableName.AnnualSummaries).first('overdue', 'summary', 'due_at')).toEqual({ overdue: 1, summary: JSON.stringify(summary.summary), due_at: at });
     expect(await plain(TableName.OrganisationChanges).orderBy('change_id').pluck('below_staff_minimum')).toEqual([1, 0]);
     expect(await plain(TableName.EligibilityResults).orderBy('condition').pluck('passed')).toEqual([1, 0]);
@@ -319,9 +370,14 @@ describe('the values: booleans, JSON documents, money in fen and timestamps come
     expect(await plain.raw(`select typeof(amount_fen) as t, typeof(overdue) as o from ${TableName.FundingLedger}, ${TableName.AnnualSummaries}`)).toEqual([{ t: 'integer', o: 'integer' }]);
   });
 
-  it('a stored document that is not JSON, or a boolean that is not 0/1, is refused on read', async () => {
+  it('a stored document that is not JSON, or a boolean that is not 0/1, is refused: on read (SQLite), on write (PostgreSQL)', async () => {
     const repos = createRepositories(db.knex);
     await repos.upsertCenter(center, 1);
+    if (dialect === 'pg') {
+      await expect(plain(TableName.Applications).insert({ center_id: CENTER, version: 1, call_id: 'call-2026', university_id: 'bjut', application: '{not json', submitted_at: at })).rejects.toThrow(/invalid input syntax for type json/);
+      await expect(plain(TableName.EligibilityResults).insert({ center_id: CENTER, version: 1, condition: 1, condition_key: 'c1', passed: 2, reason: '', checked_at: at })).rejects.toThrow(/boolean/);
+      return;
+    }
     await plain(TableName.Applications).insert({ center_id: CENTER, version: 1, call_id: 'call-2026', university_id: 'bjut', application: '{not json', submitted_at: at });
     await expect(repos.applications(CENTER)).rejects.toThrow(/not valid JSON/);
     await plain(TableName.EligibilityResults).insert({ center_id: CENTER, version: 1, condition: 1, condition_key: 'c1', passed: 2, reason: '', checked_at: at });
@@ -331,7 +387,10 @@ describe('the values: booleans, JSON documents, money in fen and timestamps come
   it('the repositories refuse a knex that does not map the names (and accept one given the mapping)', async () => {
     expect(mapsColumnNames(plain)).toBe(false);
     expect(() => createRepositories(plain)).toThrow(/createKnex/);
-    const mapped = knexFactory({ client: 'sqlite3', connection: { filename: db.filename }, useNullAsDefault: true, ...columnNameMapping });
+    const mapped = knexFactory({
+      ...(dialect === 'pg' ? { client: 'pg', connection: db.database.connection! } : { client: 'sqlite3', connection: { filename: db.filename }, useNullAsDefault: true }),
+      ...columnNameMapping,
+    });
     try {
       expect(mapsColumnNames(mapped)).toBe(true);
       expect(await createRepositories(mapped).listCenters()).toEqual([]);
@@ -348,6 +407,8 @@ describe('the values: booleans, JSON documents, money in fen and timestamps come
       await migrated.destroy();
     }
   });
+});
+
 });
 
 describe('one shape per concept: each record type is its schema’s z.infer, and equals what the workflow hands over', () => {

@@ -5,19 +5,37 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnex, type DatabaseConfig } from '../../db/knex';
 import { migrateLatest, migrateRollbackAll, migrationStatus } from '../../db/migrate';
 import { migrations } from '../../db/migrations';
-import { TableName } from '../../db/tables';
+import { MIGRATIONS_TABLE, TableName } from '../../db/tables';
+import { DIALECTS } from '../helpers/database';
+import { createPostgresDatabase, type PostgresDatabase } from '../helpers/postgres';
 
 const TABLES = Object.values(TableName);
 const ALL = migrations.map((m) => m.name);
 
+/** The constraint a statement broke, as each dialect words it (SQLite: "UNIQUE constraint failed"; PostgreSQL: "violates unique constraint"). */
+const UNIQUE = /unique constraint/i;
+const FOREIGN_KEY = /foreign key/i;
+const CHECK = /check constraint/i;
+
+// Every migration, up and down, on SQLite and on PostgreSQL: one fresh, empty database per dialect for this file.
+describe.each(DIALECTS)('%s', (dialect) => {
 let dir: string;
+let pgDatabase: PostgresDatabase | undefined;
 let database: DatabaseConfig;
 
-beforeAll(() => {
+beforeAll(async () => {
+  if (dialect === 'pg') {
+    pgDatabase = await createPostgresDatabase({ migrated: false });
+    database = { client: 'pg', filename: null, connection: pgDatabase.url };
+    return;
+  }
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-migrations-'));
   database = { client: 'sqlite3', filename: path.join(dir, 'nested', 'centers.sqlite'), connection: null };
 });
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+afterAll(async () => {
+  if (pgDatabase) await pgDatabase.drop();
+  else fs.rmSync(dir, { recursive: true, force: true });
+});
 
 async function existingTables(): Promise<string[]> {
   const knex = createKnex(database);
@@ -30,9 +48,9 @@ async function existingTables(): Promise<string[]> {
 }
 
 describe('database migrations (timestamped, reversible, loaded from an explicit list)', () => {
-  it('latest creates every table, creating the database file and its directory', async () => {
+  it('latest creates every table (on SQLite, creating the database file and its directory)', async () => {
     expect(await migrateLatest({ database })).toEqual({ applied: ALL });
-    expect(fs.existsSync(database.filename!)).toBe(true);
+    if (dialect === 'sqlite3') expect(fs.existsSync(database.filename!)).toBe(true);
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
     expect(await migrationStatus({ database })).toEqual({ completed: ALL, pending: [] });
   });
@@ -120,8 +138,8 @@ describe('the build-cycle migration (Art. 6, 12–19)', () => {
       await knex(TableName.Centers).insert(center);
       await knex(TableName.FundingRequests).insert(request);
       await knex(TableName.FundingLedger).insert(grant);
-      await expect(knex(TableName.FundingLedger).insert(grant)).rejects.toThrow(/UNIQUE/);
-      await expect(knex(TableName.FundingLedger).insert({ ...grant, request_id: 'r-missing' })).rejects.toThrow(/FOREIGN KEY/);
+      await expect(knex(TableName.FundingLedger).insert(grant)).rejects.toThrow(UNIQUE);
+      await expect(knex(TableName.FundingLedger).insert({ ...grant, request_id: 'r-missing' })).rejects.toThrow(FOREIGN_KEY);
       // Money is bigint: 50 million CNY in fen does not fit a 32-bit integer.
       expect(await knex(TableName.FundingLedger).sum({ total: 'amount_fen' })).toEqual([{ total: 5_000_000_000 }]);
       expect((await knex(TableName.FundingRequests).first()).status).toBe('pending');
@@ -155,16 +173,16 @@ describe('the rectification migration (Art. 19)', () => {
   it('keys: one notice per id, one rectification per notice and only for a notice that exists, one stop per center', async () => {
     await withKnex(async (knex) => {
       await knex(TableName.Centers).insert(center);
-      await expect(knex(TableName.Notices).insert({ ...notice, center_id: 'c-missing' })).rejects.toThrow(/FOREIGN KEY/);
-      await expect(knex(TableName.Rectifications).insert(rectification)).rejects.toThrow(/FOREIGN KEY/);
+      await expect(knex(TableName.Notices).insert({ ...notice, center_id: 'c-missing' })).rejects.toThrow(FOREIGN_KEY);
+      await expect(knex(TableName.Rectifications).insert(rectification)).rejects.toThrow(FOREIGN_KEY);
       await knex(TableName.Notices).insert(notice);
-      await expect(knex(TableName.Notices).insert(notice)).rejects.toThrow(/UNIQUE/);
+      await expect(knex(TableName.Notices).insert(notice)).rejects.toThrow(UNIQUE);
       await knex(TableName.Rectifications).insert(rectification);
-      await expect(knex(TableName.Rectifications).insert(rectification)).rejects.toThrow(/UNIQUE/);
-      await expect(knex(TableName.Rectifications).where({ center_id: 'c1' }).update({ status: 'closed' })).rejects.toThrow(/CHECK/);
+      await expect(knex(TableName.Rectifications).insert(rectification)).rejects.toThrow(UNIQUE);
+      await expect(knex(TableName.Rectifications).where({ center_id: 'c1' }).update({ status: 'closed' })).rejects.toThrow(CHECK);
       const stop = { center_id: 'c1', reason: 'deadline missed', stopped_at: '2028-11-28T00:00:00.000Z' };
       await knex(TableName.SupportStops).insert(stop);
-      await expect(knex(TableName.SupportStops).insert(stop)).rejects.toThrow(/UNIQUE/);
+      await expect(knex(TableName.SupportStops).insert(stop)).rejects.toThrow(UNIQUE);
       await knex(TableName.SupportStops).del();
       await knex(TableName.Rectifications).del();
       await knex(TableName.Notices).del();
@@ -220,17 +238,17 @@ describe('the identities migration (SPEC §4 "HTTP API")', () => {
 
   it('checks: a known role and status, an organisation for a university or expert, admin for the commission only; tokens of a known user', async () => {
     await withKnex(async (knex) => {
-      await expect(knex(TableName.Users).insert({ ...user, role: 'rector' })).rejects.toThrow(/CHECK/);
-      await expect(knex(TableName.Users).insert({ ...user, status: 'gone' })).rejects.toThrow(/CHECK/);
-      await expect(knex(TableName.Users).insert({ ...user, org_id: null })).rejects.toThrow(/CHECK/);
-      await expect(knex(TableName.Users).insert({ ...user, role: 'expert', org_id: null })).rejects.toThrow(/CHECK/);
-      await expect(knex(TableName.Users).insert({ ...user, admin: true })).rejects.toThrow(/CHECK/);
+      await expect(knex(TableName.Users).insert({ ...user, role: 'rector' })).rejects.toThrow(CHECK);
+      await expect(knex(TableName.Users).insert({ ...user, status: 'gone' })).rejects.toThrow(CHECK);
+      await expect(knex(TableName.Users).insert({ ...user, org_id: null })).rejects.toThrow(CHECK);
+      await expect(knex(TableName.Users).insert({ ...user, role: 'expert', org_id: null })).rejects.toThrow(CHECK);
+      await expect(knex(TableName.Users).insert({ ...user, admin: true })).rejects.toThrow(CHECK);
       await knex(TableName.Users).insert(user);
       await knex(TableName.Users).insert({ ...user, id: 'operator', role: 'commission', org_id: null, admin: true });
-      await expect(knex(TableName.Users).insert(user)).rejects.toThrow(/UNIQUE/);
+      await expect(knex(TableName.Users).insert(user)).rejects.toThrow(UNIQUE);
       const token = { id: 't1', secret_hash: 'a'.repeat(64), created_at: at, expires_at: at };
-      await expect(knex(TableName.ApiTokens).insert({ ...token, user_id: 'nobody' })).rejects.toThrow(/FOREIGN KEY/);
-      await expect(knex(TableName.Sessions).insert({ id_hash: 'b'.repeat(64), csrf_hash: 'c'.repeat(64), user_id: 'nobody', created_at: at, expires_at: at })).rejects.toThrow(/FOREIGN KEY/);
+      await expect(knex(TableName.ApiTokens).insert({ ...token, user_id: 'nobody' })).rejects.toThrow(FOREIGN_KEY);
+      await expect(knex(TableName.Sessions).insert({ id_hash: 'b'.repeat(64), csrf_hash: 'c'.repeat(64), user_id: 'nobody', created_at: at, expires_at: at })).rejects.toThrow(FOREIGN_KEY);
       await knex(TableName.ApiTokens).insert({ ...token, user_id: 'bjut-office' });
       await knex(TableName.ApiTokens).del();
       await knex(TableName.Users).del();
@@ -245,7 +263,7 @@ describe('the identities migration (SPEC §4 "HTTP API")', () => {
   });
 });
 
-describe('SQLite connections', () => {
+describe.runIf(dialect === 'sqlite3')('SQLite connections', () => {
   it('enforce foreign keys, use WAL and wait for a busy database', async () => {
     const knex = createKnex(database);
     try {
@@ -257,4 +275,91 @@ describe('SQLite connections', () => {
       await knex.destroy();
     }
   });
+});
+
+describe.runIf(dialect === 'pg')('PostgreSQL connections', () => {
+  it('run in UTC, keep no idle connection, and answer times, dates, documents and big integers as SQLite does', async () => {
+    const knex = createKnex(database);
+    try {
+      const pool = knex.client.config.pool as { min: number; max: number };
+      expect([pool.min, pool.max]).toEqual([0, 10]);
+      const { rows } = (await knex.raw(
+        "select current_setting('TimeZone') as tz, '2026-03-10T16:00:00.123+08:00'::timestamptz as at, '2026-06-01'::date as d, '{\"b\":[1,2],\"a\":null}'::jsonb as doc, 9007199254740991::bigint as fen, 9007199254740993::bigint as too_big, count(*) as n, sum(5000000000::bigint) as total",
+      )) as { rows: Record<string, unknown>[] };
+      expect(rows).toEqual([{ tz: 'UTC', at: '2026-03-10T08:00:00.123Z', d: '2026-06-01', doc: '{"a": null, "b": [1, 2]}', fen: 9007199254740991, tooBig: '9007199254740993', n: 1, total: 5000000000 }]);
+    } finally {
+      await knex.destroy();
+    }
+  });
+});
+
+describe('migrations run once when several processes start together (the migration lock)', () => {
+  /** A fresh, empty database of this dialect, and how to remove it. */
+  async function freshDatabase(): Promise<{ cfg: DatabaseConfig; remove: () => Promise<void> }> {
+    if (dialect === 'pg') {
+      const fresh = await createPostgresDatabase({ migrated: false });
+      return { cfg: { client: 'pg', filename: null, connection: fresh.url }, remove: fresh.drop };
+    }
+    const freshDir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-migrations-lock-'));
+    return { cfg: { client: 'sqlite3', filename: path.join(freshDir, 'centers.sqlite'), connection: null }, remove: async () => fs.rmSync(freshDir, { recursive: true, force: true }) };
+  }
+
+  it.runIf(dialect === 'pg')('N processes migrating one fresh database at once: every migration applied once, in one batch, and nobody fails', async () => {
+    const { cfg, remove } = await freshDatabase();
+    try {
+      const N = 6;
+      const lines: string[] = [];
+      // Each call has its own knex (its own pool and connections), as a process of its own would.
+      const results = await Promise.allSettled(Array.from({ length: N }, () => migrateLatest({ database: cfg }, { log: (line) => lines.push(line) })));
+      expect(results.map((r) => (r.status === 'rejected' ? String(r.reason) : r.status))).toEqual(Array(N).fill('fulfilled'));
+      const applied = results.flatMap((r) => (r.status === 'fulfilled' ? r.value.applied : []));
+      expect(applied).toEqual(ALL);
+      const knex = createKnex(cfg);
+      try {
+        const rows = (await knex(MIGRATIONS_TABLE).select('name', 'batch')) as { name: string; batch: number }[];
+        expect(rows.map((r) => r.name).sort()).toEqual([...ALL].sort());
+        expect(new Set(rows.map((r) => r.batch))).toEqual(new Set([1]));
+        expect(await knex(`${MIGRATIONS_TABLE}_lock`).select('is_locked')).toEqual([{ isLocked: 0 }]);
+      } finally {
+        await knex.destroy();
+      }
+      expect(await migrationStatus({ database: cfg })).toEqual({ completed: ALL, pending: [] });
+    } finally {
+      await remove();
+    }
+  });
+
+  it('a process that finds knex’s lock taken waits for it, printing progress, and then finds nothing left to apply', async () => {
+    const { cfg, remove } = await freshDatabase();
+    const knex = createKnex(cfg);
+    try {
+      await migrateLatest({ database: cfg }, { log: () => undefined });
+      await knex.migrate.down(); // the last migration pending again
+      await knex(`${MIGRATIONS_TABLE}_lock`).update({ is_locked: 1 }); // another process is migrating
+      const lines: string[] = [];
+      const waiting = migrateLatest({ database: cfg }, { log: (line) => lines.push(line) });
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(lines.length).toBeGreaterThan(0);
+      expect(lines[0]).toMatch(/another process is migrating this database; waiting for the migration lock/);
+      await knex(`${MIGRATIONS_TABLE}_lock`).update({ is_locked: 0 }); // it finished
+      expect(await waiting).toEqual({ applied: [ALL[ALL.length - 1]] });
+    } finally {
+      await knex.destroy();
+      await remove();
+    }
+  });
+
+  it('a lock never freed (a process died migrating) ends the wait with what to do', async () => {
+    const { cfg, remove } = await freshDatabase();
+    const knex = createKnex(cfg);
+    try {
+      await migrateLatest({ database: cfg }, { log: () => undefined });
+      await knex(`${MIGRATIONS_TABLE}_lock`).update({ is_locked: 1 });
+      await expect(migrateLatest({ database: cfg }, { log: () => undefined, lockTimeoutMs: 500 })).rejects.toThrow(/gave up after .* db\/migrate\.ts unlock/);
+    } finally {
+      await knex.destroy();
+      await remove();
+    }
+  });
+});
 });

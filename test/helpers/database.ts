@@ -1,6 +1,8 @@
 /**
- * A real SQLite file in a temporary folder, migrated to the latest schema: for a whole test file (tempDatabase) or
- * a fresh one per test with the project's activities and repositories on it (testDatabase).
+ * A real database, migrated to the latest schema, on either dialect: a SQLite file in a temporary folder, or a new
+ * database on the run's PostgreSQL server (test/helpers/postgres.ts) — for a whole test file (tempDatabase) or a
+ * fresh one per test with the project's activities and repositories on it (testDatabase). `DIALECTS` runs a suite
+ * on both: `describe.each(DIALECTS)('%s', (dialect) => { const db = testDatabase('x-', dialect); … })`.
  *
  * No vitest import here: scripts outside the test runner (scripts/record-fixtures.ts) use these helpers too, so the
  * test file registers the hooks itself: `beforeEach(db.open); afterEach(db.close);`.
@@ -15,30 +17,48 @@ import { migrateLatest } from '../../db/migrate';
 import { createRepositories, type Repositories } from '../../db/repositories';
 import { TableName } from '../../db/tables';
 import type { PersistTransitionInput } from '../../machines/records.types';
+import { createPostgresDatabase, postgresEnabled, type PostgresDatabase } from './postgres';
+
+export type Dialect = DatabaseConfig['client'];
+
+/** The dialects every database suite runs on: SQLite, and PostgreSQL unless CENTERS_TEST_POSTGRES=off. */
+export const DIALECTS: readonly Dialect[] = postgresEnabled() ? ['sqlite3', 'pg'] : ['sqlite3'];
 
 export interface TempDatabase {
+  dialect: Dialect;
   knex: Knex;
-  /** The SQLite file, for another connection or a subprocess. */
+  /** The SQLite file, for another connection or a subprocess ('' on PostgreSQL: see database.connection). */
   filename: string;
-  /** The temporary folder holding it, removed by removeTempDatabase. */
+  /** The temporary folder holding it, removed by removeTempDatabase ('' on PostgreSQL). */
   dir: string;
   database: DatabaseConfig;
+  /** On PostgreSQL, the database itself (dropped by removeTempDatabase). */
+  postgres?: PostgresDatabase;
 }
 
-/** A migrated SQLite file in a new temporary folder named `prefix…`, and a connection to it. */
-export async function tempDatabase(prefix = 'centers-test-'): Promise<TempDatabase> {
+/**
+ * A migrated database and a connection to it: a SQLite file in a new temporary folder named `prefix…`, or (dialect
+ * 'pg') a new database on the run's PostgreSQL server. `migrated: false` leaves it empty.
+ */
+export async function tempDatabase(prefix = 'centers-test-', dialect: Dialect = 'sqlite3', { migrated = true } = {}): Promise<TempDatabase> {
+  if (dialect === 'pg') {
+    const postgres = await createPostgresDatabase({ migrated });
+    const database: DatabaseConfig = { client: 'pg', filename: null, connection: postgres.url };
+    return { dialect, knex: createKnex(database), filename: '', dir: '', database, postgres };
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const filename = path.join(dir, 'centers.sqlite');
   const database: DatabaseConfig = { client: 'sqlite3', filename, connection: null };
-  await migrateLatest({ database });
-  return { knex: createKnex(database), filename, dir, database };
+  if (migrated) await migrateLatest({ database });
+  return { dialect, knex: createKnex(database), filename, dir, database };
 }
 
-/** Closes the connection and removes the temporary folder. */
+/** Closes the connection and removes the temporary folder (or drops the PostgreSQL database). */
 export async function removeTempDatabase(db: TempDatabase | undefined): Promise<void> {
   if (!db) return;
   await db.knex.destroy();
-  fs.rmSync(db.dir, { recursive: true, force: true });
+  if (db.postgres) await db.postgres.drop();
+  else fs.rmSync(db.dir, { recursive: true, force: true });
 }
 
 /** The number of rows in every table of the schema, by table name. */
@@ -52,6 +72,7 @@ export async function rowCounts(knex: Knex): Promise<Record<string, number>> {
 }
 
 export interface TestDatabase {
+  readonly dialect: Dialect;
   readonly database: DatabaseConfig;
   readonly knex: Knex;
   readonly activities: Activities;
@@ -61,18 +82,18 @@ export interface TestDatabase {
   /** Row counts of every table (rowCounts). */
   counts(): Promise<Record<string, number>>;
   /**
-   * The activities of a second worker with its own connection to the same file (to race the first); the
+   * The activities of a second worker with its own connection to the same database (to race the first); the
    * connection is closed by close().
    */
   otherWorker(): Activities;
   /** A fresh database (for beforeEach). */
   open(): Promise<void>;
-  /** Closes every connection and removes the file (for afterEach). */
+  /** Closes every connection and removes the database (for afterEach). */
   close(): Promise<void>;
 }
 
-/** A fresh database per test: `const db = testDatabase('centers-x-'); beforeEach(db.open); afterEach(db.close);`. */
-export function testDatabase(prefix: string): TestDatabase {
+/** A fresh database per test: `const db = testDatabase('centers-x-', dialect); beforeEach(db.open); afterEach(db.close);`. */
+export function testDatabase(prefix: string, dialect: Dialect = 'sqlite3'): TestDatabase {
   let current: (TempDatabase & { activities: Activities; repos: Repositories }) | undefined;
   const others: Knex[] = [];
   const get = () => {
@@ -80,6 +101,7 @@ export function testDatabase(prefix: string): TestDatabase {
     return current;
   };
   return {
+    dialect,
     get database() {
       return get().database;
     },
@@ -104,7 +126,7 @@ export function testDatabase(prefix: string): TestDatabase {
       return createActivities({ knex: other });
     },
     async open() {
-      const db = await tempDatabase(prefix);
+      const db = await tempDatabase(prefix, dialect);
       current = { ...db, activities: createActivities({ knex: db.knex }), repos: createRepositories(db.knex) };
     },
     async close() {
