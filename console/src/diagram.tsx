@@ -51,6 +51,8 @@ export function Diagram({ state }: { state: string }) {
   const chart = useLoad(() => get<{ mermaid: string }>('/statechart'), []);
   const ref = useRef<HTMLDivElement>(null);
   const [failed, setFailed] = useState<string | null>(null);
+  // The whole chart fits the page's width; "actual size" shows it at full size, scrolled to the current state.
+  const [actual, setActual] = useState(false);
   useEffect(() => {
     if (!chart.data || !ref.current) return;
     let live = true;
@@ -62,7 +64,7 @@ export function Diagram({ state }: { state: string }) {
           securityLevel: 'strict',
           theme: 'neutral',
           fontFamily: 'system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", sans-serif',
-          state: { useMaxWidth: false },
+          state: { useMaxWidth: true },
         });
         const { svg } = await mermaid.render(`statechart-${++renders}`, highlighted(chart.data!.mermaid, state));
         if (live && ref.current) {
@@ -77,12 +79,28 @@ export function Diagram({ state }: { state: string }) {
       live = false;
     };
   }, [chart.data, state]);
+  useEffect(() => {
+    const svg = ref.current?.querySelector('svg');
+    if (!svg) return;
+    if (actual) {
+      svg.dataset.fit = svg.style.maxWidth;
+      svg.style.width = svg.style.maxWidth;
+      svg.style.maxWidth = 'none';
+      ref.current?.querySelector('.current')?.scrollIntoView({ block: 'center', inline: 'center' });
+    } else if (svg.dataset.fit !== undefined) {
+      svg.style.maxWidth = svg.dataset.fit;
+      svg.style.width = '';
+    }
+  }, [actual]);
   if (chart.error) return <ErrorBox problem={chart.error} retry={chart.reload} />;
   return (
     <figure class="diagram">
       {chart.loading ? <Loading /> : null}
       {failed ? <p class="field-error">{failed}</p> : null}
-      <div class="diagram-scroll" tabIndex={0} role="img" aria-label={`${w.t('center.diagram')}: ${w.t('center.state')} ${w.state(state)}`} ref={ref} data-testid="statechart" />
+      <button type="button" class="secondary small" aria-pressed={actual} onClick={() => setActual(!actual)}>
+        {w.t(actual ? 'center.diagramFit' : 'center.diagramActual')}
+      </button>
+      <div class={`diagram-scroll${actual ? ' actual' : ''}`} tabIndex={0} role="img" aria-label={`${w.t('center.diagram')}: ${w.t('center.state')} ${w.state(state)}`} ref={ref} data-testid="statechart" />
       <figcaption class="hint">
         {w.t('center.diagramHint')} {w.t('center.state')}：<strong>{w.state(state)}</strong>
       </figcaption>

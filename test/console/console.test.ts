@@ -186,6 +186,7 @@ describe('the web console, in a real browser', () => {
     const s = await as('bjut-office', { width: 390, height: 844 });
     await s.page.goto(`${api.url}/centers/${CENTER}`);
     await s.page.locator('#funding').waitFor();
+    await s.page.locator('[data-testid="statechart"][data-rendered="true"] svg').waitFor();
     const overflow = await s.page.evaluate<number>('document.documentElement.scrollWidth - window.innerWidth');
     expect(overflow).toBeLessThanOrEqual(1);
     await screenshot(s.page, 'center-phone-zh');

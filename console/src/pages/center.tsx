@@ -167,7 +167,7 @@ export function CenterPage({ centerId }: { centerId: string }) {
           <Table
             rows={v.eligibility ?? []}
             columns={[
-              { title: w.t('col.condition'), cell: (c: any) => `${c.condition}. ${w.field(c.key)}` },
+              { title: w.t('col.condition'), cell: (c: any) => w.field(c.key) },
               { title: w.t('col.passed'), cell: (c: any) => (c.passed ? <span class="ok">✓ {w.t('common.yes')}</span> : <span class="bad">✗ {w.t('common.no')}</span>) },
               { title: w.t('col.reason'), cell: (c: any) => c.reason || '—' },
             ]}
