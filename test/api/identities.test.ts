@@ -5,7 +5,7 @@
  */
 import knexFactory, { type Knex } from 'knex';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createIdentities, IdentityError, NewUserSchema, slugOf, type Identities, type NewUser } from '../../api/identities';
+import { createIdentities, IdentityError, NewUserSchema, slugOf, TOKEN_CACHE_MS, type Identities, type NewUser } from '../../api/identities';
 import { TableName } from '../../db/tables';
 import { ROLES } from '../../machines/vocabulary';
 import { removeTempDatabase, tempDatabase, type TempDatabase } from '../helpers/database';
@@ -136,6 +136,22 @@ describe('users', () => {
 });
 
 describe('API tokens', () => {
+  it('a token revoked, or a user disabled, by another process is refused here within TOKEN_CACHE_MS; in this process at once', async () => {
+    const { user, token } = await ids.addUser(university);
+    expect((await ids.authenticateToken(token.token)).ok).toBe(true);
+    // The CLI on the database's machine: another process, its own identities.
+    const elsewhere = createIdentities(db.knex, { tokenDays: 90, sessionHours: 12, now: () => clock });
+    await elsewhere.revokeToken(token.tokenId);
+    expect((await ids.authenticateToken(token.token)).ok, 'believed for a few seconds more').toBe(true);
+    advance(TOKEN_CACHE_MS);
+    expect(await ids.authenticateToken(token.token)).toEqual({ ok: false, failure: 'revoked' });
+    // Here, at once.
+    const second = await ids.issueToken(user.id);
+    expect((await ids.authenticateToken(second.token)).ok).toBe(true);
+    await ids.setStatus(user.id, 'disabled');
+    expect(await ids.authenticateToken(second.token)).toEqual({ ok: false, failure: 'disabled' });
+  });
+
   it('a token authenticates its user until it expires, and records its last use', async () => {
     const { token } = await ids.addUser(university);
     const ok = await ids.authenticateToken(token.token);
