@@ -26,11 +26,16 @@ export async function runWorker(cfg: AppConfig, opts: { address: string; signal?
         maxConcurrentWorkflowTaskExecutions: cfg.worker.maxConcurrentWorkflowTaskExecutions,
       },
     });
-    const onAbort = () => worker.shutdown();
+    // run() first, then shutdown(): a worker stopped before it ran would keep its hold on the connection (shutdown()
+    // throws "Not running" before run(), and the connection then refuses to close), e.g. on Ctrl-C while bundling.
+    const running = worker.run();
+    const onAbort = () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    };
     if (opts.signal?.aborted) onAbort();
+    else log(`Worker polling task queue "${cfg.temporal.taskQueue}" in namespace "${cfg.temporal.namespace}".`);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
-    log(`Worker polling task queue "${cfg.temporal.taskQueue}" in namespace "${cfg.temporal.namespace}".`);
-    await worker.run();
+    await running;
     log('Worker stopped.');
   } finally {
     await knex.destroy();
