@@ -4,15 +4,21 @@
  *
  * Note: the CLI registers `--search-attribute`s only when it creates a fresh database file; on an existing file it
  * silently skips new ones, so missing attributes are added through the operator service once the server is up.
+ *
+ * The server does not outlive the process that started it, even a SIGKILLed one: the `temporal` CLI does not watch
+ * its stdin (checked: it keeps running after stdin's EOF), so a tiny watchdog (`sh`, own process group) blocks
+ * reading a pipe from this process; when this process dies, however it dies, the pipe closes and the watchdog stops
+ * the server (SIGTERM, SIGKILL after 10 s). With `pidFile` (npm start), the server's pid, ports and owner are
+ * recorded, and a next start that finds a server left running (its owner gone) stops it before starting its own.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes';
-import type { AppConfig } from './index';
+import { repoRoot, type AppConfig } from './index';
 import { temporalCliPath } from './binaries';
 import { SEARCH_ATTRIBUTES, type SearchAttributeTypeName } from './search-attributes';
 
@@ -33,6 +39,14 @@ export interface DevServerOptions {
   signal?: AbortSignal;
   /** Dynamic configuration, e.g. { 'limit.historyCount.suggestContinueAsNew': 60 } (`--dynamic-config-value`). */
   dynamicConfig?: Record<string, string | number | boolean>;
+  /**
+   * A file recording the running server (pid, ports, database file, owner and watchdog pids), removed when it
+   * stops. A server still running from an earlier owner that is gone is stopped first (see `stopLeftoverDevServer`);
+   * one whose owner still runs is an error. Default: none.
+   */
+  pidFile?: string;
+  /** Stop the server when this process dies, even by SIGKILL (a watchdog process). Default: true. */
+  watchdog?: boolean;
 }
 
 export interface DevServer {
@@ -43,6 +57,20 @@ export interface DevServer {
   pid: number;
   /** SIGTERM, wait for exit (SIGKILL after 10 s). Idempotent. */
   stop(): Promise<void>;
+  /** Settles when the server has exited, for whatever reason (stop(), a crash, a signal from outside). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** What `pidFile` holds. */
+export interface DevServerPidFile {
+  pid: number;
+  port: number;
+  uiPort: number | null;
+  dbFilename: string | null;
+  /** The process that started the server (npm start's supervisor). */
+  ownerPid: number;
+  watchdogPid: number | null;
+  startedAt: string;
 }
 
 /** CLI type names -> the SDK's search attribute types (for the operator service). */
@@ -105,6 +133,7 @@ export async function startDevServer(cfg: AppConfig, opts: DevServerOptions = {}
   opts.signal?.throwIfAborted();
 
   const bin = temporalCliPath();
+  if (opts.pidFile) await stopLeftoverDevServer(opts.pidFile, { log });
 
   // A clear message beats the server's own when a port is taken (e.g. a previous `npm start` still running).
   const checks: [string, number, string][] = [['gRPC port', port, 'CENTERS_DEV_SERVER_PORT']];
@@ -138,6 +167,32 @@ export async function startDevServer(cfg: AppConfig, opts: DevServerOptions = {}
   const started = Date.now();
   // Own process group: a terminal Ctrl-C reaches only us, so the worker can stop before the server does.
   const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: process.env });
+  const watchdog = child.pid && opts.watchdog !== false ? startWatchdog(child.pid, opts.pidFile ?? null) : null;
+  if (opts.pidFile && child.pid) {
+    const record: DevServerPidFile = {
+      pid: child.pid,
+      port,
+      uiPort: headless ? null : uiPort,
+      dbFilename: dbFilename ?? null,
+      ownerPid: process.pid,
+      watchdogPid: watchdog?.pid ?? null,
+      startedAt: new Date().toISOString(),
+    };
+    fs.mkdirSync(path.dirname(opts.pidFile), { recursive: true });
+    fs.writeFileSync(opts.pidFile, `${JSON.stringify(record)}\n`);
+  }
+  const removePidFile = () => {
+    if (!opts.pidFile) return;
+    try {
+      const current = readPidFile(opts.pidFile);
+      if (current && current.pid === child.pid) fs.rmSync(opts.pidFile, { force: true });
+    } catch {
+      /* gone already */
+    }
+  };
+  const stopWatchdog = () => {
+    if (watchdog && watchdog.exitCode === null && watchdog.signalCode === null) watchdog.kill('SIGKILL');
+  };
 
   const outputTail: string[] = [];
   const keep = (line: string) => {
@@ -177,6 +232,10 @@ export async function startDevServer(cfg: AppConfig, opts: DevServerOptions = {}
       resolve();
     });
   });
+  void exited.then(() => {
+    stopWatchdog();
+    removePidFile();
+  });
   // If this process exits without stopping the server (crash, process.exit), do not leave it running.
   const killOnExit = () => {
     if (!exitInfo) {
@@ -185,6 +244,8 @@ export async function startDevServer(cfg: AppConfig, opts: DevServerOptions = {}
       } catch {
         /* already gone */
       }
+      stopWatchdog();
+      removePidFile();
     }
   };
   process.on('exit', killOnExit);
@@ -228,7 +289,13 @@ export async function startDevServer(cfg: AppConfig, opts: DevServerOptions = {}
     throw e;
   }
   log(`Temporal dev server ready at ${address} after ${((Date.now() - started) / 1000).toFixed(1)} s (pid ${child.pid})`);
-  return { address, uiUrl, pid: child.pid!, stop };
+  return {
+    address,
+    uiUrl,
+    pid: child.pid!,
+    stop,
+    exited: exited.then(() => ({ code: exitInfo!.code, signal: exitInfo!.signal })),
+  };
 
   async function waitUntilReady(): Promise<void> {
     const deadline = started + timeoutMs;
@@ -290,4 +357,152 @@ export async function startDevServer(cfg: AppConfig, opts: DevServerOptions = {}
       await connection.close();
     }
   }
+}
+
+/** Where `npm start` records its dev server: beside the server's database file (or data/ for an in-memory one). */
+export function devServerPidFile(cfg: AppConfig): string {
+  const db = cfg.devServer.dbFilename;
+  return db ? `${db}.pid` : path.join(repoRoot, 'data', `dev-server-${cfg.devServer.port}.pid`);
+}
+
+/**
+ * The watchdog: `sh` reading a pipe whose other end only this process holds (Node opens it close-on-exec, so no
+ * other child inherits it). It never gets a line; when this process exits, or is killed, `read` returns at EOF and
+ * the watchdog stops the server, then removes the pid file. Its own process group: a terminal's Ctrl-C is not for it.
+ */
+const WATCHDOG_SCRIPT = `trap '' INT HUP
+read _ignored
+kill -TERM "$1" 2>/dev/null || exit 0
+i=0
+while kill -0 "$1" 2>/dev/null; do
+  i=$((i + 1))
+  if [ "$i" -gt 100 ]; then kill -KILL "$1" 2>/dev/null; break; fi
+  sleep 0.1
+done
+if [ -n "$2" ]; then rm -f "$2"; fi
+`;
+
+function startWatchdog(serverPid: number, pidFile: string | null): ChildProcess | null {
+  try {
+    const watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'centers-dev-server-watchdog', String(serverPid), pidFile ?? ''], {
+      stdio: ['pipe', 'ignore', 'ignore'],
+      detached: true,
+    });
+    watchdog.once('error', () => {}); // no /bin/sh: the pid file still lets a next start find the server
+    watchdog.stdin!.on('error', () => {});
+    watchdog.unref();
+    (watchdog.stdin as unknown as { unref?: () => void }).unref?.();
+    return watchdog;
+  } catch {
+    return null;
+  }
+}
+
+function readPidFile(file: string): DevServerPidFile | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw e;
+  }
+  try {
+    const v = JSON.parse(text) as Partial<DevServerPidFile>;
+    if (Number.isInteger(v.pid) && (v.pid as number) > 0 && Number.isInteger(v.ownerPid)) return v as DevServerPidFile;
+  } catch {
+    /* not ours, or cut short: treated as stale */
+  }
+  return { pid: 0, port: 0, uiPort: null, dbFilename: null, ownerPid: 0, watchdogPid: null, startedAt: '' };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A process's parent and command line (Linux /proc, else ps), or null if it is gone. */
+function processInfo(pid: number): { ppid: number; args: string } | null {
+  try {
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return null; // a zombie is gone
+    return { ppid, args };
+  } catch {
+    /* no /proc (macOS), or gone */
+  }
+  try {
+    const out = execFileSync('ps', ['-o', 'ppid=', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const m = /^(\d+)\s+(.*)$/.exec(out);
+    return m ? { ppid: Number(m[1]), args: m[2] } : null;
+  } catch {
+    return null;
+  }
+}
+
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (processInfo(pid) !== null && processAlive(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return true;
+}
+
+/**
+ * Looks at the pid file an earlier start left: a server whose pid is gone (or is now another program) leaves a
+ * stale file, removed; a server whose owner still runs it belongs to another `npm start`: an error naming both pids;
+ * a server whose owner is gone (SIGKILLed with its watchdog) is stopped — SIGTERM, so it closes its database file,
+ * SIGKILL after 10 s — since it holds the port and the database file and was started with another configuration.
+ */
+export async function stopLeftoverDevServer(pidFile: string, opts: { log?: (s: string) => void } = {}): Promise<'none' | 'stale' | 'stopped'> {
+  const log = opts.log ?? (() => {});
+  const record = readPidFile(pidFile);
+  if (!record) return 'none';
+  const info = record.pid ? processInfo(record.pid) : null;
+  const isDevServer = info !== null && /\bserver\b.*\bstart-dev\b/.test(info.args) && info.args.includes(`--port ${record.port}`);
+  if (!isDevServer) {
+    fs.rmSync(pidFile, { force: true });
+    log(`Removed ${pidFile}: the Temporal dev server it names${record.pid ? ` (pid ${record.pid})` : ''} is no longer running.`);
+    return 'stale';
+  }
+  if (info.ppid === record.ownerPid) {
+    throw new Error(
+      `Another \`npm start\` (pid ${record.ownerPid}) is running, with its Temporal dev server (pid ${record.pid}) on port ` +
+        `${record.port}${record.dbFilename ? ` and ${record.dbFilename}` : ''}: stop it first (Ctrl-C in its terminal), ` +
+        'or give this one other ports and files (CENTERS_DEV_SERVER_PORT, CENTERS_DEV_SERVER_DB_FILENAME, …).',
+    );
+  }
+  log(
+    `A Temporal dev server left running by an earlier \`npm start\` (pid ${record.ownerPid}, gone) holds port ${record.port}` +
+      `${record.dbFilename ? ` and ${record.dbFilename}` : ''}: stopping it (pid ${record.pid}) before starting a fresh one…`,
+  );
+  try {
+    process.kill(record.pid, 'SIGTERM');
+  } catch {
+    /* gone meanwhile */
+  }
+  if (!(await waitGone(record.pid, STOP_GRACE_MS))) {
+    log(`The left-over Temporal dev server (pid ${record.pid}) did not exit ${STOP_GRACE_MS / 1000} s after SIGTERM; sending SIGKILL`);
+    try {
+      process.kill(record.pid, 'SIGKILL');
+    } catch {
+      /* gone meanwhile */
+    }
+    await waitGone(record.pid, STOP_GRACE_MS);
+  }
+  if (record.watchdogPid && processInfo(record.watchdogPid)?.args.includes('centers-dev-server-watchdog')) {
+    try {
+      process.kill(record.watchdogPid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  fs.rmSync(pidFile, { force: true });
+  log(`Left-over Temporal dev server (pid ${record.pid}) stopped.`);
+  return 'stopped';
 }

@@ -9,7 +9,7 @@ import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/se
 import { NativeConnection } from '@temporalio/worker';
 import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { loadConfig, SEARCH_ATTRIBUTE_KEYS, SEARCH_ATTRIBUTES } from '../config';
-import { findFreePort, startDevServer, type DevServer } from '../config/dev-server';
+import { findFreePort, startDevServer, type DevServer, type DevServerPidFile } from '../config/dev-server';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { openssl, makeTestPki } from './helpers/tls';
 
@@ -84,6 +84,34 @@ describe('startDevServer', () => {
     } finally {
       await new Promise((r) => blocker.close(r));
     }
+  });
+
+  it('records itself in pidFile: a stale file is removed, one naming a server whose owner runs is refused', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-devserver-pid-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const pidFile = path.join(dir, 'temporal.db.pid');
+    const cfg = loadConfig({ env: {} });
+    const port = await findFreePort();
+    // A file left by a server long gone (pid 2^22 + 1 is above Linux's pid_max default of 2^22).
+    fs.writeFileSync(pidFile, JSON.stringify({ pid: 4_194_305, port, ownerPid: 4_194_306 }));
+    const lines: string[] = [];
+    const server = await startDevServer(cfg, { dbFilename: null, port, headless: true, pidFile, log: (s) => lines.push(s) });
+    running.push(server);
+    expect(lines.join('\n')).toContain(`Removed ${pidFile}: the Temporal dev server it names (pid 4194305) is no longer running.`);
+    const record = JSON.parse(fs.readFileSync(pidFile, 'utf8')) as DevServerPidFile;
+    expect(record).toMatchObject({ pid: server.pid, port, ownerPid: process.pid, dbFilename: null });
+    expect(processAlive(record.watchdogPid!)).toBe(true);
+
+    // The same file again while its server and owner run: an error, and the running server is left alone.
+    await expect(startDevServer(cfg, { dbFilename: null, port: await findFreePort(), headless: true, pidFile })).rejects.toThrow(
+      `Another \`npm start\` (pid ${process.pid}) is running, with its Temporal dev server (pid ${server.pid}) on port ${port}`,
+    );
+    expect(processAlive(server.pid)).toBe(true);
+
+    await server.stop();
+    expect(fs.existsSync(pidFile)).toBe(false);
+    expect(await portFree(port)).toBe(true);
+    await expect.poll(() => processAlive(record.watchdogPid!), { timeout: 10_000 }).toBe(false);
   });
 
   it('persists to a file: a restart keeps workflows and restores missing search attributes', async () => {
