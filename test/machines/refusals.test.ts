@@ -77,7 +77,7 @@ const STATES: [string, () => CenterSnapshot][] = [
   ['closed.lapsed', () => fire(start(), deadlineEvent(CALL.closesAt))],
 ];
 
-describe('SPEC §3a — every refusal names one of the nine reasons', () => {
+describe('SPEC §3a — every refusal names one of the ten reasons', () => {
   it('the reasons are exactly those of SPEC §3a', () => {
     expect([...REFUSAL_REASONS]).toEqual([
       'invalid-input',
@@ -89,6 +89,7 @@ describe('SPEC §3a — every refusal names one of the nine reasons', () => {
       'quota-exceeded',
       'deadline-passed',
       'suspended',
+      'conflict',
     ]);
   });
 });
