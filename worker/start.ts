@@ -64,6 +64,7 @@ function banner(cfg: AppConfig, address: string, server: DevServer | null, apiUr
     `  Temporal state   : ${server ? (cfg.devServer.dbFilename ? rel(cfg.devServer.dbFilename) : 'in memory (lost on exit)') : 'on the cluster'}`,
     `  Database         : ${databaseLabel(cfg)}`,
     `  Task queue       : ${cfg.temporal.taskQueue}`,
+    `  Web console      : ${apiUrl}/  (中文 by default; English in its menu)`,
     `  HTTP API         : ${apiUrl}  (OpenAPI ${apiUrl}/openapi.json, docs ${apiUrl}/docs)`,
     '',
     'In another terminal (the CLI goes through the API with your token):',
