@@ -22,68 +22,19 @@ import { callWorkflowId, centerIdFor, centerWorkflowId } from '../../contract';
 import { checkCallCommand, checkCommand, handledEventTypes } from '../../machines/authorize';
 import { stateName, type CenterSnapshot } from '../../machines/center';
 import type { CallView } from '../../machines/context';
-import { ALL_COMMAND_TYPES, COMMAND_TABLE, REFUSAL_REASONS, type AnyCommandType, type CommandPayload, type CommandType } from '../../machines/commands';
+import { ALL_COMMAND_TYPES, COMMAND_TABLE, REFUSAL_REASONS, type AnyCommandType, type CommandType } from '../../machines/commands';
 import type { CommandDef } from '../../machines/core';
 import type { Actor, Expert } from '../../machines/domain';
 import { useApi, type HttpAnswer } from '../helpers/api';
 import { rowCounts } from '../helpers/database';
 import { send as drive, start } from '../helpers/drive';
-import { annualSummary, applicationAsOf, callInfo, promotionRequest, scores } from '../helpers/fixtures';
+import { callInfo } from '../helpers/fixtures';
+import { CALL, OPENED_CALL, SAMPLES, SPARE_CALL } from '../helpers/samples';
 
 // The matrix sends several hundred requests per identity: the general limit is not what is tested here.
 const api = useApi({ name: 'api-matrix', config: (cfg) => ({ ...cfg, api: { ...cfg.api, rateLimitPerMinute: 100_000 } }) }, 300_000);
 
 const DAY = 86_400_000;
-const CALL = 'call-matrix';
-const SPARE_CALL = 'call-matrix-spare';
-const OPENED_CALL = 'call-matrix-opened';
-
-// ── a valid payload of every command ────────────────────────────────────────────────────────────────────────────
-interface SampleContext {
-  now: number;
-  /** The university of the center the command is sent to. */
-  universityId: string;
-  panel: Expert[];
-}
-/** Every command type must have a sample: a new command without one does not compile (and fails the first test). */
-type Samples = { [T in AnyCommandType]: (c: SampleContext) => CommandPayload<T> };
-const SAMPLES: Samples = {
-  OPEN_CALL: (c) => callInfo(c.now, { callId: OPENED_CALL, quota: 1 }),
-  RAISE_QUOTA: () => ({ quota: 3, reason: 'Two more strong applicants are expected' }),
-  CLOSE_EARLY: () => ({ reason: 'The spare call is no longer needed' }),
-  SUBMIT_APPLICATION: (c) => ({ callId: CALL, application: applicationAsOf(c.universityId, c.now) }),
-  AMEND_APPLICATION: (c) => ({ application: applicationAsOf(c.universityId, c.now) }),
-  ASSIGN_EXPERTS: (c) => ({ experts: c.panel }),
-  SUBMIT_REVIEW: () => ({ review: { score: 88, recommendation: 'approve', opinion: 'A sound plan with a strong record' } }),
-  APPROVE: () => ({ reason: 'Approved by the commission meeting' }),
-  REJECT: () => ({ reason: 'Weaker than the approved applications' }),
-  REQUEST_FUNDING: () => ({ request: promotionRequest() }),
-  GRANT_FUNDING: () => ({ requestId: 'c1-y1-f1', amountFen: 500_000_00 }),
-  DECLINE_FUNDING: () => ({ requestId: 'c1-y1-f1', reason: "Not within this year's budget" }),
-  SUBMIT_SUMMARY: () => ({ year: 1, summary: annualSummary() }),
-  ACCEPT_SUMMARY: () => ({ year: 1 }),
-  RETURN_SUMMARY: () => ({ year: 1, reason: 'Licence income is missing its contracts' }),
-  SUBMIT_SELF_EVALUATION: () => ({ scores: scores(85), report: 'Two build years: income rules revised, disclosure system running, 160 people trained.' }),
-  RECORD_INSPECTION: () => ({ inspectedOn: '2026-05-01', inspectors: ['Commission operator Zhou Min'], findings: 'Workplace and staff as declared.' }),
-  ASSIGN_EVALUATION_EXPERTS: (c) => ({ experts: c.panel }),
-  SUBMIT_EVALUATION_REVIEW: () => ({ scores: scores(80), opinion: 'Sound mechanisms; resource sharing should reach enterprises. Qualified.' }),
-  ASSESS: () => ({}),
-  SUBMIT_RECTIFICATION: () => ({ report: 'The IP management mechanism now runs: a disclosure desk, monthly assessments, a patent pool.' }),
-  EXTEND_RECTIFICATION: () => ({ days: 30, reason: 'Inspection of the new IP office postponed by the commission' }),
-  STOP_SUPPORT: () => ({ reason: 'No rectification report by the deadline' }),
-  RECORD_INTEGRITY_INCIDENT: () => ({ incident: { occurredOn: '2026-03-05', category: 'credit', description: 'A licence reported in a summary was rescinded before signature.' } }),
-  RECORD_DIRECTOR_CHANGE: () => ({ director: { name: 'Liu Fang', title: 'Director', department: 'Office of Technology Transfer' }, effectiveOn: '2026-09-01', reason: 'Wang Li retired' }),
-  RECORD_STAFF_CHANGE: () => ({
-    staff: [
-      { name: 'Li Na', fullTime: true, background: 'techTransfer' },
-      { name: 'Zhao Gang', fullTime: true, background: 'ip' },
-      { name: 'Sun Mei', fullTime: true, background: 'law' },
-      { name: 'He Jun', fullTime: true, background: 'ip' },
-    ],
-    effectiveOn: '2026-09-01',
-    reason: 'A patent attorney joined',
-  }),
-};
 
 // ── the callers ─────────────────────────────────────────────────────────────────────────────────────────────────
 const UNAUTHENTICATED = ['anonymous', 'expired', 'revoked', 'disabled'] as const;
