@@ -34,6 +34,17 @@ const outbox = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
+/**
+ * The transition's rows, written by a local activity since `persist-transition-locally`: its input (the audit row,
+ * the records, the read-model row) stays out of the history, which keeps only the result — the audit row, so an
+ * auditor still rebuilds the timeline from the history (client/audit/history.ts). Idempotent by (center, seq), so a
+ * local activity run again after a lost workflow task writes nothing twice.
+ */
+const local = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  localRetryThreshold: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
 /** Art. 9: the call's answer to a quota reservation; retried until the call answers, so a slot is never lost. */
 const quota = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -106,7 +117,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     const at = event.meta.at;
     // Effects flow forward: the transition names what it persists (machines/core.ts `effect`).
     const records = recordsOf(actions);
-    await persistence.persistTransition({
+    const persist = persistLocally() ? local.persistTransition : persistence.persistTransition;
+    await persist({
       audit: {
         centerId: after.context.centerId,
         cycle: after.context.cycle,
@@ -136,6 +148,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
    * `sparse-search-attributes` upserted after every transition; newer runs only when a value changed.
    */
   const sparseUpserts = wf.patched('sparse-search-attributes');
+  let locally: boolean | undefined;
+  const persistLocally = () => (locally ??= wf.patched('persist-transition-locally'));
   let lastAttributes = '';
   function upsertSearchAttributes(after: CenterSnapshot): void {
     const next = nextDeadline(after);
