@@ -8,5 +8,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // The CLI tests run the built bundle (bin/centers.mjs → dist/): build it from the current code first.
+    globalSetup: ['./test/support/build-cli.ts'],
   },
 });

@@ -56,7 +56,7 @@ export interface TestDatabase {
   readonly knex: Knex;
   readonly activities: Activities;
   readonly repos: Repositories;
-  /** Persists each transition in turn through the activity, expecting each to be written. */
+  /** Persists each transition in turn through the activity, expecting each to be written and to answer its audit row. */
   persistAll(...inputs: PersistTransitionInput[]): Promise<void>;
   /** Row counts of every table (rowCounts). */
   counts(): Promise<Record<string, number>>;
@@ -95,7 +95,7 @@ export function testDatabase(prefix: string): TestDatabase {
     async persistAll(...inputs) {
       // Imported when called: scripts outside the test runner import this module, and vitest refuses to load there.
       const { expect } = await import('vitest');
-      for (const input of inputs) expect(await get().activities.persistTransition(input)).toEqual({ written: true });
+      for (const input of inputs) expect(await get().activities.persistTransition(input)).toEqual({ written: true, audit: input.audit });
     },
     counts: () => rowCounts(get().knex),
     otherWorker() {
