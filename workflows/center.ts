@@ -61,9 +61,11 @@ async function persistTransitionLocallyFirst(input: Parameters<PersistTransition
   try {
     return await local.persistTransition(input);
   } catch (err) {
-    if (wf.isCancellation(err) || !(err instanceof wf.ActivityFailure)) throw err;
-    if (err.cause instanceof wf.ApplicationFailure && err.cause.nonRetryable) throw err;
-    wf.log.warn('the local persistTransition did not complete; the activity writes the transition', { error: String(err.cause ?? err) });
+    // A local activity's failure comes as it was raised (an ApplicationFailure, a TimeoutFailure), not always wrapped.
+    const cause = err instanceof wf.ActivityFailure ? err.cause : err;
+    if (wf.isCancellation(err) || !(cause instanceof wf.TemporalFailure)) throw err;
+    if (cause instanceof wf.ApplicationFailure && cause.nonRetryable) throw err;
+    wf.log.warn('the local persistTransition did not complete; the activity writes the transition', { error: String(cause) });
     return persistence.persistTransition(input);
   }
 }

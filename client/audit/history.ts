@@ -141,8 +141,9 @@ function statusOf(last: HistoryEvent | undefined): RunStatus {
 }
 
 /**
- * The transitions of one run, in history order: one per `persistTransition` activity scheduled, its audit row
- * decoded with the default JSON payload converter (the one the worker uses).
+ * The transitions of one run, in history order: one per `persistTransition` activity scheduled, and one per local
+ * `persistTransition` completed (its marker's result; a local attempt that failed left a marker without a result and
+ * an activity scheduled after it), the audit row decoded with the default JSON payload converter (the worker's).
  */
 export function runTimeline(run: RunHistory): TimelineEntry[] {
   const outcome = new Map<number, TimelineEntry['persisted']>();
