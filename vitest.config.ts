@@ -8,7 +8,8 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     reporters: ['default', './test/support/summary-reporter.ts'],
-    // One throwaway PostgreSQL server per run for the database tests (test/helpers/postgres.ts).
-    globalSetup: ['./test/helpers/postgres.ts'],
+    // The CLI tests run the built bundle (bin/centers.mjs → dist/): build it from the current code first; and one
+    // throwaway PostgreSQL server per run for the database tests (test/helpers/postgres.ts).
+    globalSetup: ['./test/support/build-cli.ts', './test/helpers/postgres.ts'],
   },
 });

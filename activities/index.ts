@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { ZodError } from 'zod';
-import type { CallEventInput, DomainRecord, PersistTransitionInput } from '../machines/records.types';
+import type { AuditRow, CallEventInput, DomainRecord, PersistTransitionInput } from '../machines/records.types';
 import { createRepositories, RecordConflictError, RecordNotReadyError, type Repositories } from '../db/repositories';
 import { createQuotaActivities } from './quota';
 import { createOutboxActivities, type NotificationChannel } from './outbox';
@@ -50,7 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createQuotaActivities(),
 
     /** Persists one statechart transition: its audit row, the records it produced and the center's row. */
-    async persistTransition(input: PersistTransitionInput): Promise<{ written: boolean }> {
+    async persistTransition(input: PersistTransitionInput): Promise<{ written: boolean; audit: AuditRow }> {
       checkSameCenter(input);
       return guardInput(() =>
         knex.transaction(async (tx) => {
@@ -65,12 +65,12 @@ export function createActivities(deps: ActivityDeps) {
                 PersistErrorType.SequenceConflict,
               );
             }
-            return { written: false };
+            return { written: false, audit: input.audit };
           }
           // The center first: the records reference it.
           await repos.upsertCenter(input.center, input.audit.seq, tx);
           for (const record of input.records) await writeRecord(repos, record, input.audit.seq, tx);
-          return { written: true };
+          return { written: true, audit: input.audit };
         }),
       );
     },

@@ -39,6 +39,41 @@ const outbox = wf.proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
+/**
+ * The transition's rows, written by a local activity since `persist-transition-locally`: its input (the audit row,
+ * the records, the read-model row) stays out of the history, which keeps only the result — the audit row, so an
+ * auditor still rebuilds the timeline from the history (client/audit/history.ts). Idempotent by (center, seq), so a
+ * local activity run again after a lost workflow task writes nothing twice.
+ *
+ * A local activity holds the workflow task open while it runs: until it ends, the server buffers the center's
+ * queries, updates, signals and fired timers (the SDK only heartbeats the task, at 80% of its 10-second timeout).
+ * So it gets one short attempt and no local retries: when the database does not answer within LOCAL_PERSIST_TIMEOUT
+ * (a write lock held elsewhere: SQLite's busy_timeout is 5 s) or the attempt fails retryably, the same input goes to
+ * the ordinary `persistence` activity (persistTransitionOf), which waits and retries without holding the task.
+ */
+const LOCAL_PERSIST_TIMEOUT = '2 seconds';
+const local = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: LOCAL_PERSIST_TIMEOUT,
+  retry: { maximumAttempts: 1 },
+});
+type PersistTransition = Activities['persistTransition'];
+
+/**
+ * The local attempt first, then, on a timeout or a retryable failure, the ordinary activity. A non-retryable failure
+ * (input that can never be written) and a cancellation are thrown as they came: the activity would fail the same.
+ */
+async function persistTransitionLocallyFirst(input: Parameters<PersistTransition>[0]): ReturnType<PersistTransition> {
+  try {
+    return await local.persistTransition(input);
+  } catch (err) {
+    // A local activity's failure comes as it was raised (an ApplicationFailure, a TimeoutFailure), not always wrapped.
+    const cause = err instanceof wf.ActivityFailure ? err.cause : err;
+    if (wf.isCancellation(err) || !(cause instanceof wf.TemporalFailure)) throw err;
+    if (cause instanceof wf.ApplicationFailure && cause.nonRetryable) throw err;
+    wf.log.warn('the local persistTransition did not complete; the activity writes the transition', { error: String(cause) });
+    return persistence.persistTransition(input);
+  }
+}
 /** Art. 9: the call's answer to a quota reservation; retried until the call answers, so a slot is never lost. */
 const quota = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -116,7 +151,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     const at = event.meta.at;
     // Effects flow forward: the transition names what it persists (machines/core.ts `effect`).
     const records = recordsOf(actions);
-    await persistence.persistTransition({
+    const persist = persistLocally() ? persistTransitionLocallyFirst : persistence.persistTransition;
+    await persist({
       audit: {
         centerId: after.context.centerId,
         cycle: after.context.cycle,
@@ -146,6 +182,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
    * `sparse-search-attributes` upserted after every transition; newer runs only when a value changed.
    */
   const sparseUpserts = wf.patched('sparse-search-attributes');
+  let locally: boolean | undefined;
+  const persistLocally = () => (locally ??= wf.patched('persist-transition-locally'));
   let lastAttributes = '';
   function upsertSearchAttributes(after: CenterSnapshot): void {
     const next = nextDeadline(after);

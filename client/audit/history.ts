@@ -141,8 +141,9 @@ function statusOf(last: HistoryEvent | undefined): RunStatus {
 }
 
 /**
- * The transitions of one run, in history order: one per `persistTransition` activity scheduled, its audit row
- * decoded with the default JSON payload converter (the one the worker uses).
+ * The transitions of one run, in history order: one per `persistTransition` activity scheduled, and one per local
+ * `persistTransition` completed (its marker's result; a local attempt that failed left a marker without a result and
+ * an activity scheduled after it), the audit row decoded with the default JSON payload converter (the worker's).
  */
 export function runTimeline(run: RunHistory): TimelineEntry[] {
   const outcome = new Map<number, TimelineEntry['persisted']>();
@@ -153,9 +154,16 @@ export function runTimeline(run: RunHistory): TimelineEntry[] {
   }
   const entries: TimelineEntry[] = [];
   for (const e of run.history.events ?? []) {
+    const eventId = num(e.eventId);
+    const local = localPersist(e);
+    if (local) {
+      const parsed = AuditRowSchema.safeParse(local.audit);
+      if (!parsed.success) throw new InputError(`Run ${run.runId}, event ${eventId}: the local ${PERSIST_TRANSITION} result carries no valid audit row.`);
+      entries.push({ ...(parsed.data as AuditRow), runId: run.runId, eventId, persisted: 'completed' });
+      continue;
+    }
     const scheduled = e.activityTaskScheduledEventAttributes;
     if (scheduled?.activityType?.name !== PERSIST_TRANSITION) continue;
-    const eventId = num(e.eventId);
     const input = decode<Partial<PersistTransitionInput>>(scheduled.input, `event ${eventId} (${PERSIST_TRANSITION})`);
     const parsed = AuditRowSchema.safeParse(input?.audit);
     if (!parsed.success) {
@@ -168,6 +176,18 @@ export function runTimeline(run: RunHistory): TimelineEntry[] {
     entries.push({ ...(parsed.data as AuditRow), runId: run.runId, eventId, persisted: outcome.get(eventId) ?? 'pending' });
   }
   return entries;
+}
+
+/**
+ * Since `persist-transition-locally` a transition is written by a local activity: the history holds a marker
+ * with its result, which carries the audit row (the input stays out of the history). Null for any other event.
+ */
+function localPersist(e: HistoryEvent): { audit?: unknown } | null {
+  const marker = e.markerRecordedEventAttributes;
+  if (marker?.markerName !== 'core_local_activity' || !marker.details?.['data'] || !marker.details['result']) return null;
+  const data = decode<{ activity_type?: string }>(marker.details['data'], `event ${num(e.eventId)} (local activity)`);
+  if (data.activity_type !== PERSIST_TRANSITION) return null;
+  return decode<{ audit?: unknown }>(marker.details['result'], `event ${num(e.eventId)} (${PERSIST_TRANSITION} result)`);
 }
 
 export function summarizeRun(run: RunHistory): RunSummary {
@@ -185,7 +205,7 @@ export function summarizeRun(run: RunHistory): RunSummary {
     lastEventAt: timestampToIso(last?.eventTime),
     status: statusOf(last),
     events: events.length,
-    transitions: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === PERSIST_TRANSITION).length,
+    transitions: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === PERSIST_TRANSITION || localPersist(e) !== null).length,
   };
 }
 

@@ -243,7 +243,7 @@ describe.each(DIALECTS)('%s', (dialect) => {
 
     it('a grant retried, retried concurrently, or by two workers at once writes exactly one ledger row', async () => {
       await persistAll(requested, granted);
-      expect(await db.activities.persistTransition(granted)).toEqual({ written: false });
+      expect(await db.activities.persistTransition(granted)).toEqual({ written: false, audit: granted.audit });
       const second = db.otherWorker();
       const results = await Promise.all(Array.from({ length: 4 }, (_, i) => (i % 2 ? second : db.activities).persistTransition(granted)));
       expect(results.every((r) => !r.written)).toBe(true);
@@ -502,9 +502,9 @@ describe.each(DIALECTS)('%s', (dialect) => {
     };
 
     it('the same input twice writes its rows once (a request granted in the transition that made it included)', async () => {
-      expect(await db.activities.persistTransition(everything)).toEqual({ written: true });
+      expect(await db.activities.persistTransition(everything)).toEqual({ written: true, audit: everything.audit });
       expect(await db.repos.fundingRequests(CENTER)).toMatchObject([{ status: 'granted' }]);
-      expect(await db.activities.persistTransition(everything)).toEqual({ written: false });
+      expect(await db.activities.persistTransition(everything)).toEqual({ written: false, audit: everything.audit });
       expect(await db.counts()).toMatchObject(ONCE);
     });
 

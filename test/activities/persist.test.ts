@@ -113,7 +113,7 @@ describe.each(DIALECTS)('%s', (dialect) => {
   describe('persistTransition — SPEC §3 "Audit": every transition is one audit row, with its records and the read model', () => {
     it('writes the audit row, every record and the center row', async () => {
       for (const input of [submitted, assigned, reviewed, approved]) {
-        expect(await db.activities.persistTransition(input)).toEqual({ written: true });
+        expect(await db.activities.persistTransition(input)).toEqual({ written: true, audit: input.audit });
       }
 
       const audit = await db.repos.auditLog(CENTER);
@@ -164,14 +164,16 @@ describe.each(DIALECTS)('%s', (dialect) => {
 
   describe('persistTransition — SPEC §3 "Idempotency": a retried activity writes its rows once', () => {
     it('the same input twice writes its rows once', async () => {
-      expect(await db.activities.persistTransition(submitted)).toEqual({ written: true });
-      expect(await db.activities.persistTransition(submitted)).toEqual({ written: false });
+      expect(await db.activities.persistTransition(submitted)).toEqual({ written: true, audit: submitted.audit });
+      expect(await db.activities.persistTransition(submitted)).toEqual({ written: false, audit: submitted.audit });
       expect(await db.counts()).toMatchObject(ROWS_AFTER_SUBMIT);
     });
 
     it('two concurrent calls with the same input write once', async () => {
       const results = await Promise.all([db.activities.persistTransition(submitted), db.activities.persistTransition(submitted)]);
       expect(results.map((r) => r.written).sort()).toEqual([false, true]);
+      // Written or not, each answers the audit row it was given (the local activity's result the history keeps).
+      expect(results.map((r) => r.audit)).toEqual([submitted.audit, submitted.audit]);
       expect(await db.counts()).toMatchObject(ROWS_AFTER_SUBMIT);
     });
 
@@ -187,7 +189,7 @@ describe.each(DIALECTS)('%s', (dialect) => {
     it('a transition persisted late (an older seq) writes its records but never rolls the center row back', async () => {
       await db.activities.persistTransition(submitted);
       await db.activities.persistTransition(reviewed);
-      expect(await db.activities.persistTransition(assigned)).toEqual({ written: true });
+      expect(await db.activities.persistTransition(assigned)).toEqual({ written: true, audit: assigned.audit });
 
       expect(await db.repos.assignments(CENTER)).toHaveLength(3);
       expect((await db.repos.auditLog(CENTER)).map((a) => a.seq)).toEqual([1, 2, 3]);

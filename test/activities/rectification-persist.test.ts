@@ -137,7 +137,7 @@ describe.each(DIALECTS)('%s', (dialect) => {
 
     it('a late retry of the opening transition does not reopen a lapsed rectification', async () => {
       await persistAll(opened, transition(3, 'DEADLINE_REACHED', scheduler, [lapsed, supportStopped]));
-      expect(await db.activities.persistTransition(opened)).toEqual({ written: false });
+      expect(await db.activities.persistTransition(opened)).toEqual({ written: false, audit: opened.audit });
       await persistAll(extendedAt2);
       expect(await db.repos.rectifications(CENTER)).toMatchObject([{ status: 'lapsed', extensions: [], closedAt: lapsed.closedAt, updatedSeq: 3 }]);
     });
@@ -193,8 +193,8 @@ describe.each(DIALECTS)('%s', (dialect) => {
     const ONCE = { audit_log: 1, centers: 1, notices: 1, rectifications: 1, support_stops: 1 };
 
     it('the same input twice writes its rows once', async () => {
-      expect(await db.activities.persistTransition(everything)).toEqual({ written: true });
-      expect(await db.activities.persistTransition(everything)).toEqual({ written: false });
+      expect(await db.activities.persistTransition(everything)).toEqual({ written: true, audit: everything.audit });
+      expect(await db.activities.persistTransition(everything)).toEqual({ written: false, audit: everything.audit });
       expect(await db.counts()).toMatchObject(ONCE);
       expect(await db.repos.rectifications(CENTER)).toEqual([{ ...strip(lapsed), updatedSeq: 1 }]);
     });
@@ -226,8 +226,8 @@ describe.each(DIALECTS)('%s', (dialect) => {
 
     it('lands in organisation_changes with its details and the staff-minimum flag; a replay adds nothing', async () => {
       const input = transition(1, 'RECORD_STAFF_CHANGE', bjut, [change()]);
-      expect(await db.activities.persistTransition(input)).toEqual({ written: true });
-      expect(await db.activities.persistTransition(input)).toEqual({ written: false });
+      expect(await db.activities.persistTransition(input)).toEqual({ written: true, audit: input.audit });
+      expect(await db.activities.persistTransition(input)).toEqual({ written: false, audit: input.audit });
       const rows = await db.repos.organisationChanges(CENTER);
       expect(rows).toEqual([{ ...change(), kind: undefined }].map(({ kind: _k, ...r }) => r));
       expect(rows[0].belowStaffMinimum).toBe(true);

@@ -49,7 +49,8 @@ describe('the committed fixtures', () => {
     const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'manifest.json');
     expect(manifest.fixtures.map((f) => f.file).sort()).toEqual(files.sort());
     const total = files.reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
-    // Two generations of workflow code: the histories of the first (before the patches below) and of the current.
+    // Three generations of workflow code: the first (before the patches below), v2 (main's: every patch but the local
+    // persistence) and v3 (the current: transitions persisted by local activity). ~1.8 MB in all.
     expect(total).toBeLessThan(2 * 1024 * 1024);
   });
 
@@ -57,6 +58,7 @@ describe('the committed fixtures', () => {
     const finals = Object.fromEntries(lifecycles.map((l) => [l, centerRuns(l).map((r) => summarizeRun(r).status)]));
     expect(finals).toMatchObject({ cycle: ['continuedAsNew', 'running'], rectification: ['completed'], ineligible: ['completed'] });
     expect(finals).toMatchObject({ 'v2-cycle': ['continuedAsNew', 'running'], 'v2-rectification': ['completed'], 'v2-ineligible': ['completed'] });
+    expect(finals).toMatchObject({ 'v3-cycle': ['continuedAsNew', 'running'], 'v3-rectification': ['completed'], 'v3-ineligible': ['completed'] });
     const last = (l: string) => centerTimeline(centerRuns(l)).at(-1)!;
     expect(last('rectification')).toMatchObject({ event: 'DEADLINE_REACHED', toState: 'supportStopped', actor: { role: 'scheduler' } });
     expect(last('ineligible')).toMatchObject({ event: 'DEADLINE_REACHED', toState: 'closed.ineligible' });
@@ -91,9 +93,9 @@ describe('SPEC §6: every committed history replays with the current workflow co
       expect(patchIds(f), f).not.toMatch(/quota-slot-update|sparse-search-attributes/);
     }
     // A center's approval takes its quota slot through the call's update, and search attributes are upserted on change.
-    const v2 = manifest.fixtures.filter((f) => f.file.startsWith('v2-') && f.workflowType === 'centerWorkflow' && f.run === 1 && f.lifecycle !== 'v2-ineligible');
-    expect(v2.length).toBe(2);
-    for (const f of v2) {
+    const later = manifest.fixtures.filter((f) => /^v[23]-/.test(f.file) && f.workflowType === 'centerWorkflow' && f.run === 1 && !f.lifecycle.endsWith('-ineligible'));
+    expect(later.length).toBe(4);
+    for (const f of later) {
       const events = runs.get(f.file)!.history.events!;
       expect(patchIds(f.file), f.file).toMatch(/quota-slot-update/);
       expect(patchIds(f.file), f.file).toMatch(/sparse-search-attributes/);
@@ -103,6 +105,22 @@ describe('SPEC §6: every committed history replays with the current workflow co
     const upserts = (file: string) => runs.get(file)!.history.events!.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes).length;
     expect(upserts('v2-cycle-run1.json')).toBeLessThan(upserts('cycle-run1.json'));
     expect(runs.get('cycle-run1.json')!.history.events!.some((e) => e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName === 'requestQuotaSlot')).toBe(true);
+  });
+
+  it('persist-transition-locally: the first and v2 generations write each transition by activity, v3 by local activity', () => {
+    const persistedBy = (file: string) => {
+      const events = runs.get(file)!.history.events!;
+      return {
+        patched: markers(file).has('persist-transition-locally'),
+        activities: events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'persistTransition').length,
+        local: events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity').length,
+      };
+    };
+    for (const f of manifest.fixtures.filter((x) => x.workflowType === 'centerWorkflow')) {
+      const local = f.file.startsWith('v3-');
+      // The patch marker is written once per run (the first transition of the run), in every v3 run.
+      expect(persistedBy(f.file), f.file).toEqual({ patched: local, activities: local ? 0 : f.transitions, local: local ? f.transitions : 0 });
+    }
   });
 
   it('a run continued-as-new is followed by the run it continued as', () => {

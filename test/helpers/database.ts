@@ -77,7 +77,7 @@ export interface TestDatabase {
   readonly knex: Knex;
   readonly activities: Activities;
   readonly repos: Repositories;
-  /** Persists each transition in turn through the activity, expecting each to be written. */
+  /** Persists each transition in turn through the activity, expecting each to be written and to answer its audit row. */
   persistAll(...inputs: PersistTransitionInput[]): Promise<void>;
   /** Row counts of every table (rowCounts). */
   counts(): Promise<Record<string, number>>;
@@ -117,7 +117,7 @@ export function testDatabase(prefix: string, dialect: Dialect = 'sqlite3'): Test
     async persistAll(...inputs) {
       // Imported when called: scripts outside the test runner import this module, and vitest refuses to load there.
       const { expect } = await import('vitest');
-      for (const input of inputs) expect(await get().activities.persistTransition(input)).toEqual({ written: true });
+      for (const input of inputs) expect(await get().activities.persistTransition(input)).toEqual({ written: true, audit: input.audit });
     },
     counts: () => rowCounts(get().knex),
     otherWorker() {

@@ -7,6 +7,7 @@ import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } fro
 import type { Knex } from 'knex';
 import { temporalTestServerPath } from '../../config/binaries';
 import { SEARCH_ATTRIBUTES } from '../../config/search-attributes';
+import { createActivities, type Activities } from '../../activities';
 import { createCenterWorker, workflowsPath } from '../../worker/worker';
 import { defaultPolicy, type Policy } from '../../machines/policy';
 import type { OperationsContext } from '../../client/operations';
@@ -32,8 +33,15 @@ export interface Harness {
   teardown(): Promise<void>;
 }
 
+const withReplaced = (real: Activities, replace: (real: Activities) => Partial<Activities>): Activities => ({ ...real, ...replace(real) });
+
+export interface HarnessOptions {
+  /** Replaces some of the worker's activities, given the real ones (e.g. to make one fail). */
+  activities?: (real: Activities) => Partial<Activities>;
+}
+
 /** The time-skipping server (SPEC §5): years pass by skipping, never by waiting. */
-export async function timeSkippingHarness(policy: Policy = defaultPolicy): Promise<Harness> {
+export async function timeSkippingHarness(policy: Policy = defaultPolicy, { activities }: HarnessOptions = {}): Promise<Harness> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
@@ -49,7 +57,10 @@ export async function timeSkippingHarness(policy: Policy = defaultPolicy): Promi
     namespace: env.namespace ?? 'default',
     taskQueue,
     knex,
-    options: { workflowBundle: await workflowBundle() },
+    options: {
+      workflowBundle: await workflowBundle(),
+      ...(activities ? { activities: withReplaced(createActivities({ knex }), activities) } : {}),
+    },
   });
   // The worker polls for the whole file; a worker runs only once.
   const running = worker.run();
