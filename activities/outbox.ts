@@ -6,14 +6,20 @@
  * `delivered`. There is no mail server here: the channel appends one JSON line per notice to a delivery log (or
  * only logs it). A real channel (mail, SMS, the commission's portal) implements NotificationChannel.
  *
- * Never twice: each row is delivered inside its own transaction that first flips it pending → delivered
- * (markNotificationDelivered updates only a pending row). That update is the lock: a concurrent deliverer of the
- * same row waits for the row, then finds it no longer pending and sends nothing. The transaction commits only
- * after the channel has accepted the notice, so a failed send leaves the row pending for the next attempt. The one
- * window left, a crash after the send and before the commit, resends the notice with the same idempotency key,
- * which the channel must discard (the delivery log does; mail providers take such a key too).
+ * Never twice, with any number of workers (docs/operations.md "Several workers"): the delivery state lives in the
+ * database, never in a worker's memory. Each row is first claimed — one atomic UPDATE setting claimed_by and
+ * claimed_at WHERE the row is pending and unclaimed (or its claim has expired) — then sent, then marked delivered
+ * (only by the holder of the claim). Of two workers claiming one row at once exactly one succeeds (PostgreSQL
+ * re-checks the condition after the first's row lock; SQLite has one writer); the other skips it. No transaction is
+ * held open while the channel works. A failed send gives the claim back, so the next delivery sends the notice. A
+ * worker killed between its claim and its mark leaves a claim that expires after `claimTimeoutMs` (longer than the
+ * activity's timeout): the next delivery claims the notice again and resends it under the same idempotency key,
+ * which the channel must discard when it already has it (the delivery log does, reading the file as it is before
+ * each send; mail providers take such a key too).
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { log } from '@temporalio/activity';
 import type { Knex } from 'knex';
@@ -47,35 +53,61 @@ export interface NotificationChannel {
 export const idempotencyKeyOf = (n: { centerId: string; key: string; notice: string }) => `${n.centerId}|${n.key}|${n.notice}`;
 
 /**
- * Appends one JSON line per notice to `file`. The keys already in the file are read once, so a notice resent after
- * a crash (same idempotency key) is not written again.
+ * Appends one JSON line per notice to `file`. Before each send it reads what was appended to the file since its last
+ * look (by any process: several workers on one machine may share the file), so a notice resent after a crash (same
+ * idempotency key) is not written again. A line cut short by a crash mid-write is skipped, and the next line starts
+ * on a line of its own.
  */
 export function deliveryLogChannel(file: string): NotificationChannel {
-  let known: Set<string> | null = null;
-  const load = (): Set<string> => {
-    if (known) return known;
-    known = new Set();
-    if (fs.existsSync(file)) {
-      for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+  const known = new Set<string>();
+  /** Bytes of the file read so far: complete lines only. */
+  let offset = 0;
+  /** Whether the file ends in the middle of a line (a torn write). */
+  let torn = false;
+  const refresh = async (): Promise<void> => {
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(file, 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size < offset) {
+        // replaced or truncated by someone: read it again from the start
+        known.clear();
+        offset = 0;
+      }
+      if (size === offset) return;
+      const buffer = Buffer.alloc(size - offset);
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+      const text = buffer.subarray(0, bytesRead).toString('utf8');
+      const end = text.lastIndexOf('\n') + 1;
+      for (const line of text.slice(0, end).split('\n')) {
         if (!line.trim()) continue;
         try {
           const k = (JSON.parse(line) as { idempotencyKey?: unknown }).idempotencyKey;
           if (typeof k === 'string') known.add(k);
         } catch {
-          // a torn last line from a crash mid-write: its notice is still pending and is written again in full
+          // a torn line from a crash mid-write: its notice is still pending and is written again in full
         }
       }
+      offset += Buffer.byteLength(text.slice(0, end));
+      torn = end < text.length;
+    } finally {
+      await handle.close();
     }
-    return known;
   };
   return {
     name: 'delivery-log',
     async send(notice) {
-      const keys = load();
-      if (keys.has(notice.idempotencyKey)) return 'duplicate';
+      await refresh();
+      if (known.has(notice.idempotencyKey)) return 'duplicate';
       await fs.promises.mkdir(path.dirname(file), { recursive: true });
-      await fs.promises.appendFile(file, `${JSON.stringify(notice)}\n`);
-      keys.add(notice.idempotencyKey);
+      await fs.promises.appendFile(file, `${torn ? '\n' : ''}${JSON.stringify(notice)}\n`);
+      torn = false;
+      known.add(notice.idempotencyKey);
       return 'sent';
     },
   };
@@ -105,27 +137,67 @@ export interface DeliverNotificationsInput {
 export interface DeliveryReport {
   /** Notices this call delivered. */
   delivered: { centerId: string; key: string; notice: string }[];
-  /** Pending when listed, but delivered meanwhile by another caller: not sent again. */
+  /** Pending when listed, but delivered meanwhile, or claimed and being delivered, by another caller: not sent here. */
   alreadyDelivered: number;
   /** Sent before a crash and recognised by the channel's idempotency key: marked delivered, not sent again. */
   duplicates: number;
 }
 
-export function createOutboxActivities(deps: { knex: Knex; channel?: NotificationChannel }) {
+export interface OutboxDeps {
+  knex: Knex;
+  channel?: NotificationChannel;
+  /**
+   * How long a claim holds (default 5 minutes, longer than the outbox activity's 1-minute timeout, so a live
+   * deliverer's claim never expires under it): a claim older than this was left by a deliverer that died, and the
+   * notice is claimed again.
+   */
+  claimTimeoutMs?: number;
+  /** The clock (tests); default Date.now. */
+  now?: () => number;
+}
+
+/** See OutboxDeps.claimTimeoutMs. */
+export const DEFAULT_CLAIM_TIMEOUT_MS = 5 * 60_000;
+
+/** Names one delivery run: host, process and a random part (two runs of one process never share a claim). */
+const claimantName = (): string => `${os.hostname()}/${process.pid}/${randomUUID()}`;
+
+function warn(message: string, attributes: Record<string, unknown>): void {
+  try {
+    log.warn(message, attributes);
+  } catch {
+    console.warn(message, attributes); // called outside an activity (a script or a test)
+  }
+}
+
+export function createOutboxActivities(deps: OutboxDeps) {
   const { knex } = deps;
   const repos = createRepositories(knex);
   const channel = deps.channel ?? logChannel();
+  const claimTimeoutMs = deps.claimTimeoutMs ?? DEFAULT_CLAIM_TIMEOUT_MS;
+  const now = deps.now ?? Date.now;
 
   return {
     /** Delivers the pending notices (of one center, or all), each exactly once; see the module comment. */
     async deliverNotifications(input: DeliverNotificationsInput = {}): Promise<DeliveryReport> {
       const pending = await repos.notifications({ centerId: input.centerId, status: 'pending' });
       const report: DeliveryReport = { delivered: [], alreadyDelivered: 0, duplicates: 0 };
+      const claimedBy = claimantName();
       for (const n of pending) {
-        const deliveredAt = new Date().toISOString();
-        const outcome = await knex.transaction(async (tx) => {
-          if (!(await repos.markNotificationDelivered(n, deliveredAt, tx))) return 'taken' as const;
-          return channel.send({
+        const at = now();
+        const claimed = await repos.claimNotification(n, {
+          by: claimedBy,
+          at: new Date(at).toISOString(),
+          staleBefore: new Date(at - claimTimeoutMs).toISOString(),
+        });
+        if (!claimed) {
+          report.alreadyDelivered += 1;
+          continue;
+        }
+        const deliveredAt = new Date(now()).toISOString();
+        let outcome: 'sent' | 'duplicate';
+        try {
+          outcome = await channel.send({
             idempotencyKey: idempotencyKeyOf(n),
             centerId: n.centerId,
             key: n.key,
@@ -136,9 +208,17 @@ export function createOutboxActivities(deps: { knex: Knex; channel?: Notificatio
             createdAt: n.createdAt,
             deliveredAt,
           });
-        });
-        if (outcome === 'taken') report.alreadyDelivered += 1;
-        else if (outcome === 'duplicate') report.duplicates += 1;
+        } catch (err) {
+          // Not sent: give the claim back so the next delivery need not wait for it to expire.
+          await repos.releaseNotificationClaim(n, claimedBy).catch(() => undefined);
+          throw err;
+        }
+        if (!(await repos.markNotificationDelivered(n, deliveredAt, undefined, claimedBy))) {
+          // Our claim expired during the send and another deliverer holds it now: it marks the row (and its channel
+          // recognises the key); the notice has left here once.
+          warn('the outbox claim expired while sending; another deliverer holds it now', { centerId: n.centerId, key: n.key, notice: n.notice });
+        }
+        if (outcome === 'duplicate') report.duplicates += 1;
         else report.delivered.push({ centerId: n.centerId, key: n.key, notice: n.notice });
       }
       return report;

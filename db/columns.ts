@@ -29,8 +29,8 @@ export interface ColumnKinds {
   document(name: string): Knex.ColumnBuilder;
 }
 
-/** The column helpers for one table of a migration: `const c = columns(knex, t); c.timestamp('at').notNullable();`. */
-export function columns(knex: Knex, t: Knex.CreateTableBuilder): ColumnKinds {
+/** The column helpers for one table of a migration (created or altered): `const c = columns(knex, t); c.timestamp('at').notNullable();`. */
+export function columns(knex: Knex, t: Knex.TableBuilder): ColumnKinds {
   const pg = isPostgres(knex);
   return {
     timestamp: (name) => (pg ? t.timestamp(name, { useTz: true, precision: 3 }) : t.string(name, TS)),

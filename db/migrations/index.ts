@@ -4,6 +4,7 @@ import * as buildCycle from './20261126000200_build_cycle';
 import * as rectification from './20261126000300_rectification';
 import * as organisationChanges from './20261126000400_organisation_changes';
 import * as identities from './20261202000100_identities';
+import * as notificationClaims from './20261202000200_notification_claims';
 
 /**
  * Every migration, in order, imported explicitly. knex's file-system loader guesses at extensions and uses
@@ -24,6 +25,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261126000300_rectification', migration: rectification },
   { name: '20261126000400_organisation_changes', migration: organisationChanges },
   { name: '20261202000100_identities', migration: identities },
+  { name: '20261202000200_notification_claims', migration: notificationClaims },
 ];
 
 /** The knex MigrationSource over the list above. */

@@ -72,14 +72,56 @@ export function createCyclesRepository(knex: Knex) {
         .ignore();
     },
 
-    /** Marks a pending notice delivered (for the outbox's sender); returns false when it was not pending. */
-    async markNotificationDelivered(
+    /**
+     * Claims a pending notice for one delivery (activities/outbox.ts): one atomic UPDATE that succeeds only while the
+     * notice is pending and unclaimed, or claimed before `staleBefore` (a deliverer killed mid-delivery). Two
+     * deliverers claiming at once: PostgreSQL makes the second wait for the first's row lock and re-checks the
+     * condition on the row as the first left it; SQLite runs one writer at a time. Exactly one of them gets true.
+     */
+    async claimNotification(
       n: Pick<NotificationRecord, 'centerId' | 'key' | 'notice'>,
-      deliveredAt: string,
+      claim: { by: string; at: string; staleBefore: string },
       tx?: Knex.Transaction,
     ): Promise<boolean> {
       const changed = await (tx ?? knex)(TableName.Notifications)
         .where({ centerId: n.centerId, key: n.key, notice: n.notice, status: 'pending' })
+        .andWhere((q) => q.whereNull('claimedAt').orWhere('claimedAt', '<', claim.staleBefore))
+        .update({ claimedBy: claim.by, claimedAt: claim.at });
+      return changed > 0;
+    },
+
+    /** Gives a claim back (the channel refused the notice): the next delivery may claim it at once. */
+    async releaseNotificationClaim(n: Pick<NotificationRecord, 'centerId' | 'key' | 'notice'>, by: string, tx?: Knex.Transaction): Promise<boolean> {
+      const changed = await (tx ?? knex)(TableName.Notifications)
+        .where({ centerId: n.centerId, key: n.key, notice: n.notice, status: 'pending', claimedBy: by })
+        .update({ claimedBy: null, claimedAt: null });
+      return changed > 0;
+    },
+
+    /** Who claims a notice and since when (null: unclaimed); a pending notice with a live claim is being delivered. */
+    async notificationClaim(
+      n: Pick<NotificationRecord, 'centerId' | 'key' | 'notice'>,
+      tx?: Knex.Transaction,
+    ): Promise<{ claimedBy: string; claimedAt: string } | null> {
+      const row = (await (tx ?? knex)(TableName.Notifications)
+        .where({ centerId: n.centerId, key: n.key, notice: n.notice })
+        .first('claimedBy', 'claimedAt')) as { claimedBy: string | null; claimedAt: unknown } | undefined;
+      if (!row?.claimedBy) return null;
+      return { claimedBy: row.claimedBy, claimedAt: NotificationsSchema.shape.deliveredAt.parse(row.claimedAt)! };
+    },
+
+    /**
+     * Marks a pending notice delivered (for the outbox's sender); returns false when it was not pending, or, with
+     * `claimedBy`, when someone else holds its claim now (this deliverer's claim expired and was taken over).
+     */
+    async markNotificationDelivered(
+      n: Pick<NotificationRecord, 'centerId' | 'key' | 'notice'>,
+      deliveredAt: string,
+      tx?: Knex.Transaction,
+      claimedBy?: string,
+    ): Promise<boolean> {
+      const changed = await (tx ?? knex)(TableName.Notifications)
+        .where({ centerId: n.centerId, key: n.key, notice: n.notice, status: 'pending', ...(claimedBy === undefined ? {} : { claimedBy }) })
         .update({ status: 'delivered', deliveredAt: NotificationsSchema.shape.deliveredAt.parse(deliveredAt) });
       return changed > 0;
     },
