@@ -127,13 +127,8 @@ async function roundTrip(db: TempDatabase): Promise<Record<string, unknown>> {
   const activities = (await import('../../activities')).createActivities({ knex: db.knex });
   const repos = createRepositories(db.knex);
   expect(await activities.persistCallEvent(callEvent)).toEqual({ written: true });
-  expect(
-    await activities.persistTransition({
-      audit: { centerId: CENTER, cycle: 1, seq: 1, fromState: 'application.inReview', event: 'APPROVE', toState: 'building.running', actor, commandId: 'cmd-approve', at: WRITTEN },
-      center,
-      records,
-    }),
-  ).toEqual({ written: true });
+  const audit = { centerId: CENTER, cycle: 1, seq: 1, fromState: 'application.inReview', event: 'APPROVE', toState: 'building.running', actor, commandId: 'cmd-approve', at: WRITTEN };
+  expect(await activities.persistTransition({ audit, center, records })).toEqual({ written: true, audit });
   await db.knex(TableName.Users).insert(
     rowOf(UsersSchema, { id: 'wang-fang', name: 'Wang Fang', role: 'commission', orgId: null, admin: true, status: 'active', passwordHash: null, createdAt: WRITTEN, updatedAt: AT }),
   );
