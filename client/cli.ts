@@ -61,7 +61,10 @@ function parse(argv: string[]): Parsed | { help: string } {
   const required = spec.args.filter((a) => !a.optional).length;
   if (positionals.length < required || positionals.length > spec.args.length) {
     const expected = spec.args.length ? spec.args.map((a) => (a.optional ? `[${a.name}]` : a.name)).join(' ') : 'no arguments';
-    const got = positionals.length ? `got ${positionals.map((p) => `"${p}"`).join(' ')}` : 'got none';
+    // Only the arguments that fit are echoed: an extra one may be something that should never be printed (a password).
+    const shown = positionals.slice(0, spec.args.length).map((p) => `"${p}"`);
+    const extra = positionals.length - shown.length;
+    const got = positionals.length ? `got ${[...shown, ...(extra > 0 ? [`and ${extra} more (not shown)`] : [])].join(' ')}` : 'got none';
     throw new UsageError(`\`centers ${spec.name}\` takes ${expected}; ${got}.\nUsage: ${usageLine(spec)}`, spec.name);
   }
   const missing = Object.entries(spec.options).filter(([name, o]) => o.required && (values[name] === undefined || values[name] === ''));
