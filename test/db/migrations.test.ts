@@ -108,6 +108,7 @@ describe('the build-cycle migration (Art. 6, 12–19)', () => {
 
   it('its down drops exactly its tables and leaves the application tables; latest creates them again', async () => {
     // The later migrations reference nothing of this one's tables, but go down first: knex undoes the newest.
+    await withKnex((knex) => knex.migrate.down({ name: '20261202000200_notification_claims' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261202000100_identities' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000400_organisation_changes' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000300_rectification' }));
@@ -118,11 +119,11 @@ describe('the build-cycle migration (Art. 6, 12–19)', () => {
     expect((await existingTables()).sort()).toEqual([...initialTables].sort());
     expect(await migrationStatus({ database })).toEqual({
       completed: ['20261126000100_initial'],
-      pending: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities'],
+      pending: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities', '20261202000200_notification_claims'],
     });
 
     expect(await migrateLatest({ database })).toEqual({
-      applied: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities'],
+      applied: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities', '20261202000200_notification_claims'],
     });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
@@ -191,6 +192,7 @@ describe('the rectification migration (Art. 19)', () => {
   });
 
   it('its down drops exactly its tables and leaves the others; latest creates them again', async () => {
+    await withKnex((knex) => knex.migrate.down({ name: '20261202000200_notification_claims' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261202000100_identities' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000400_organisation_changes' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261126000300_rectification' }));
@@ -198,10 +200,10 @@ describe('the rectification migration (Art. 19)', () => {
     expect((await existingTables()).sort()).toEqual([...others].sort());
     expect(await migrationStatus({ database })).toEqual({
       completed: ['20261126000100_initial', '20261126000200_build_cycle'],
-      pending: ['20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities'],
+      pending: ['20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities', '20261202000200_notification_claims'],
     });
 
-    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities'] });
+    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities', '20261202000200_notification_claims'] });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
 });
@@ -256,9 +258,10 @@ describe('the identities migration (SPEC §4 "HTTP API")', () => {
   });
 
   it('its down drops exactly its tables; latest creates them again', async () => {
+    await withKnex((knex) => knex.migrate.down({ name: '20261202000200_notification_claims' }));
     await withKnex((knex) => knex.migrate.down({ name: '20261202000100_identities' }));
     expect((await existingTables()).sort()).toEqual(TABLES.filter((t) => !IDENTITY_TABLES.includes(t)).sort());
-    expect(await migrateLatest({ database })).toEqual({ applied: ['20261202000100_identities'] });
+    expect(await migrateLatest({ database })).toEqual({ applied: ['20261202000100_identities', '20261202000200_notification_claims'] });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
 });
