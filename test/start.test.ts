@@ -128,6 +128,9 @@ beforeAll(async () => {
     CENTERS_DEV_SERVER_DB_FILENAME: path.join(dir, 'temporal.db'),
     CENTERS_DATABASE_FILENAME: path.join(dir, 'centers.sqlite'),
     CENTERS_NOTIFICATIONS_DELIVERY_LOG: path.join(dir, 'notifications.jsonl'),
+    // A dev server whose supervisor and watchdog are both gone dies of SIGPIPE on its next log line (its stderr was
+    // the supervisor's pipe); a silent one lives on, holding the port and the file: the case the next start handles.
+    CENTERS_DEV_SERVER_LOG_LEVEL: 'never',
   };
   pidFile = path.join(dir, 'temporal.db.pid');
 });
