@@ -5,7 +5,6 @@
 import { ConfigError, loadConfig } from '../config';
 import { temporalAddress } from '../config/temporal-connection';
 import { startApi } from './server';
-import { apiLoggerOptions } from '../config/log';
 
 async function main(): Promise<number> {
   let cfg;
@@ -21,7 +20,7 @@ async function main(): Promise<number> {
   const address = temporalAddress(cfg);
   let api;
   try {
-    api = await startApi(cfg, { address, logger: apiLoggerOptions() });
+    api = await startApi(cfg, { address, logger: true });
   } catch (e) {
     console.error(`Error: ${(e as Error).message}\nIs Temporal running at ${address}? Start everything with \`npm start\`, or set CENTERS_TEMPORAL_ADDRESS.`);
     return 1;

@@ -12,7 +12,6 @@ import { ConfigError, loadConfig } from '../config';
 import { temporalAddress } from '../config/temporal-connection';
 import { startApi, type RunningApi } from '../api/server';
 import { runWorker } from './run';
-import { apiLoggerOptions } from '../config/log';
 
 /**
  * After the supervisor is gone, how long the drain may take before this process exits anyway: its local dev server
@@ -74,7 +73,7 @@ async function main(): Promise<number> {
   }, { once: true });
 
   try {
-    api = await startApi(cfg, { address, logger: apiLoggerOptions() });
+    api = await startApi(cfg, { address });
     if (stop.signal.aborted) {
       await closeApi();
       return 0;
