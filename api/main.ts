@@ -2,21 +2,13 @@
  * `npm run api`: the HTTP API alone, against a running Temporal server and a migrated database (as `npm start`
  * leaves them, or a cluster and PostgreSQL). Stops on Ctrl-C.
  */
-import { ConfigError, loadConfig } from '../config';
+import { loadConfigForProcess } from '../config';
 import { temporalAddress } from '../config/temporal-connection';
 import { startApi } from './server';
 
 async function main(): Promise<number> {
-  let cfg;
-  try {
-    cfg = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
-  }
+  const cfg = loadConfigForProcess();
+  if (!cfg) return 2;
   const address = temporalAddress(cfg);
   let api;
   try {

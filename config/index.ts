@@ -798,3 +798,17 @@ function toConfigIssue(issue: ZodIssue, raw: unknown): ConfigIssue {
   }
   return { path: settingPath, envVar, value, message };
 }
+
+/**
+ * For the service's entry points (`npm start`, its worker process, `npm run api`): the configuration, or — when it
+ * does not validate — its message printed on stderr and null (the caller exits with code 2).
+ */
+export function loadConfigForProcess(): AppConfig | null {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    return null;
+  }
+}

@@ -8,7 +8,7 @@
  * (or SIGINT, or when the parent is gone and the channel closes): the API stops taking requests and finishes those
  * in flight (which may wait on the worker), then the worker stops polling and finishes its tasks; exit 0.
  */
-import { ConfigError, loadConfig } from '../config';
+import { loadConfigForProcess } from '../config';
 import { temporalAddress } from '../config/temporal-connection';
 import { startApi, type RunningApi } from '../api/server';
 import { runWorker } from './run';
@@ -29,16 +29,8 @@ function argValue(name: string): string | undefined {
 }
 
 async function main(): Promise<number> {
-  let cfg;
-  try {
-    cfg = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
-  }
+  const cfg = loadConfigForProcess();
+  if (!cfg) return 2;
   const address = argValue('--address') ?? temporalAddress(cfg);
 
   const stop = new AbortController(); // stop taking requests

@@ -16,7 +16,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, configFilePath, loadConfig, type AppConfig } from '../config';
+import { configFilePath, loadConfigForProcess, type AppConfig } from '../config';
 import { temporalCliPath } from '../config/binaries';
 import { fileURLToPath } from 'node:url';
 import { devServerPidFile, startDevServer, type DevServer } from '../config/dev-server';
@@ -84,16 +84,8 @@ async function main(): Promise<number> {
   // A closed terminal must not turn the shutdown into a crash.
   process.stdout.on('error', () => {});
   process.stderr.on('error', () => {});
-  let cfg: AppConfig;
-  try {
-    cfg = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      return 2;
-    }
-    throw e;
-  }
+  const cfg = loadConfigForProcess();
+  if (!cfg) return 2;
   log(`Configuration: ${rel(configFilePath())}${fs.existsSync(configFilePath()) ? '' : ' (not found: built-in defaults)'}`);
 
   const controller = new AbortController();
