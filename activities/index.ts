@@ -1,3 +1,4 @@
+import { log } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
@@ -7,6 +8,7 @@ import { createRepositories, RecordConflictError, RecordNotReadyError, type Repo
 import { createQuotaActivities } from './quota';
 import { createOutboxActivities, type NotificationChannel } from './outbox';
 import { createRoundActivities } from './rounds';
+import { timedPersist } from './metrics';
 
 export interface ActivityDeps {
   knex: Knex;
@@ -52,7 +54,8 @@ export function createActivities(deps: ActivityDeps) {
     /** Persists one statechart transition: its audit row, the records it produced and the center's row. */
     async persistTransition(input: PersistTransitionInput): Promise<{ written: boolean; audit: AuditRow }> {
       checkSameCenter(input);
-      return guardInput(() =>
+      const started = Date.now();
+      const result = await timedPersist('persistTransition', () => guardInput(() =>
         knex.transaction(async (tx) => {
           if (!(await repos.insertAudit(input.audit, tx))) {
             const existing = await repos.findAudit(input.audit.centerId, input.audit.seq, tx);
@@ -70,9 +73,21 @@ export function createActivities(deps: ActivityDeps) {
           // The center first: the records reference it.
           await repos.upsertCenter(input.center, input.audit.seq, tx);
           for (const record of input.records) await writeRecord(repos, record, input.audit.seq, tx);
-          return { written: true, audit: input.audit };
+          return { written: true as boolean, audit: input.audit };
         }),
-      );
+      ));
+      // Ids, states and the time only: never the records' values (docs/operations.md "Logs").
+      activityLog('transition persisted', {
+        centerId: input.audit.centerId,
+        commandId: input.audit.commandId,
+        seq: input.audit.seq,
+        event: input.audit.event,
+        fromState: input.audit.fromState,
+        toState: input.audit.toState,
+        written: result.written,
+        ms: Date.now() - started,
+      });
+      return result;
     },
 
     /** Persists one event of a call (Art. 7, 9) and the call's row. */
@@ -83,7 +98,7 @@ export function createActivities(deps: ActivityDeps) {
           PersistErrorType.InvalidInput,
         );
       }
-      return guardInput(() =>
+      return timedPersist('persistCallEvent', () => guardInput(() =>
         knex.transaction(async (tx) => {
           if (!(await repos.insertCallEvent(input, tx))) {
             const existing = await repos.findCallEvent(input.callId, input.seq, tx);
@@ -98,12 +113,21 @@ export function createActivities(deps: ActivityDeps) {
           await repos.upsertCall(input, tx);
           return { written: true };
         }),
-      );
+      ));
     },
   };
 }
 
 export type Activities = ReturnType<typeof createActivities>;
+
+/** An info line through the activity's logger (workflowId, activityId… added by the SDK); none outside an activity (a script, a test). */
+function activityLog(message: string, attributes: Record<string, unknown>): void {
+  try {
+    log.info(message, attributes);
+  } catch {
+    // not in an activity
+  }
+}
 
 /**
  * Writes one domain record to its table(s), idempotently: append-only records by their natural key (insert, on

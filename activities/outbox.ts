@@ -24,6 +24,7 @@ import path from 'node:path';
 import { log } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import { createRepositories, type NotificationRecord } from '../db/repositories';
+import { workerMetrics } from './metrics';
 
 /** One notice as handed to a channel. */
 export interface OutboundNotice {
@@ -210,6 +211,7 @@ export function createOutboxActivities(deps: OutboxDeps) {
           });
         } catch (err) {
           // Not sent: give the claim back so the next delivery need not wait for it to expire.
+          workerMetrics.notificationDeliveries.inc({ outcome: 'failed' });
           await repos.releaseNotificationClaim(n, claimedBy).catch(() => undefined);
           throw err;
         }
@@ -218,6 +220,7 @@ export function createOutboxActivities(deps: OutboxDeps) {
           // recognises the key); the notice has left here once.
           warn('the outbox claim expired while sending; another deliverer holds it now', { centerId: n.centerId, key: n.key, notice: n.notice });
         }
+        workerMetrics.notificationDeliveries.inc({ outcome });
         if (outcome === 'duplicate') report.duplicates += 1;
         else report.delivered.push({ centerId: n.centerId, key: n.key, notice: n.notice });
       }

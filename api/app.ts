@@ -29,6 +29,7 @@ import { sessionRoutes } from './routes/session';
 import { auditRoutes } from './routes/audit';
 import { consoleRoutes } from './routes/console';
 import { consolePage, consoleStatic } from './console';
+import { createApiMetrics, registerMetrics } from './metrics';
 
 /** 1 MB: no command's payload comes near it (a document is at most 20,000 characters). */
 export const BODY_LIMIT = 1024 * 1024;
@@ -155,6 +156,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     consolePage(request, reply) ? reply : reply.status(404).type('application/problem+json').send(problem('not-found', `No route ${request.method} ${request.url.split('?')[0]}. The routes are listed at /openapi.json and /docs.`)),
   );
 
+  registerMetrics(app, createApiMetrics(deps.knex));
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
   app.get('/healthz', { schema: { hide: true }, config: { access: 'public' } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { hide: true }, config: { access: 'public' } }, async (_request, reply) => {

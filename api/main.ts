@@ -5,6 +5,7 @@
 import { loadConfigForProcess } from '../config';
 import { temporalAddress } from '../config/temporal-connection';
 import { startApi } from './server';
+import { apiLoggerOptions } from '../config/log';
 
 async function main(): Promise<number> {
   const cfg = loadConfigForProcess();
@@ -12,7 +13,7 @@ async function main(): Promise<number> {
   const address = temporalAddress(cfg);
   let api;
   try {
-    api = await startApi(cfg, { address, logger: true });
+    api = await startApi(cfg, { address, logger: apiLoggerOptions() });
   } catch (e) {
     console.error(`Error: ${(e as Error).message}\nIs Temporal running at ${address}? Start everything with \`npm start\`, or set CENTERS_TEMPORAL_ADDRESS.`);
     return 1;

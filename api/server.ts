@@ -11,7 +11,7 @@ import { temporalConnectionOptions } from '../config/temporal-connection';
 import { createKnex } from '../db/knex';
 import { createRepositories } from '../db/repositories';
 import { bundleForReplay, type ReplayCode } from '../client/audit/replay';
-import { buildApi } from './app';
+import { buildApi, type ApiDeps } from './app';
 import { createIdentities } from './identities';
 import { createOidcVerifier } from './oidc';
 
@@ -22,7 +22,7 @@ export interface RunningApi {
   close(): Promise<void>;
 }
 
-export async function startApi(cfg: AppConfig, opts: { address?: string; port?: number; logger?: boolean } = {}): Promise<RunningApi> {
+export async function startApi(cfg: AppConfig, opts: { address?: string; port?: number; logger?: ApiDeps['logger'] } = {}): Promise<RunningApi> {
   const connection = await Connection.connect({ ...temporalConnectionOptions(cfg, opts.address), connectTimeout: 5_000 });
   const client = new Client({ connection, namespace: cfg.temporal.namespace });
   const knex = createKnex(cfg.database);

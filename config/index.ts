@@ -119,6 +119,14 @@ const WorkerSchema = z
   .object({
     maxConcurrentActivityTaskExecutions: z.number().int().min(1).default(100),
     maxConcurrentWorkflowTaskExecutions: z.number().int().min(2).default(40),
+    /**
+     * "host:port" where the worker serves GET /metrics in Prometheus format: its own series (centers_persist_*,
+     * centers_notification_*) and, with sdkMetricsAddress, the Temporal SDK's (temporal_*) in the same answer.
+     * null: no endpoint. Each worker on one machine needs its own port (docs/operations.md "Metrics").
+     */
+    metricsAddress: z.string().regex(HOST_PORT, 'expected "host:port" (e.g. "127.0.0.1:9464"), or null for no metrics endpoint').nullable().default(null),
+    /** "host:port" of the Temporal SDK's own Prometheus exporter (temporal_* series, GET /metrics); null: off. */
+    sdkMetricsAddress: z.string().regex(HOST_PORT, 'expected "host:port" (e.g. "127.0.0.1:9465"), or null for no SDK metrics').nullable().default(null),
   })
   .strict();
 

@@ -43,7 +43,7 @@ describe('loadConfig', () => {
         logLevel: 'warn',
       },
       database: { client: 'sqlite3', filename: path.join(repoRoot, 'data', 'centers.sqlite'), connection: null },
-      worker: { maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40 },
+      worker: { maxConcurrentActivityTaskExecutions: 100, maxConcurrentWorkflowTaskExecutions: 40, metricsAddress: null, sdkMetricsAddress: null },
       rounds: {
         annualSummary: { month: 4, day: 15, hour: 9, minute: 0, timezone: 'Asia/Shanghai', kinds: ['yearEnd', 'summaryReminder', 'summaryDue'] },
         midTerm: { month: 5, day: 15, hour: 9, minute: 0, timezone: 'Asia/Shanghai', kinds: ['yearEnd'] },
@@ -82,7 +82,7 @@ describe('loadConfig', () => {
     );
     expect(CONFIG_ENV_VARS['api.url']).toBe('CENTERS_API_URL');
     expect(CONFIG_ENV_VARS.policy).toBe('CENTERS_POLICY');
-    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(29);
+    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(31);
   });
 
   it('takes numbers, strings, booleans, null and policy JSON from the environment', () => {

@@ -4,6 +4,7 @@ import { temporalConnectionOptions } from '../config/temporal-connection';
 import { deliveryLogChannel } from '../activities/outbox';
 import { createKnex } from '../db/knex';
 import { createCenterWorker } from './worker';
+import { installRuntime, startMetricsServer, type MetricsServer } from './telemetry';
 
 /**
  * Runs the worker until `signal` aborts (Ctrl-C in `npm start`), then shuts it down gracefully:
@@ -11,7 +12,19 @@ import { createCenterWorker } from './worker';
  */
 export async function runWorker(cfg: AppConfig, opts: { address: string; signal?: AbortSignal; log?: (s: string) => void }): Promise<void> {
   const log = opts.log ?? ((s: string) => console.log(s));
-  const connection = await NativeConnection.connect(temporalConnectionOptions(cfg, opts.address));
+  // Before anything makes the Runtime: JSON log lines through pino, and the SDK's metrics when configured.
+  installRuntime(cfg);
+  const metrics: MetricsServer | null = cfg.worker.metricsAddress
+    ? await startMetricsServer(cfg.worker.metricsAddress, { sdkMetricsAddress: cfg.worker.sdkMetricsAddress })
+    : null;
+  if (metrics) log(`Worker metrics at ${metrics.url}.`);
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect(temporalConnectionOptions(cfg, opts.address));
+  } catch (err) {
+    await metrics?.close();
+    throw err;
+  }
   const knex = createKnex(cfg.database);
   try {
     log('Bundling workflow code…');
@@ -40,5 +53,6 @@ export async function runWorker(cfg: AppConfig, opts: { address: string; signal?
   } finally {
     await knex.destroy();
     await connection.close();
+    await metrics?.close();
   }
 }

@@ -12,6 +12,7 @@ import { loadConfigForProcess } from '../config';
 import { temporalAddress } from '../config/temporal-connection';
 import { startApi, type RunningApi } from '../api/server';
 import { runWorker } from './run';
+import { apiLoggerOptions } from '../config/log';
 
 /**
  * After the supervisor is gone, how long the drain may take before this process exits anyway: its local dev server
@@ -65,7 +66,7 @@ async function main(): Promise<number> {
   }, { once: true });
 
   try {
-    api = await startApi(cfg, { address });
+    api = await startApi(cfg, { address, logger: apiLoggerOptions() });
     if (stop.signal.aborted) {
       await closeApi();
       return 0;

@@ -40,6 +40,9 @@ export function commandIdFor(identity: Identity, key: string | undefined): strin
 /** When each request arrived (ApiDeps.timing): set by an onRequest hook of buildApi's, only when timing is asked for. */
 export const arrivedAt = new WeakMap<object, number>();
 
+/** Each command request's command id, once made (for its log line: api/metrics.ts). */
+export const commandIdOf = new WeakMap<object, string>();
+
 const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 409: ProblemSchema, 422: ProblemSchema, 429: ProblemSchema };
 const CommandResultSchema = z
   .object({
@@ -76,6 +79,7 @@ export async function commandRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     api.route({
       method: 'POST',
       url: commandPath(type),
+      config: { command: type },
       schema: {
         operationId: type,
         tags: [STAGES[def.stage]],
@@ -108,6 +112,7 @@ export async function commandRoutes(app: FastifyInstance, deps: ApiDeps): Promis
           if (panel) await expertsFromIdentities(payload as { experts: { id: string; name: string; orgId?: string }[] });
           const command = { commandId: commandIdFor(identity, request.headers['idempotency-key'] as string | undefined), actor: actorOf(identity), type, payload };
           t.commandId = command.commandId;
+          commandIdOf.set(request.raw, command.commandId);
           const { callId, center } = (request.params ?? {}) as { callId?: string; center?: string };
           const result = await temporal((): Promise<unknown> => {
             if (type === 'OPEN_CALL') return openCall(deps.ops, payload, command.actor, command.commandId);
