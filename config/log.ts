@@ -43,9 +43,13 @@ export function prettyStream(out: { write(s: string): unknown } = process.stdout
   };
 }
 
-/** Where log lines go: stdout as JSON lines, or readable lines when stdout is a terminal. */
+/**
+ * Where log lines go: stdout as JSON lines, or readable lines when stdout is a terminal. Through process.stdout, not
+ * a file descriptor of pino's own: a write to a closed pipe (the supervisor gone) then lands on the error handler
+ * worker/serve.ts sets on process.stdout, and cannot crash the drain.
+ */
 export function logDestination(): DestinationStream {
-  return process.stdout.isTTY ? prettyStream() : pino.destination({ fd: 1, sync: true });
+  return process.stdout.isTTY ? prettyStream() : process.stdout;
 }
 
 /** Lines at info and above: requests, commands, transitions persisted, notices delivered, warnings and errors. */
