@@ -61,14 +61,19 @@ export function createActivities(deps: ActivityDeps) {
             const existing = await repos.findAudit(input.audit.centerId, input.audit.seq, tx);
             if (
               existing &&
-              (existing.event !== input.audit.event || existing.fromState !== input.audit.fromState || existing.toState !== input.audit.toState)
+              (existing.event !== input.audit.event ||
+                existing.fromState !== input.audit.fromState ||
+                existing.toState !== input.audit.toState ||
+                existing.commandId !== input.audit.commandId)
             ) {
               throw ApplicationFailure.nonRetryable(
-                `audit seq ${input.audit.seq} of center ${input.audit.centerId} already holds ${existing.fromState} --${existing.event}--> ${existing.toState}, not ${input.audit.fromState} --${input.audit.event}--> ${input.audit.toState}`,
+                `audit seq ${input.audit.seq} of center ${input.audit.centerId} already holds ${existing.fromState} --${existing.event}--> ${existing.toState} (command ${existing.commandId ?? 'none'}), not ${input.audit.fromState} --${input.audit.event}--> ${input.audit.toState} (command ${input.audit.commandId ?? 'none'})`,
                 PersistErrorType.SequenceConflict,
               );
             }
-            return { written: false, audit: input.audit };
+            // The row as it was first written: a workflow task lost with its worker (SIGKILL after the commit) runs the
+            // same command again at a later workflow time, and the workflow takes the stored time back (apply).
+            return { written: false, audit: existing ? { ...input.audit, at: new Date(existing.at).toISOString() } : input.audit };
           }
           // The center first: the records reference it.
           await repos.upsertCenter(input.center, input.audit.seq, tx);

@@ -148,11 +148,11 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     }
     snapshot = after;
     seq += 1;
-    const at = event.meta.at;
+    let at = event.meta.at;
     // Effects flow forward: the transition names what it persists (machines/core.ts `effect`).
     const records = recordsOf(actions);
     const persist = persistLocally() ? persistTransitionLocallyFirst : persistence.persistTransition;
-    await persist({
+    const stored = await persist({
       audit: {
         centerId: after.context.centerId,
         cycle: after.context.cycle,
@@ -167,14 +167,23 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
       center: centerRowFor(after, at),
       records,
     });
+    // Results of older activity code (committed histories) carry no audit row.
+    const storedAt = (stored as Partial<typeof stored> | undefined)?.audit?.at;
+    if (storedAt !== undefined && Date.parse(storedAt) !== Date.parse(at)) {
+      // This transition was written before, by a workflow task whose worker died after the commit: the same command,
+      // run again now, takes the time it was first written with, so that the history, the center's context and every
+      // row agree (the statechart is pure: the same event at the same time gives the same snapshot and records).
+      at = storedAt;
+      [snapshot] = transition(centerMachine, before, { ...event, meta: { ...event.meta, at } } as CenterEvent);
+    }
     // Patched: histories recorded before the outbox was delivered replay without this activity.
     if (records.some((r) => r.kind === 'notification') && wf.patched('deliver-notifications')) {
-      await deliverNotifications(after.context.centerId);
+      await deliverNotifications(snapshot.context.centerId);
     }
-    upsertSearchAttributes(after);
+    upsertSearchAttributes(snapshot);
     await tellCall();
     syncTimers();
-    return { state: stateName(after), seq, at };
+    return { state: stateName(snapshot), seq, at };
   }
 
   /**

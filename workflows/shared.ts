@@ -6,9 +6,13 @@ import type { Refusal } from '../machines/commands';
 /**
  * Persistence activities retry until the database answers: a decision is never dropped because the database
  * was briefly away (the update waits). Input that can never be written fails non-retryably.
+ *
+ * One attempt is one transaction of a few rows: 20 seconds is far beyond any (SQLite waits 5 s for a lock), and
+ * bounds how long an attempt lost with its worker (SIGKILL, a host gone) holds up what waits on it — the call's
+ * rows are written in order, so one lost attempt delays every later one by this much.
  */
 export const persistence = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

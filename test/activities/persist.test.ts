@@ -169,6 +169,18 @@ describe.each(DIALECTS)('%s', (dialect) => {
       expect(await db.counts()).toMatchObject(ROWS_AFTER_SUBMIT);
     });
 
+    it('the same transition run again later (its workflow task lost with a killed worker) answers the time it was first written with', async () => {
+      await db.activities.persistTransition(submitted);
+      const later = new Date(Date.parse(submitted.audit.at) + 10_000).toISOString();
+      const again = { ...submitted, audit: { ...submitted.audit, at: later }, center: { ...submitted.center, updatedAt: later } };
+      expect(await db.activities.persistTransition(again)).toEqual({ written: false, audit: submitted.audit });
+      expect((await db.repos.auditLog(CENTER)).map((a) => a.at)).toEqual([submitted.audit.at]);
+      // Another command at a used sequence number, even with the same event and states, is a conflict, never "already written".
+      const other = { ...submitted, audit: { ...submitted.audit, commandId: 'another-command' } };
+      await expect(db.activities.persistTransition(other)).rejects.toMatchObject({ type: PersistErrorType.SequenceConflict, nonRetryable: true });
+      expect(await db.counts()).toMatchObject(ROWS_AFTER_SUBMIT);
+    });
+
     it('two concurrent calls with the same input write once', async () => {
       const results = await Promise.all([db.activities.persistTransition(submitted), db.activities.persistTransition(submitted)]);
       expect(results.map((r) => r.written).sort()).toEqual([false, true]);
