@@ -26,6 +26,7 @@ export const REFUSAL_REASONS = [
   'conflict-of-interest',
   'not-allowed-in-state',
   'quota-exceeded',
+  'over-ceiling',
   'deadline-passed',
   'suspended',
   'conflict',

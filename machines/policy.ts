@@ -28,6 +28,25 @@ const gradeThresholdsSchema = z
   .strict()
   .refine((t) => t.excellent > t.qualified, { message: 'the excellent threshold must be above the qualified one' });
 
+const fen = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Art. 13–15: a yearly ceiling for each kind of project, in fen (Art. 16 keeps budgets to the fen). */
+const kindCeilingsSchema = (promotion: number, guidance: number) => z.object({ promotion: fen.default(promotion), guidance: fen.default(guidance) }).strict().default({});
+const YUAN = 100;
+
+/**
+ * Art. 19 分级给予支持: what the tier of support means — the most one center may be granted in one build year for each
+ * kind of project. `untiered` is the first cycle (no evaluation has earned a tier yet). Policy defaults: the
+ * regulation names no amounts; the commission sets them each year.
+ */
+const fundingCeilingsSchema = z
+  .object({
+    untiered: kindCeilingsSchema(3_000_000 * YUAN, 2_000_000 * YUAN),
+    A: kindCeilingsSchema(5_000_000 * YUAN, 3_000_000 * YUAN),
+    B: kindCeilingsSchema(3_000_000 * YUAN, 2_000_000 * YUAN),
+  })
+  .strict()
+  .refine((c) => c.A.promotion >= c.B.promotion && c.A.guidance >= c.B.guidance, { message: 'tier A (excellent) must be supported at least as much as tier B (Art. 19)' });
+
 export const PolicySchema = z
   .object({
     /** Art. 6: the build cycle is five years. */
@@ -52,6 +71,13 @@ export const PolicySchema = z
     gradeThresholds: gradeThresholdsSchema.default({}),
     /** Art. 10–11, 17 dimension weights (policy default). */
     dimensionWeights: dimensionWeightsSchema.default({}),
+    /** Art. 13–15, 19: the yearly funding ceiling of each tier, per project kind, in fen (policy defaults). */
+    fundingCeilingsFen: fundingCeilingsSchema.default({}),
+    /**
+     * Art. 18–19: a passed mid-term grade sets the tier for the rest of the cycle (excellent → A, qualified → B).
+     * Policy default: yes; false keeps the tier the cycle started with until the acceptance.
+     */
+    midTermSetsTier: z.boolean().default(true),
     /**
      * Length of one build year in milliseconds, or null for calendar years (the k-th anniversary, SPEC §3 "Time").
      * Only the benchmark compresses it (a year in seconds); production leaves it null.
@@ -67,6 +93,7 @@ export const PolicySchema = z
 export type Policy = z.infer<typeof PolicySchema>;
 export type PolicyInput = z.input<typeof PolicySchema>;
 export type Dimension = keyof Policy['dimensionWeights'];
+export type FundingCeilings = Policy['fundingCeilingsFen'];
 export const DIMENSIONS = [
   'mechanismInnovation',
   'ipManagement',

@@ -7,6 +7,9 @@ import type { PersistParams } from './core';
 import type { CenterRow, ConditionResult, DomainRecord } from './records.types';
 import type { Role, Tier } from './vocabulary';
 import type { Decision } from './stages/application';
+import { grantedInYear, yearCeiling } from './stages/funding';
+import { currentYear } from './stages/summaries';
+import { FUNDING_KINDS, type FundingKind } from './vocabulary';
 
 /** SPEC §4 query: the state, the open deadlines and the commands each role may send now. */
 export interface CenterView {
@@ -30,6 +33,8 @@ export interface CenterView {
   cycleStartAt: string | null;
   yearsEnded: number;
   funding: CenterContext['funding'];
+  /** Art. 19: the build year under way — per project kind, what is granted and the tier's ceiling (null: none). */
+  fundingYear: { cycle: number; year: number; tier: Tier | null; kinds: Record<FundingKind, { grantedFen: number; ceilingFen: number | null }> } | null;
   summaries: CenterContext['summaries'];
   /** The evaluation under way, or the latest graded one. */
   evaluation: CenterContext['evaluation'];
@@ -45,6 +50,15 @@ export interface CenterView {
   nextDeadline: { key: string; dueAt: string } | null;
   allowedCommands: Record<Role, CommandType[]>;
   seq: number;
+}
+
+function fundingYearOf(ctx: CenterContext): CenterView['fundingYear'] {
+  const year = currentYear(ctx);
+  if (year === null || ctx.supportStopped) return null;
+  const kinds = Object.fromEntries(
+    FUNDING_KINDS.map((kind) => [kind, { grantedFen: grantedInYear(ctx, { cycle: ctx.cycle, year, request: { kind } }), ceilingFen: yearCeiling(ctx, kind) }]),
+  ) as Record<FundingKind, { grantedFen: number; ceilingFen: number | null }>;
+  return { cycle: ctx.cycle, year, tier: ctx.tier, kinds };
 }
 
 const NONE: Record<Role, CommandType[]> = { commission: [], university: [], expert: [], scheduler: [], auditor: [] };
@@ -73,6 +87,7 @@ export function centerView(snapshot: CenterSnapshot, seq: number): CenterView {
     cycleStartAt: ctx.cycleStartAt,
     yearsEnded: ctx.yearsEnded,
     funding: ctx.funding,
+    fundingYear: fundingYearOf(ctx),
     summaries: ctx.summaries,
     evaluation: ctx.evaluation,
     evaluations: ctx.evaluations,

@@ -153,9 +153,17 @@ export function buildCycleBlocks(view: CenterView): string[] {
       section(
         'Build cycle (Art. 6)',
         fields([
-          ['Cycle', `${view.cycle}, tier ${view.tier ?? 'none yet (Art. 19: set by the acceptance grade)'}`],
+          ['Cycle', `${view.cycle}, tier ${view.tier ?? 'none yet (Art. 19: set by a passed mid-term or the acceptance)'}`],
           ['Cycle start', time(view.cycleStartAt)],
           ['Years ended', view.yearsEnded],
+          [
+            'Granted this year',
+            view.fundingYear &&
+              `year ${view.fundingYear.year}: ` +
+                Object.entries(view.fundingYear.kinds)
+                  .map(([kind, k]) => `${kind} ${k.grantedFen} fen${k.ceilingFen === null ? '' : ` of ${k.ceilingFen} (Art. 19 ceiling)`}`)
+                  .join(', '),
+          ],
           ['Support', view.supportStopped ? `STOPPED ${time(view.supportStopped.at)}: ${view.supportStopped.reason}` : view.rectification ? 'suspended (rectification)' : 'running'],
         ]),
       ),

@@ -121,6 +121,34 @@ const withinRequest: Rule<EventOf<'GRANT_FUNDING'>> = (ctx, event) => {
   return null;
 };
 
+/**
+ * Art. 19 分级给予支持: the tier sets the most a center may be granted in one build year for each kind of project
+ * (policy.fundingCeilingsFen); the grants of that year and kind, with this one, stay within it. Centers started
+ * before the ceilings existed carry a policy without them, and keep the rules they started under.
+ */
+export const yearCeiling = (ctx: CenterContext, kind: FundingEntry['request']['kind']): number | null => {
+  const ceilings = (ctx.policy as Partial<CenterContext['policy']>).fundingCeilingsFen;
+  return ceilings ? ceilings[ctx.tier ?? 'untiered'][kind] : null;
+};
+export const grantedInYear = (ctx: CenterContext, f: Pick<FundingEntry, 'cycle' | 'year'> & { request: { kind: FundingEntry['request']['kind'] } }): number =>
+  ctx.funding
+    .filter((g) => g.status === 'granted' && g.cycle === f.cycle && g.year === f.year && g.request.kind === f.request.kind)
+    .reduce((sum, g) => sum + (g.grantedFen ?? 0), 0);
+const yuan = (fen: number) => `${(fen / 100).toLocaleString('en-US', { maximumFractionDigits: 2 })} yuan`;
+const withinCeiling: Rule<EventOf<'GRANT_FUNDING'>> = (ctx, event) => {
+  const request = findRequest(ctx, event.requestId)!;
+  const ceiling = yearCeiling(ctx, request.request.kind);
+  if (ceiling === null) return null;
+  const before = grantedInYear(ctx, request);
+  if (before + event.amountFen <= ceiling) return null;
+  const tier = ctx.tier ? `tier ${ctx.tier}` : 'the first cycle (no tier yet)';
+  return refuse(
+    'over-ceiling',
+    `The ${request.request.kind} grants of cycle ${request.cycle} year ${request.year} would reach ${before + event.amountFen} fen (${yuan(before + event.amountFen)}), ` +
+      `over the ceiling of ${ceiling} fen (${yuan(ceiling)}) for ${tier} (Art. 19); at most ${Math.max(0, ceiling - before)} fen can still be granted this year.`,
+  );
+};
+
 // ---- Context updates ----
 
 const nextRequestId = (ctx: CenterContext, year: number): string => `c${ctx.cycle}-y${year}-f${ctx.funding.filter((f) => f.cycle === ctx.cycle && f.year === year).length + 1}`;
@@ -185,6 +213,6 @@ const decisionRecord = effect<EventOf<'GRANT_FUNDING' | 'DECLINE_FUNDING'>>((ctx
 
 export const fundingHandlers = {
   REQUEST_FUNDING: { guard: when(mayRequest), actions: ['addFundingRequest', requestRecord] },
-  GRANT_FUNDING: { guard: when(pendingRequest, withinRequest), actions: ['grantFunding', decisionRecord] },
+  GRANT_FUNDING: { guard: when(pendingRequest, withinRequest, withinCeiling), actions: ['grantFunding', decisionRecord] },
   DECLINE_FUNDING: { guard: when(pendingRequest), actions: ['declineFunding', decisionRecord] },
 } as const;

@@ -132,6 +132,17 @@ const closeEvaluation = (ctx: CenterContext): Partial<CenterContext> => ({
   funding: moveFunding(ctx.funding, ['held'], { status: 'pending' }),
 });
 
+/**
+ * Art. 18–19: a passed mid-term (or a passed re-evaluation of one) sets the tier for the rest of the cycle when the
+ * policy says so (policy.midTermSetsTier); centers started before it existed keep their tier to the acceptance.
+ */
+const midTermTier = (ctx: CenterContext): Partial<CenterContext> => {
+  const ev = ctx.evaluation;
+  const moves = (ctx.policy as Partial<CenterContext['policy']>).midTermSetsTier === true;
+  if (!moves || !ev?.grade || (ev.kind !== 'midTerm' && ev.repeats !== 'midTerm')) return {};
+  return { tier: tierFor(ev.grade) ?? ctx.tier };
+};
+
 /** Art. 19: a passed acceptance starts the next cycle at the tier the grade earned. */
 const startNextCycle: Update<CenterEvent> = (ctx, event) => {
   const cycle = ctx.cycle + 1;
@@ -195,6 +206,7 @@ const stopSupport: Update<CenterEvent> = (ctx, event) => {
 
 export const rectificationAssigners = {
   closeEvaluation,
+  midTermTier,
   startNextCycle,
   publishNotice,
   openRectification,
@@ -236,7 +248,7 @@ export const rectificationStates = {
   graded: {
     always: [
       { guard: when(passedAcceptance), target: '#center.building.running', actions: [...resumed, 'startNextCycle', resumedFunding, cycleRecord] },
-      { guard: when(passed), target: '#center.building.running', actions: [...resumed, 'closeEvaluation', resumedFunding] },
+      { guard: when(passed), target: '#center.building.running', actions: [...resumed, 'closeEvaluation', 'midTermTier', resumedFunding] },
       { guard: when(failedReEvaluation), target: '#center.supportStopped', actions: ['publishNotice', noticeRecord, 'stopSupport', rectificationIs('failed'), stoppedRecord, fundingNow('cancelled')] },
       { target: '#center.building.rectification', actions: ['openRectification', noticeRecord, rectificationIs('open'), fundingNow('held')] },
     ],

@@ -3,7 +3,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { restoreSnapshot, stateName, type CenterSnapshot } from '../../machines/center';
-import { defaultPolicy } from '../../machines/policy';
+import { defaultPolicy, parsePolicy, type Policy } from '../../machines/policy';
+import { centerView } from '../../machines/view';
 import { summaryDueKey, yearEndKey } from '../../machines/stages/summaries';
 import { advance, send, start } from '../helpers/drive';
 import {
@@ -27,9 +28,9 @@ const DAY = 24 * 3600_000;
 const uni = university('bjut');
 
 /** An established center: approved at `approvedAt`. */
-function established(approvedAt = iso(T0 + 10 * DAY)): CenterSnapshot {
+function established(approvedAt = iso(T0 + 10 * DAY), policy: Policy = defaultPolicy): CenterSnapshot {
   const call = callInfo(T0, { callId: 'call-2026' });
-  let s = start({ policy: defaultPolicy, centerId: 'bjut.call-2026', workflowId: 'center-bjut', universityId: 'bjut', call: callView(call) });
+  let s = start({ policy, centerId: 'bjut.call-2026', workflowId: 'center-bjut', universityId: 'bjut', call: callView(call) });
   s = send(s, cmd('SUBMIT_APPLICATION', uni, { callId: call.callId, application: application('bjut') }), iso(T0 + DAY)).snapshot;
   const panel = experts('pku');
   s = send(s, cmd('ASSIGN_EXPERTS', commission, { experts: panel }), iso(T0 + 2 * DAY)).snapshot;
@@ -242,5 +243,91 @@ describe('SPEC §3 "Next cycle": a snapshot carried across continue-as-new', () 
     const upgraded = restoreSnapshot({ value: persisted.value, context: older });
     expect(upgraded.context).toMatchObject({ director: null, staff: [], organisationChanges: 0 });
     expect(() => send(upgraded, cmd('RECORD_STAFF_CHANGE', uni, { staff: [], effectiveOn: '2027-04-01', reason: 'All staff left' }), '2027-04-02T00:00:00.000Z')).not.toThrow();
+  });
+});
+
+describe('Art. 19 分级给予支持: the tier sets the yearly funding ceiling per project kind', () => {
+  const policy = parsePolicy({
+    fundingCeilingsFen: { untiered: { promotion: 1_000_000_00, guidance: 800_000_00 }, A: { promotion: 3_000_000_00, guidance: 2_000_000_00 }, B: { promotion: 1_000_000_00, guidance: 800_000_00 } },
+  });
+  const grant = (s: CenterSnapshot, requestId: string, amountFen: number, at: number, reason?: string) =>
+    send(s, cmd('GRANT_FUNDING', commission, { requestId, amountFen, ...(reason ? { reason } : {}) }), iso(at)).snapshot;
+  const request = (s: CenterSnapshot, amountFen: number, at: number, kind: 'promotion' | 'guidance' = 'promotion') =>
+    send(s, cmd('REQUEST_FUNDING', uni, { request: kind === 'promotion' ? promotionRequest(amountFen) : guidanceRequest(amountFen) }), iso(at)).snapshot;
+
+  it("in the first cycle (no tier yet) the year's grants of one kind stop at the untiered ceiling; the other kind and the next year have their own", () => {
+    let s = established(iso(T0 + 10 * DAY), policy);
+    s = request(s, 700_000_00, T0 + 20 * DAY);
+    s = request(s, 500_000_00, T0 + 21 * DAY);
+    s = request(s, 800_000_00, T0 + 22 * DAY, 'guidance');
+    s = grant(s, 'c1-y1-f1', 700_000_00, T0 + 23 * DAY);
+    // 700,000 + 500,000 yuan > 1,000,000 yuan: refused, naming the tier, the ceiling and what is left.
+    expect(() => grant(s, 'c1-y1-f2', 500_000_00, T0 + 24 * DAY)).toThrow(
+      /^over-ceiling: The promotion grants of cycle 1 year 1 would reach 120000000 fen \(1,200,000 yuan\), over the ceiling of 100000000 fen \(1,000,000 yuan\) for the first cycle \(no tier yet\) \(Art\. 19\); at most 30000000 fen can still be granted this year\.$/,
+    );
+    // What is left of the ceiling can still be granted (less than requested, so with a reason).
+    s = grant(s, 'c1-y1-f2', 300_000_00, T0 + 24 * DAY, 'The rest of the year 1 promotion ceiling');
+    // Guidance projects have their own ceiling: the whole 800,000 yuan fits.
+    s = grant(s, 'c1-y1-f3', 800_000_00, T0 + 25 * DAY);
+    expect(s.context.funding.map((f) => [f.requestId, f.status, f.grantedFen])).toEqual([
+      ['c1-y1-f1', 'granted', 700_000_00],
+      ['c1-y1-f2', 'granted', 300_000_00],
+      ['c1-y1-f3', 'granted', 800_000_00],
+    ]);
+    // The view tells the commission what is granted and what the ceiling is, for the year under way.
+    expect(centerView(s, 0).fundingYear).toEqual({
+      cycle: 1,
+      year: 1,
+      tier: null,
+      kinds: { promotion: { grantedFen: 1_000_000_00, ceilingFen: 1_000_000_00 }, guidance: { grantedFen: 800_000_00, ceilingFen: 800_000_00 } },
+    });
+    // Year 2 starts afresh.
+    s = advance(s, '2027-03-12T00:00:00.000Z').snapshot;
+    expect(centerView(s, 0).fundingYear?.kinds.promotion).toEqual({ grantedFen: 0, ceilingFen: 1_000_000_00 });
+    s = request(s, 1_000_000_00, Date.parse('2027-03-13T00:00:00Z'));
+    s = grant(s, 'c1-y2-f1', 1_000_000_00, Date.parse('2027-03-14T00:00:00Z'));
+    expect(s.context.funding.at(-1)).toMatchObject({ requestId: 'c1-y2-f1', status: 'granted', grantedFen: 1_000_000_00 });
+  });
+
+  it('a mid-term graded excellent moves the center to tier A for the rest of the cycle: a grant refused before is within the new ceiling', () => {
+    let s = advance(established('2026-03-10T00:00:00.000Z', policy), '2028-03-10T00:00:00.000Z').snapshot;
+    s = request(s, 2_000_000_00, Date.parse('2028-03-11T00:00:00Z'));
+    expect(() => grant(s, 'c1-y3-f1', 2_000_000_00, Date.parse('2028-03-12T00:00:00Z'))).toThrow(/^over-ceiling: .* for the first cycle \(no tier yet\)/);
+    s = evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 95).snapshot;
+    expect(s.context).toMatchObject({ tier: 'A', cycle: 1 });
+    s = grant(s, 'c1-y3-f1', 2_000_000_00, Date.parse('2028-04-10T00:00:00Z'));
+    expect(s.context.funding.at(-1)).toMatchObject({ status: 'granted', grantedFen: 2_000_000_00 });
+    // Tier A's own ceiling still holds.
+    s = request(s, 1_500_000_00, Date.parse('2028-04-11T00:00:00Z'));
+    expect(() => grant(s, 'c1-y3-f2', 1_500_000_00, Date.parse('2028-04-12T00:00:00Z'))).toThrow(/^over-ceiling: .*over the ceiling of 300000000 fen \(3,000,000 yuan\) for tier A/);
+  });
+
+  it('the next cycle starts with the tier its acceptance earned, whatever the mid-term gave (excellent mid-term, qualified acceptance → B)', () => {
+    let s = advance(established('2026-03-10T00:00:00.000Z', policy), '2028-03-10T00:00:00.000Z').snapshot;
+    s = evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 95).snapshot;
+    expect(s.context.tier).toBe('A');
+    s = advance(s, '2031-03-10T00:00:00.000Z').snapshot;
+    const acc = evaluate(s, Date.parse('2031-04-01T00:00:00Z'), 75);
+    expect(acc.snapshot.context).toMatchObject({ cycle: 2, tier: 'B' });
+    expect(acc.records).toContainEqual(expect.objectContaining({ kind: 'cycle', cycle: 2, tier: 'B' }));
+    s = request(acc.snapshot, 1_200_000_00, Date.parse('2031-04-10T00:00:00Z'));
+    expect(() => grant(s, 'c2-y1-f1', 1_200_000_00, Date.parse('2031-04-11T00:00:00Z'))).toThrow(/^over-ceiling: .*for tier B/);
+  });
+
+  it('with midTermSetsTier false the mid-term leaves the tier as the cycle started', () => {
+    const s = advance(established('2026-03-10T00:00:00.000Z', { ...policy, midTermSetsTier: false }), '2028-03-10T00:00:00.000Z').snapshot;
+    expect(evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 95).snapshot.context.tier).toBeNull();
+  });
+
+  it('a center started before the ceilings existed (its policy has none) keeps the rules it started under: no ceiling, no mid-term tier', () => {
+    const { fundingCeilingsFen: _c, midTermSetsTier: _m, ...older } = defaultPolicy;
+    let s = established(iso(T0 + 10 * DAY), older as typeof defaultPolicy);
+    s = request(s, 9_000_000_00, T0 + 20 * DAY);
+    s = grant(s, 'c1-y1-f1', 9_000_000_00, T0 + 21 * DAY);
+    expect(s.context.funding[0]).toMatchObject({ status: 'granted', grantedFen: 9_000_000_00 });
+  });
+
+  it('the policy refuses a tier A ceiling below tier B (Art. 19: excellent is supported at least as much)', () => {
+    expect(() => parsePolicy({ fundingCeilingsFen: { A: { promotion: 1 } } })).toThrow(/tier A \(excellent\) must be supported at least as much as tier B/);
   });
 });

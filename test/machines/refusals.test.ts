@@ -77,7 +77,7 @@ const STATES: [string, () => CenterSnapshot][] = [
   ['closed.lapsed', () => fire(start(), deadlineEvent(CALL.closesAt))],
 ];
 
-describe('SPEC §3a — every refusal names one of the ten reasons', () => {
+describe('SPEC §3a — every refusal names one of the eleven reasons', () => {
   it('the reasons are exactly those of SPEC §3a', () => {
     expect([...REFUSAL_REASONS]).toEqual([
       'invalid-input',
@@ -87,6 +87,7 @@ describe('SPEC §3a — every refusal names one of the ten reasons', () => {
       'conflict-of-interest',
       'not-allowed-in-state',
       'quota-exceeded',
+      'over-ceiling',
       'deadline-passed',
       'suspended',
       'conflict',
