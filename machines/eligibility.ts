@@ -1,5 +1,5 @@
 import type { Application, CallInfo } from './domain';
-import type { Policy } from './policy';
+import { policyValue, type Policy } from './policy';
 import type { ConditionResult } from './records.types';
 
 const BEIJING_OFFSET_MS = 8 * 3600_000;
@@ -54,11 +54,15 @@ export function checkEligibility(app: Application, policy: Policy, call: Pick<Ca
   const callYear = new Date(Date.parse(call.opensAt) + BEIJING_OFFSET_MS).getUTCFullYear();
   const wanted = Array.from({ length: policy.transferRecordYears }, (_, i) => callYear - policy.transferRecordYears + i);
   const record: string[] = [];
-  if (c.transferRecord.highValueResults < 1) record.push('no results of high applied value');
+  const minResults = policyValue(policy, 'minHighValueResults');
+  const minTransfers = policyValue(policy, 'minTransfersPerYear');
+  if (c.transferRecord.highValueResults < minResults) {
+    record.push(minResults === 1 ? 'no results of high applied value' : `${c.transferRecord.highValueResults} results of high applied value; at least ${minResults} are required`);
+  }
   for (const year of wanted) {
     const y = c.transferRecord.years.find((r) => r.year === year);
     if (!y) record.push(`no transfer figures for ${year}`);
-    else if (y.transfers < 1) record.push(`no transfers in ${year}`);
+    else if (y.transfers < minTransfers) record.push(minTransfers === 1 ? `no transfers in ${year}` : `${y.transfers} transfers in ${year}; at least ${minTransfers} are required`);
   }
 
   // Art. 8(5): sustained support for posts, hiring and incentives, and funding.
@@ -74,7 +78,7 @@ export function checkEligibility(app: Application, policy: Policy, call: Pick<Ca
   if (!c.workplace.officeEquipment) workplace.push('no office equipment');
 
   // Art. 8(7): at least policy.minFullTimeStaff full-time staff with a professional background.
-  const qualified = qualifiedStaffCount(c.staff);
+  const qualified = qualifiedStaffCount(c.staff, policy);
   const staff =
     qualified >= policy.minFullTimeStaff
       ? []
@@ -97,6 +101,7 @@ export const isEligible = (results: readonly ConditionResult[] | null): boolean 
   !!results && results.length === 7 && results.every((r) => r.passed);
 
 /** Art. 8(7): full-time staff with a tech-transfer, IP, law or finance background (the one rule for eligibility and staff changes). */
-export const QUALIFYING_BACKGROUNDS: readonly string[] = ['techTransfer', 'ip', 'law', 'finance'];
-export const qualifiedStaffCount = (staff: readonly { fullTime: boolean; background: string }[]): number =>
-  staff.filter((s) => s.fullTime && QUALIFYING_BACKGROUNDS.includes(s.background)).length;
+export const qualifiedStaffCount = (staff: readonly { fullTime: boolean; background: string }[], policy: Policy): number => {
+  const backgrounds: readonly string[] = policyValue(policy, 'qualifyingBackgrounds');
+  return staff.filter((s) => s.fullTime && backgrounds.includes(s.background)).length;
+};

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STAFF_BACKGROUNDS } from './vocabulary';
 
 /**
  * Every number the regulation (or the commission's practice) fixes lives here, with the article beside it.
@@ -65,6 +66,14 @@ export const PolicySchema = z
     minFullTimeStaff: z.number().int().min(1).default(3),
     /** Art. 8(4): an outstanding transfer record in the last three years. */
     transferRecordYears: z.number().int().min(1).max(10).default(3),
+    /** Art. 8(4) 具有较高应用价值的成果: policy default, at least one result of high applied value. */
+    minHighValueResults: z.number().int().min(0).max(1000).default(1),
+    /** Art. 8(4) 成果转移转化业绩突出: policy default, at least one transfer in each of those years. */
+    minTransfersPerYear: z.number().int().min(0).max(1000).default(1),
+    /** Art. 8(7) 技术转移、知识产权、法律、财务等专业背景: the backgrounds that count towards the staff minimum. */
+    qualifyingBackgrounds: z.array(z.enum(STAFF_BACKGROUNDS)).min(1).default(['techTransfer', 'ip', 'law', 'finance']),
+    /** Art. 18–19: policy default, the fewest characters of a reason that overrides a computed grade or publishes a notice. */
+    minReasonLength: z.number().int().min(1).max(200).default(3),
     /** Art. 9: policy default, the fewest experts the commission may assign to one review. */
     minExpertsPerReview: z.number().int().min(1).max(20).default(3),
     /** Art. 17–18 grade thresholds (policy default). */
@@ -104,6 +113,12 @@ export const DIMENSIONS = [
 
 /** The policy with every default; parse(overrides) for a configured one. */
 export const defaultPolicy: Policy = PolicySchema.parse({});
+
+/**
+ * A value of the policy a center runs under. Centers started before a number moved into the policy carry a policy
+ * without it; for those the default is the literal the code held before, so their rules do not change.
+ */
+export const policyValue = <K extends keyof Policy>(policy: Policy, key: K): Policy[K] => (policy as Partial<Policy>)[key] ?? defaultPolicy[key];
 
 export function parsePolicy(input: unknown): Policy {
   return PolicySchema.parse(input ?? {});

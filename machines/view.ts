@@ -8,6 +8,7 @@ import type { CenterRow, ConditionResult, DomainRecord } from './records.types';
 import type { Role, Tier } from './vocabulary';
 import type { Decision } from './stages/application';
 import { grantedInYear, yearCeiling } from './stages/funding';
+import { qualifiedStaffCount } from './eligibility';
 import { currentYear } from './stages/summaries';
 import { FUNDING_KINDS, type FundingKind } from './vocabulary';
 
@@ -46,6 +47,8 @@ export interface CenterView {
   /** Art. 6, 8(7): the director and staff as last recorded. */
   director: CenterContext['director'];
   staff: CenterContext['staff'];
+  /** Art. 8(7): how many of the staff are full-time with a background the policy counts. */
+  qualifiedStaff: number;
   openDeadlines: Deadline[];
   nextDeadline: { key: string; dueAt: string } | null;
   allowedCommands: Record<Role, CommandType[]>;
@@ -97,6 +100,7 @@ export function centerView(snapshot: CenterSnapshot, seq: number): CenterView {
     supportStopped: ctx.supportStopped,
     director: ctx.director,
     staff: ctx.staff,
+    qualifiedStaff: qualifiedStaffCount(ctx.staff, ctx.policy),
     openDeadlines: closed ? [] : ctx.deadlines.filter((d) => d.status === 'pending'),
     nextDeadline: nextDeadline(snapshot),
     allowedCommands: closed ? NONE : allowedCommands(snapshot),

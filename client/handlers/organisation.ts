@@ -1,5 +1,4 @@
 /** Art. 6, 8(7), 12: what a change of director or staff, or an integrity incident, shows once recorded. */
-import { qualifiedStaffCount } from '../../machines/eligibility';
 import { section } from '../format';
 import { incidentsTable } from './build-views';
 import { output, type Renders } from './send';
@@ -9,7 +8,7 @@ export const organisationRenders: Renders = {
   RECORD_DIRECTOR_CHANGE: (sent, { director, effectiveOn }) =>
     output(sent, () => [`Director from ${effectiveOn}: ${director.name}, ${director.title}, ${director.department}.`]),
   RECORD_STAFF_CHANGE: (sent, { staff, effectiveOn }) =>
-    output(sent, () => [
-      `Staff from ${effectiveOn}: ${staff.length}, of whom ${qualifiedStaffCount(staff)} full-time with a tech-transfer, IP, law or finance background (Art. 8(7)).`,
+    output(sent, (view) => [
+      `Staff from ${effectiveOn}: ${staff.length}, of whom ${view.qualifiedStaff} full-time with a background that counts for Art. 8(7) (tech transfer, IP, law, finance).`,
     ]),
 };

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { condition, defineCommands, effect, LongText, OptionalReason, refuse, when, type Rule, type Update } from '../core';
 import type { CenterContext, DeadlineEvent } from '../context';
-import { DIMENSIONS, type Policy } from '../policy';
+import { DIMENSIONS, policyValue, type Policy } from '../policy';
 import { DimensionScoresSchema, Expert, InspectionSchema, type DimensionScores } from '../domain';
 import type { DomainRecord } from '../records.types';
 import { Grade, type EvaluationKind, type RepeatedEvaluation, type Tier } from '../vocabulary';
@@ -178,7 +178,7 @@ const assessment: Rule<EventOf<'ASSESS'>> = (ctx, event) => {
   const problem = (() => {
     if (computed.grade === null) return 'no expert scores to assess';
     const final = event.grade ?? computed.grade;
-    const hasReason = !!event.reason && event.reason.trim().length >= 3;
+    const hasReason = !!event.reason && event.reason.trim().length >= policyValue(ctx.policy, 'minReasonLength');
     if (final !== computed.grade && !hasReason) return `overriding the computed grade "${computed.grade}" (score ${computed.score}) with "${final}" needs a written reason (Art. 18)`;
     if (final === 'unqualified' && !hasReason) return 'an unqualified grade is published in a notice with its reasons (Art. 19): give a reason';
     return null;

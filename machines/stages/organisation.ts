@@ -92,7 +92,7 @@ const changeRecord = effect<Change>((ctx, event) => [
     effectiveOn: event.effectiveOn,
     reason: event.reason,
     // Art. 8(7): fewer qualified full-time staff than the minimum after this change.
-    belowStaffMinimum: qualifiedStaffCount(ctx.staff) < ctx.policy.minFullTimeStaff,
+    belowStaffMinimum: qualifiedStaffCount(ctx.staff, ctx.policy) < ctx.policy.minFullTimeStaff,
     recordedAt: event.meta.at,
     recordedBy: event.meta.actor.id,
   },

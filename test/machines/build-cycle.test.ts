@@ -331,3 +331,12 @@ describe('Art. 19 分级给予支持: the tier sets the yearly funding ceiling p
     expect(() => parsePolicy({ fundingCeilingsFen: { A: { promotion: 1 } } })).toThrow(/tier A \(excellent\) must be supported at least as much as tier B/);
   });
 });
+
+describe("Art. 18–19: the shortest reason that overrides a grade is the policy's (minReasonLength)", () => {
+  it('a reason shorter than the policy asks is refused; one as long is accepted', () => {
+    const policy = parsePolicy({ minReasonLength: 12 });
+    const s = advance(established('2026-03-10T00:00:00.000Z', policy), '2028-03-10T00:00:00.000Z').snapshot;
+    expect(() => evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 75, { grade: 'excellent', reason: 'Strong year' })).toThrow(/needs a written reason \(Art\. 18\)/);
+    expect(evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 75, { grade: 'excellent', reason: 'Strong year 3' }).snapshot.context.evaluations.at(-1)).toMatchObject({ grade: 'excellent' });
+  });
+});

@@ -185,3 +185,30 @@ describe('Art. 8(7) — at least three full-time staff in tech transfer, IP, law
     expect(isEligible(check(understaffed(), parsePolicy({ minFullTimeStaff: 2 })))).toBe(true);
   });
 });
+
+describe('Art. 8(4), 8(7): the thresholds are the policy\'s, with the regulation\'s reading as defaults', () => {
+  it('the results of high applied value and the transfers per year a commission asks for', () => {
+    const app = application();
+    const results = app.conditions.transferRecord.highValueResults;
+    const fewest = Math.min(...app.conditions.transferRecord.years.map((y) => y.transfers));
+    expect(isEligible(check(app, parsePolicy({ minHighValueResults: results, minTransfersPerYear: fewest })))).toBe(true);
+    expectOnlyFailure(check(app, parsePolicy({ minHighValueResults: results + 1 })), 4, new RegExp(`^${results} results of high applied value; at least ${results + 1} are required$`));
+    expectOnlyFailure(check(app, parsePolicy({ minTransfersPerYear: fewest + 1 })), 4, new RegExp(`${fewest} transfers in \\d{4}; at least ${fewest + 1} are required`));
+  });
+
+  it('which staff backgrounds count towards the full-time minimum', () => {
+    const app = application();
+    const counted = new Set(app.conditions.staff.filter((s) => s.fullTime).map((s) => s.background));
+    expect(isEligible(check(app))).toBe(true);
+    // Counting one background only leaves too few qualifying staff.
+    const only = [...counted][0]!;
+    const policy = parsePolicy({ qualifyingBackgrounds: [only], minFullTimeStaff: app.conditions.staff.filter((s) => s.fullTime && s.background === only).length + 1 });
+    expectOnlyFailure(check(app, policy), 7, /full-time staff with a tech-transfer, IP, law or finance background; at least \d+ are required/);
+  });
+
+  it('a policy without these numbers (a center started before they were in the policy) reads the old literals', () => {
+    const { minHighValueResults: _r, minTransfersPerYear: _t, qualifyingBackgrounds: _b, minReasonLength: _l, ...older } = defaultPolicy;
+    expect(check(application(), older as Policy)).toEqual(check(application()));
+    expect(check(understaffed(), older as Policy)).toEqual(check(understaffed()));
+  });
+});
