@@ -11,6 +11,7 @@ import {
   FUNDING_STATUSES,
   GRADES,
   INCIDENT_CATEGORIES,
+  INCIDENT_SEVERITIES,
   NOTIFICATION_NOTICES,
   NOTIFICATION_RECIPIENTS,
   ORGANISATION_CHANGES,
@@ -399,14 +400,15 @@ export const IntegrityIncidentsSchema = z.object({
   incidentId: id,
   occurredOn: isoText,
   category: z.enum(INCIDENT_CATEGORIES),
+  severity: z.enum(INCIDENT_SEVERITIES),
   description: z.string(),
   recordedAt: isoText,
   recordedBy: id,
 });
 /** An incident as the workflow has it (DomainRecord 'integrityIncident'): what happened nested as `incident`. */
-export const IncidentRecordSchema = IntegrityIncidentsSchema.transform(({ occurredOn, category, description, ...row }) => ({
+export const IncidentRecordSchema = IntegrityIncidentsSchema.transform(({ occurredOn, category, severity, description, ...row }) => ({
   ...row,
-  incident: { occurredOn, category, description },
+  incident: { occurredOn, category, severity, description },
 }));
 export type IncidentRecord = z.infer<typeof IncidentRecordSchema>;
 

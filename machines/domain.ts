@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cleanText, PlausibleDate, PlausibleTime } from './text';
-import { FundingKind, IncidentCategory, OpinionSource, Recommendation, Role as RoleSchema, StaffBackground } from './vocabulary';
+import { FundingKind, IncidentCategory, IncidentSeverity, OpinionSource, Recommendation, Role as RoleSchema, StaffBackground } from './vocabulary';
 
 /** Identifiers are slugs so they can be used in workflow ids, file names and URLs. */
 export const SlugSchema = z
@@ -194,6 +194,6 @@ export type StaffMember = z.infer<typeof StaffMemberSchema>;
 
 /** Art. 12: an integrity incident recorded against a center. */
 export const IntegrityIncidentSchema = z
-  .object({ occurredOn: PlausibleDate, category: IncidentCategory, description: text })
+  .object({ occurredOn: PlausibleDate, category: IncidentCategory, /** Not given (and in incidents recorded before severities existed): minor. */ severity: IncidentSeverity.optional(), description: text })
   .strict();
 export type IntegrityIncident = z.infer<typeof IntegrityIncidentSchema>;

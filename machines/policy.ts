@@ -72,6 +72,11 @@ export const PolicySchema = z
     minTransfersPerYear: z.number().int().min(0).max(1000).default(1),
     /** Art. 8(7) 技术转移、知识产权、法律、财务等专业背景: the backgrounds that count towards the staff minimum. */
     qualifyingBackgrounds: z.array(z.enum(STAFF_BACKGROUNDS)).min(1).default(['techTransfer', 'ip', 'law', 'finance']),
+    /**
+     * Art. 12: grading "excellent" a center with a severe integrity incident in the cycle needs a written reason.
+     * Policy default: yes.
+     */
+    severeIncidentExcellentNeedsReason: z.boolean().default(true),
     /** Art. 18–19: policy default, the fewest characters of a reason that overrides a computed grade or publishes a notice. */
     minReasonLength: z.number().int().min(1).max(200).default(3),
     /** Art. 9: policy default, the fewest experts the commission may assign to one review. */

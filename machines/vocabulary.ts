@@ -72,6 +72,10 @@ export type Recommendation = z.infer<typeof Recommendation>;
 export const INCIDENT_CATEGORIES = ['ethical', 'legal', 'credit', 'other'] as const;
 export const IncidentCategory = z.enum(INCIDENT_CATEGORIES);
 export type IncidentCategory = z.infer<typeof IncidentCategory>;
+/** Art. 12: how grave an integrity incident is (一般 / 较重 / 严重); a severe one weighs on an excellent grade. */
+export const INCIDENT_SEVERITIES = ['minor', 'serious', 'severe'] as const;
+export const IncidentSeverity = z.enum(INCIDENT_SEVERITIES);
+export type IncidentSeverity = z.infer<typeof IncidentSeverity>;
 
 /** Art. 15: who gives the external opinion a guidance project carries. */
 export const OPINION_SOURCES = ['professionalBody', 'enterprise'] as const;

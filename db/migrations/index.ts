@@ -5,6 +5,7 @@ import * as rectification from './20261126000300_rectification';
 import * as organisationChanges from './20261126000400_organisation_changes';
 import * as identities from './20261202000100_identities';
 import * as notificationClaims from './20261202000200_notification_claims';
+import * as incidentSeverity from './20261202000300_incident_severity';
 
 /**
  * Every migration, in order, imported explicitly. knex's file-system loader guesses at extensions and uses
@@ -26,6 +27,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261126000400_organisation_changes', migration: organisationChanges },
   { name: '20261202000100_identities', migration: identities },
   { name: '20261202000200_notification_claims', migration: notificationClaims },
+  { name: '20261202000300_incident_severity', migration: incidentSeverity },
 ];
 
 /** The knex MigrationSource over the list above. */

@@ -63,7 +63,8 @@ export function createEvaluationsRepository(knex: Knex) {
 
     async insertIntegrityIncident(r: RecordOf<'integrityIncident'>, tx?: Knex.Transaction): Promise<void> {
       await (tx ?? knex)(TableName.IntegrityIncidents)
-        .insert(rowOf(IntegrityIncidentsSchema, { ...r, ...r.incident }))
+        // Incidents of centers recorded before severities existed (a retried transition of an older run) are minor.
+        .insert(rowOf(IntegrityIncidentsSchema, { ...r, ...r.incident, severity: r.incident.severity ?? 'minor' }))
         .onConflict(['centerId', 'incidentId'])
         .ignore();
     },

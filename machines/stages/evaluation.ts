@@ -172,6 +172,15 @@ const firstScores: Rule<EvaluationReview> = (ctx, { meta }) =>
   ctx.evaluation && meta.actor.id in ctx.evaluation.reviews ? refuse('not-allowed-in-state', `Expert "${meta.actor.id}" has already scored this evaluation; each expert scores once.`) : null;
 const lastScores = condition<EvaluationReview>('lastScores', (ctx, { meta }) => !!ctx.evaluation && ctx.evaluation.experts.every((e) => e.id === meta.actor.id || e.id in ctx.evaluation!.reviews));
 
+/** Art. 12: the center's severe integrity incidents that occurred or were recorded during the cycle under way. */
+export const severeIncidentsOfCycle = (ctx: CenterContext) =>
+  ctx.incidents.filter(
+    // Incidents recorded before severities existed carry none: they count as minor.
+    (i) => (i.incident.severity ?? 'minor') === 'severe' && !!ctx.cycleStartAt && (i.incident.occurredOn >= ctx.cycleStartAt.slice(0, 10) || i.recordedAt >= ctx.cycleStartAt),
+  );
+/** Centers started before the rule existed carry a policy without it, and keep the rules they started under. */
+const excellentNeedsReason = (ctx: CenterContext) => (ctx.policy as Partial<Policy>).severeIncidentExcellentNeedsReason === true;
+
 /** Art. 18–19: the grade follows the scores; an override, and any unqualified grade, needs a written reason. */
 const assessment: Rule<EventOf<'ASSESS'>> = (ctx, event) => {
   const computed = computedAssessment(ctx);
@@ -181,6 +190,10 @@ const assessment: Rule<EventOf<'ASSESS'>> = (ctx, event) => {
     const hasReason = !!event.reason && event.reason.trim().length >= policyValue(ctx.policy, 'minReasonLength');
     if (final !== computed.grade && !hasReason) return `overriding the computed grade "${computed.grade}" (score ${computed.score}) with "${final}" needs a written reason (Art. 18)`;
     if (final === 'unqualified' && !hasReason) return 'an unqualified grade is published in a notice with its reasons (Art. 19): give a reason';
+    const severe = final === 'excellent' && excellentNeedsReason(ctx) ? severeIncidentsOfCycle(ctx) : [];
+    if (severe.length > 0 && !hasReason) {
+      return `grading "excellent" a center with a severe integrity incident in this cycle (${severe.map((i) => `${i.incidentId}, ${i.incident.occurredOn}`).join('; ')}) needs a written reason (Art. 12)`;
+    }
     return null;
   })();
   return problem ? refuse('invalid-input', `Cannot assess: ${problem}.`) : null;

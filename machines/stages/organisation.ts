@@ -32,8 +32,11 @@ export const organisationCommands = defineCommands({
     cli: {
       name: 'incident record',
       target: 'center',
-      file: { field: 'incident', description: 'the incident: { occurredOn: "YYYY-MM-DD", category, description } or { "incident": ... }' },
-      details: 'Art. 12: guarding against ethical and legal risk; incidents are shown to evaluators with the evaluations.',
+      file: { field: 'incident', description: 'the incident: { occurredOn: "YYYY-MM-DD", category, severity, description } or { "incident": ... }' },
+      details:
+        'Art. 12: guarding against ethical and legal risk; incidents are shown to evaluators with the evaluations.\n' +
+        'severity is minor (the default), serious or severe; with a severe incident in the cycle, an "excellent" grade\n' +
+        'needs a written reason (policy severeIncidentExcellentNeedsReason).',
       examples: ['centers incident record bjut --file examples/incident.json'],
     },
   },

@@ -473,7 +473,11 @@ describe.each(DIALECTS)('%s', (dialect) => {
   describe('Art. 12 — integrity incidents are recorded once', () => {
     it('the incident lands in integrity_incidents and a replay adds nothing', async () => {
       await persistAll(transition(1, 'RECORD_INTEGRITY_INCIDENT', commission, [incident]), transition(2, 'RECORD_INTEGRITY_INCIDENT', commission, [incident]));
-      expect(await db.repos.incidents(CENTER)).toEqual([incidentRow]);
+      // Recorded with no severity (as before severities existed): stored as minor.
+      expect(await db.repos.incidents(CENTER)).toEqual([{ ...incidentRow, incident: { ...incidentRow.incident, severity: 'minor' } }]);
+      const severe = { ...incident, incidentId: 'incident-2', incident: { ...incident.incident, severity: 'severe' as const } };
+      await persistAll(transition(3, 'RECORD_INTEGRITY_INCIDENT', commission, [severe]));
+      expect((await db.repos.incidents(CENTER)).map((i) => [i.incidentId, i.incident.severity])).toEqual([['incident-1', 'minor'], ['incident-2', 'severe']]);
     });
   });
 

@@ -37,6 +37,13 @@ afterAll(async () => {
   else fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** Every migration from `name` to the newest, in order. */
+const from = (name: string): string[] => ALL.slice(ALL.indexOf(name));
+/** Undoes the migrations one by one, newest first, down to `name` included (knex undoes the newest first). */
+async function downTo(name: string): Promise<void> {
+  for (const m of from(name).reverse()) await withKnex((knex) => knex.migrate.down({ name: m }));
+}
+
 async function existingTables(): Promise<string[]> {
   const knex = createKnex(database);
   try {
@@ -108,22 +115,18 @@ describe('the build-cycle migration (Art. 6, 12–19)', () => {
 
   it('its down drops exactly its tables and leaves the application tables; latest creates them again', async () => {
     // The later migrations reference nothing of this one's tables, but go down first: knex undoes the newest.
-    await withKnex((knex) => knex.migrate.down({ name: '20261202000200_notification_claims' }));
-    await withKnex((knex) => knex.migrate.down({ name: '20261202000100_identities' }));
-    await withKnex((knex) => knex.migrate.down({ name: '20261126000400_organisation_changes' }));
-    await withKnex((knex) => knex.migrate.down({ name: '20261126000300_rectification' }));
-    await withKnex((knex) => knex.migrate.down({ name: '20261126000200_build_cycle' }));
+    await downTo('20261126000200_build_cycle');
     const initialTables = TABLES.filter(
       (t) => !BUILD_CYCLE_TABLES.includes(t) && !RECTIFICATION_TABLES.includes(t) && t !== TableName.OrganisationChanges && !IDENTITY_TABLES.includes(t),
     );
     expect((await existingTables()).sort()).toEqual([...initialTables].sort());
     expect(await migrationStatus({ database })).toEqual({
       completed: ['20261126000100_initial'],
-      pending: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities', '20261202000200_notification_claims'],
+      pending: from('20261126000200_build_cycle'),
     });
 
     expect(await migrateLatest({ database })).toEqual({
-      applied: ['20261126000200_build_cycle', '20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities', '20261202000200_notification_claims'],
+      applied: from('20261126000200_build_cycle'),
     });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
@@ -192,18 +195,15 @@ describe('the rectification migration (Art. 19)', () => {
   });
 
   it('its down drops exactly its tables and leaves the others; latest creates them again', async () => {
-    await withKnex((knex) => knex.migrate.down({ name: '20261202000200_notification_claims' }));
-    await withKnex((knex) => knex.migrate.down({ name: '20261202000100_identities' }));
-    await withKnex((knex) => knex.migrate.down({ name: '20261126000400_organisation_changes' }));
-    await withKnex((knex) => knex.migrate.down({ name: '20261126000300_rectification' }));
+    await downTo('20261126000300_rectification');
     const others = TABLES.filter((t) => !RECTIFICATION_TABLES.includes(t) && t !== TableName.OrganisationChanges && !IDENTITY_TABLES.includes(t));
     expect((await existingTables()).sort()).toEqual([...others].sort());
     expect(await migrationStatus({ database })).toEqual({
       completed: ['20261126000100_initial', '20261126000200_build_cycle'],
-      pending: ['20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities', '20261202000200_notification_claims'],
+      pending: from('20261126000300_rectification'),
     });
 
-    expect(await migrateLatest({ database })).toEqual({ applied: ['20261126000300_rectification', '20261126000400_organisation_changes', '20261202000100_identities', '20261202000200_notification_claims'] });
+    expect(await migrateLatest({ database })).toEqual({ applied: from('20261126000300_rectification') });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
 });
@@ -258,10 +258,9 @@ describe('the identities migration (SPEC §4 "HTTP API")', () => {
   });
 
   it('its down drops exactly its tables; latest creates them again', async () => {
-    await withKnex((knex) => knex.migrate.down({ name: '20261202000200_notification_claims' }));
-    await withKnex((knex) => knex.migrate.down({ name: '20261202000100_identities' }));
+    await downTo('20261202000100_identities');
     expect((await existingTables()).sort()).toEqual(TABLES.filter((t) => !IDENTITY_TABLES.includes(t)).sort());
-    expect(await migrateLatest({ database })).toEqual({ applied: ['20261202000100_identities', '20261202000200_notification_claims'] });
+    expect(await migrateLatest({ database })).toEqual({ applied: from('20261202000100_identities') });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
 });

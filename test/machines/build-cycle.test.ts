@@ -153,6 +153,39 @@ describe('Art. 12: integrity incidents', () => {
     expect(r.snapshot.context.incidents).toHaveLength(1);
     expect(r.records).toContainEqual(expect.objectContaining({ kind: 'integrityIncident', incidentId: 'incident-1' }));
   });
+
+  const incident = (severity: 'minor' | 'serious' | 'severe', occurredOn = '2027-06-01') =>
+    cmd('RECORD_INTEGRITY_INCIDENT', commission, { incident: { occurredOn, category: 'credit', severity, description: 'A licence figure overstated in a summary' } });
+  /** At the mid-term, with the incidents recorded in year 2, every expert scoring 95 (computed: excellent). */
+  const atMidTerm = (severities: ('minor' | 'serious' | 'severe')[], policy: Policy = defaultPolicy) => {
+    let s = established('2026-03-10T00:00:00.000Z', policy);
+    for (const sev of severities) s = send(s, incident(sev), '2027-06-02T00:00:00.000Z').snapshot;
+    return advance(s, '2028-03-10T00:00:00.000Z').snapshot;
+  };
+
+  it('a severe incident in the cycle makes an "excellent" grade need a written reason, even when the scores compute it', () => {
+    const s = atMidTerm(['minor', 'severe']);
+    expect(() => evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 95)).toThrow(
+      /^invalid-input: Cannot assess: grading "excellent" a center with a severe integrity incident in this cycle \(incident-2, 2027-06-01\) needs a written reason \(Art\. 12\)\.$/,
+    );
+    const graded = evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 95, { reason: 'The incident was corrected within a month and reported openly' }).snapshot;
+    expect(graded.context.evaluations.at(-1)).toMatchObject({ grade: 'excellent' });
+    // Without the override reason the commission may still grade it qualified.
+    expect(evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 95, { grade: 'qualified', reason: 'A severe integrity incident in year 2' }).snapshot.context.evaluations.at(-1)).toMatchObject({ grade: 'qualified' });
+  });
+
+  it('minor and serious incidents, and a policy that does not ask for it, grade "excellent" with no reason', () => {
+    expect(evaluate(atMidTerm(['minor', 'serious']), Date.parse('2028-04-01T00:00:00Z'), 95).snapshot.context.evaluations.at(-1)).toMatchObject({ grade: 'excellent' });
+    const lenient = atMidTerm(['severe'], parsePolicy({ severeIncidentExcellentNeedsReason: false }));
+    expect(evaluate(lenient, Date.parse('2028-04-01T00:00:00Z'), 95).snapshot.context.evaluations.at(-1)).toMatchObject({ grade: 'excellent' });
+  });
+
+  it('an incident without a severity (as recorded before severities existed) counts as minor', () => {
+    let s = established('2026-03-10T00:00:00.000Z');
+    s = send(s, cmd('RECORD_INTEGRITY_INCIDENT', commission, { incident: { occurredOn: '2027-06-01', category: 'credit', description: 'No severity given' } }), '2027-06-02T00:00:00.000Z').snapshot;
+    s = advance(s, '2028-03-10T00:00:00.000Z').snapshot;
+    expect(evaluate(s, Date.parse('2028-04-01T00:00:00Z'), 95).snapshot.context.evaluations.at(-1)).toMatchObject({ grade: 'excellent' });
+  });
 });
 
 describe('Art. 19: unqualified → notice, rectification, re-evaluation', () => {
