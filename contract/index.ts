@@ -115,7 +115,13 @@ export interface CallWorkflowInput {
   openedBy: Actor;
   commandId: string;
   /** The call's state and event sequence, carried across continue-as-new. */
-  carried?: { state: CallStatus; seq: number };
+  carried?: { state: CallStatus; seq: number; slots?: QuotaSlots };
+}
+
+/** Which request holds each center's slot, and the requests their centers withdrew (Art. 9, workflows/call.ts). */
+export interface QuotaSlots {
+  holders: Record<string, string>;
+  withdrawn: string[];
 }
 
 export const callCommand = defineUpdate<CallStatus, [CallCommand]>('callCommand');
@@ -136,8 +142,15 @@ export interface QuotaSlotAnswer {
   quota: number;
   approvedCount: number;
   closedEarlyAt: string | null;
+  /** The request was withdrawn by its center before the call saw it (its wait ran out): it takes no slot. */
+  withdrawn?: boolean;
 }
 export const reserveQuotaSlot = defineUpdate<QuotaSlotAnswer, [QuotaSlotRequest]>('reserveQuotaSlot');
+/**
+ * Art. 9: a center whose approval stopped waiting for the call's answer withdraws its request: the slot it may hold
+ * under that request is given back, and the request, if the call has not seen it yet, will take none.
+ */
+export const releaseQuotaSlot = defineUpdate<{ released: boolean; approvedCount: number }, [QuotaSlotRequest]>('releaseQuotaSlot');
 /** Kept for histories recorded before the quota slot was an update (workflows/center.ts `patched`). */
 export const RequestQuotaSlotSchema = z.object({ centerId: Id, workflowId: Id, requestId: Id }).strict();
 export const requestQuotaSlot = defineSignal<[z.infer<typeof RequestQuotaSlotSchema>]>('requestQuotaSlot');
