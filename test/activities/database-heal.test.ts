@@ -1,0 +1,72 @@
+/**
+ * Issue 13: a worker recovers from a read-only spell of its SQLite file without a restart. During the spell the
+ * activities fail with the retryable DatabaseUnavailable; once the file is writable again, the same activities
+ * instance (the same knex, the same pool) writes again.
+ *
+ * Read-only for real, as any user: as root (CI) chmod stops nothing, so the file is made immutable (chattr +i, which
+ * root obeys too); as another user, chmod 0444.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApplicationFailure } from '@temporalio/common';
+import { createActivities, PersistErrorType } from '../../activities';
+import { removeTempDatabase, tempDatabase, type TempDatabase } from '../helpers/database';
+import { commission } from '../helpers/fixtures';
+
+let db: TempDatabase;
+beforeAll(async () => {
+  db = await tempDatabase('centers-heal-');
+});
+afterAll(async () => {
+  writable(true);
+  await db?.knex.destroy();
+  await removeTempDatabase(db);
+});
+
+const isRoot = process.getuid?.() === 0;
+function writable(yes: boolean): void {
+  if (!db?.filename) return;
+  if (isRoot) execFileSync('chattr', [yes ? '-i' : '+i', db.filename]);
+  else fs.chmodSync(db.filename, yes ? 0o644 : 0o444);
+}
+
+const event = (seq: number) =>
+  ({
+    callId: 'call-heal',
+    seq,
+    kind: seq === 1 ? 'opened' : 'quotaRaised',
+    actor: commission,
+    commandId: `cmd-heal-${seq}`,
+    reason: seq === 1 ? null : 'more room',
+    at: `2026-12-02T00:00:0${seq}.000Z`,
+    call: { callId: 'call-heal', title: 'Heal', opensAt: '2026-12-01T00:00:00.000Z', closesAt: '2027-06-30T00:00:00.000Z', quota: 1 + seq, approvedCount: 0, closedEarlyAt: null, status: 'open' },
+  }) as never;
+
+describe('a read-only spell of the SQLite file', () => {
+  it('fails the activities retryably, then the same instance writes again without a restart', async () => {
+    const activities = createActivities({ knex: db.knex });
+    await activities.persistCallEvent(event(1));
+
+    // The file goes read-only; the pool's connection is closed meanwhile (idle, a worker's restart of its pool), so
+    // the next one is opened during the spell — the case that used to stay read-only for good.
+    writable(false);
+    await db.knex.client.pool.destroy();
+    db.knex.client.pool = undefined;
+    db.knex.client.initializePool(db.knex.client.config);
+
+    const failure = await activities.persistCallEvent(event(2)).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(failure).toBeInstanceOf(ApplicationFailure);
+    expect(failure).toMatchObject({ type: PersistErrorType.DatabaseUnavailable, nonRetryable: false });
+    expect((failure as Error).message).toMatch(/SQLITE_(READONLY|CANTOPEN|IOERR)/);
+
+    writable(true);
+    // The activity's retry, on the same knex: written now.
+    expect(await activities.persistCallEvent(event(2))).toEqual({ written: true });
+    const rows = (await db.knex('call_events').where({ callId: 'call-heal' }).orderBy('seq')) as { kind: string }[];
+    expect(rows.map((r) => r.kind)).toEqual(['opened', 'quotaRaised']);
+  });
+});
