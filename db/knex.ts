@@ -214,3 +214,25 @@ class HealingSqliteClient extends SqliteClient {
     }
   }
 }
+
+const ROLLBACK = new Error('probe: rolled back');
+/**
+ * Whether the database takes a write now (a health check's probe: the API's /readyz). A read is not enough: a
+ * read-only or locked SQLite file still answers `select 1`. On SQLite, an update of knex's lock row that changes
+ * nothing, rolled back: it needs the write lock and a writable connection. On PostgreSQL, a statement on a fresh
+ * pool client (the pool drops a client whose server went away).
+ */
+export async function probeWritable(knex: Knex): Promise<void> {
+  if (knex.client.config.client === 'pg') {
+    await knex.raw('select 1');
+    return;
+  }
+  await knex
+    .transaction(async (tx) => {
+      await tx.raw(`update ${MIGRATIONS_TABLE}_lock set is_locked = is_locked`);
+      throw ROLLBACK;
+    })
+    .catch((err: unknown) => {
+      if (err !== ROLLBACK) throw err;
+    });
+}

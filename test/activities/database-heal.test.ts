@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, PersistErrorType } from '../../activities';
+import { probeWritable } from '../../db/knex';
 import { removeTempDatabase, tempDatabase, type TempDatabase } from '../helpers/database';
 import { commission } from '../helpers/fixtures';
 
@@ -55,6 +56,8 @@ describe('a read-only spell of the SQLite file', () => {
     db.knex.client.pool = undefined;
     db.knex.client.initializePool(db.knex.client.config);
 
+    // The health check (the API's /readyz) says so: the file still answers reads, not writes.
+    await expect(probeWritable(db.knex)).rejects.toMatchObject({ code: 'SQLITE_READONLY' });
     const failure = await activities.persistCallEvent(event(2)).then(
       () => null,
       (err: unknown) => err,
@@ -64,9 +67,23 @@ describe('a read-only spell of the SQLite file', () => {
     expect((failure as Error).message).toMatch(/SQLITE_(READONLY|CANTOPEN|IOERR)/);
 
     writable(true);
+    await probeWritable(db.knex);
     // The activity's retry, on the same knex: written now.
     expect(await activities.persistCallEvent(event(2))).toEqual({ written: true });
     const rows = (await db.knex('call_events').where({ callId: 'call-heal' }).orderBy('seq')) as { kind: string }[];
     expect(rows.map((r) => r.kind)).toEqual(['opened', 'quotaRaised']);
   });
+
+  it('a locked spell (another connection holds BEGIN EXCLUSIVE) is not ready, and ready once it ends', async () => {
+    const holder = await db.knex.client.acquireRawConnection();
+    const run = (sql: string) => new Promise<void>((resolve, reject) => holder.exec(sql, (err: Error | null) => (err ? reject(err) : resolve())));
+    await run('BEGIN EXCLUSIVE');
+    try {
+      await expect(probeWritable(db.knex)).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+    } finally {
+      await run('ROLLBACK');
+      await db.knex.client.destroyRawConnection(holder);
+    }
+    await probeWritable(db.knex);
+  }, 30_000);
 });
