@@ -25,6 +25,7 @@ import {
   type CenterView,
   type CenterWorkflowInput,
   type CommandResult,
+  type CommandAttempt,
 } from '../contract';
 import { CenterCycleKey, CenterStateKey, NextDeadlineKey } from '../contract';
 import { createLock, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
@@ -386,7 +387,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
 
   wf.setHandler(
     centerCommand,
-    async (command) => {
+    async (command, sent) => {
       const first = results.get(command.commandId);
       if (first) return repeat(command, first);
       return lock.run(async () => {
@@ -405,12 +406,16 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         const result: CommandResult = { commandId: command.commandId, type: check.command.type, ...applied, duplicate: false };
         results.set(command.commandId, result);
         fingerprints.set(command.commandId, commandFingerprint(command));
-        return { ...result, center: centerSummary(snapshot, seq) };
+        // The sending this result answers: Temporal keeps it with the update id, so a repeat is told apart by its
+        // sender (contract CommandAttempt). Not kept in `results`: a repeat answered from there says duplicate itself.
+        const attempt = (sent as Partial<CommandAttempt> | null | undefined)?.attempt;
+        return { ...result, center: centerSummary(snapshot, seq), ...(typeof attempt === 'string' ? { attempt: attempt.slice(0, 100) } : {}) };
       });
     },
     {
       // SPEC §3: refused before anything is written; a refused update leaves no trace in history.
-      validator: (command) => {
+      // (The sending's attempt, the second argument, is not checked: it is only echoed.)
+      validator: (...[command]: [Command, CommandAttempt?]) => {
         const commandId = (command as { commandId?: unknown } | null)?.commandId;
         // A repeated command id is answered with its first result only if it is the same command (type, actor,
         // payload): the same id for another command, or from another actor, is a conflict.
