@@ -12,7 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, PersistErrorType } from '../../activities';
 import { probeWritable } from '../../db/knex';
+import pg from 'pg';
 import { removeTempDatabase, tempDatabase, type TempDatabase } from '../helpers/database';
+import { postgresEnabled, postgresServer } from '../helpers/postgres';
 import { commission } from '../helpers/fixtures';
 
 let db: TempDatabase;
@@ -86,4 +88,30 @@ describe('a read-only spell of the SQLite file', () => {
     }
     await probeWritable(db.knex);
   }, 30_000);
+});
+
+describe.skipIf(!postgresEnabled())('PostgreSQL ending every connection (what a server restart does to its clients)', () => {
+  it('the same activities instance writes again: the pool drops the dead clients', async () => {
+    const pgDb = await tempDatabase('centers-heal-pg-', 'pg');
+    try {
+      const activities = createActivities({ knex: pgDb.knex });
+      await activities.persistCallEvent(event(1));
+      // Several idle clients in the pool, then the server ends each of their backends (FATAL 57P01, as on a restart).
+      await Promise.all(Array.from({ length: 4 }, () => pgDb.knex.raw('select pg_sleep(0.05)')));
+      const admin = new pg.Client({ connectionString: await postgresServer() });
+      await admin.connect();
+      try {
+        const ended = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [new URL(pgDb.database.connection!).pathname.slice(1)]);
+        expect(ended.rowCount).toBeGreaterThan(0);
+      } finally {
+        await admin.end();
+      }
+      // Told of the end by the server, the pool drops those clients: the next write and the health probe use new ones.
+      await probeWritable(pgDb.knex);
+      expect(await activities.persistCallEvent(event(2))).toEqual({ written: true });
+    } finally {
+      await pgDb.knex.destroy();
+      await removeTempDatabase(pgDb);
+    }
+  }, 60_000);
 });
