@@ -30,6 +30,7 @@ import { auditRoutes } from './routes/audit';
 import { consoleRoutes } from './routes/console';
 import { consolePage, consoleStatic } from './console';
 import { createApiMetrics, registerMetrics } from './metrics';
+import { probeWritable } from '../db/knex';
 
 /** 1 MB: no command's payload comes near it (a document is at most 20,000 characters). */
 export const BODY_LIMIT = 1024 * 1024;
@@ -162,7 +163,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/readyz', { schema: { hide: true }, config: { access: 'public' } }, async (_request, reply) => {
     const checks = await Promise.all([
       check('temporal', () => deps.ops.client.workflowService.getSystemInfo({})),
-      check('database', () => deps.knex.raw('select 1')),
+      // A write, not a read: a read-only or locked SQLite file still answers reads (db/knex.ts probeWritable).
+      check('database', () => probeWritable(deps.knex)),
     ]);
     const ready = checks.every((c) => c.ok);
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks });

@@ -56,6 +56,17 @@ export const newCommandId = () => `cmd-${randomUUID()}`;
  */
 const updateIdOf = (command: Command): string => `${command.commandId}.${commandFingerprint(command)}`;
 
+/**
+ * A command's answer as its sender should read it: Temporal answers a repeated update id with the first sending's
+ * stored result (duplicate: false), and that result names the sending it ran for (contract CommandAttempt) — another
+ * sending's answer is a repeat. Results of workflow code before the echo name none and are taken as they are.
+ */
+async function sentOnce(send: (attempt: { attempt: string }) => Promise<CommandResult>): Promise<CommandResult> {
+  const mine = randomUUID();
+  const { attempt, ...result } = await send({ attempt: mine });
+  return attempt !== undefined && attempt !== mine ? { ...result, duplicate: true } : result;
+}
+
 /** Unwraps a refused update into a CommandRefusedError naming the reason. */
 function translate(err: unknown): never {
   if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
@@ -158,7 +169,9 @@ export async function submitApplication(ctx: OperationsContext, command: Command
     ],
   });
   return send(() =>
-    ctx.client.workflow.executeUpdateWithStart(centerCommand, { args: [parsed.data], updateId: updateIdOf(parsed.data), startWorkflowOperation: start }),
+    sentOnce((attempt) =>
+      ctx.client.workflow.executeUpdateWithStart(centerCommand, { args: [parsed.data, attempt], updateId: updateIdOf(parsed.data), startWorkflowOperation: start }),
+    ),
   );
 }
 
@@ -193,6 +206,6 @@ export async function sendCenterCommand(ctx: OperationsContext, ref: string, com
   // A center id is checked against the university's live workflow first; a university id needs no look-up.
   const { workflowId } = resolveCenter(ref).centerId ? await showCenter(ctx, ref) : resolveCenter(ref);
   return send(() =>
-    ctx.client.workflow.getHandle(workflowId).executeUpdate(centerCommand, { args: [parsed.data], updateId: updateIdOf(parsed.data) }),
+    sentOnce((attempt) => ctx.client.workflow.getHandle(workflowId).executeUpdate(centerCommand, { args: [parsed.data, attempt], updateId: updateIdOf(parsed.data) })),
   );
 }

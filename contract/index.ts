@@ -25,10 +25,13 @@ export interface CommandResult {
   seq: number;
   at: string;
   /**
-   * True when the workflow answered a repeated command id from its own table (e.g. after a continue-as-new).
-   * Within a run Temporal itself answers a repeated update id with the stored first result, unchanged.
+   * True when the command id had already been processed: answered from the workflow's own table (e.g. after a
+   * continue-as-new), or — within a run — by Temporal from its update-id store, which the clients tell by the
+   * sending the stored result names (CommandAttempt).
    */
   duplicate: boolean;
+  /** The sending (CommandAttempt) the workflow ran the command for; the clients take it off their answer. */
+  attempt?: string;
   /** Where the command left the center, so a client needs no read-back (absent for a repeated command id). */
   center?: CenterSummary;
 }
@@ -82,7 +85,15 @@ export interface CenterWorkflowInput {
 }
 
 /** Every user command to a center (SPEC §4: updates with validators). */
-export const centerCommand = defineUpdate<CommandResult, [Command]>('command');
+/**
+ * Sent beside a command by the service's clients: a fresh id per sending. The workflow echoes it in the result it
+ * runs the command for, and Temporal answers a repeated update id with that stored result — so a client whose own
+ * attempt is not the one echoed was answered for an earlier sending: a repeat (client/operations.ts).
+ */
+export interface CommandAttempt {
+  attempt: string;
+}
+export const centerCommand = defineUpdate<CommandResult, [Command, CommandAttempt?]>('command');
 export const centerState = defineQuery<CenterView>('state');
 /**
  * A scheduler fires a deadline by its stable key (SPEC §3 "Time"); a repeat has no effect. Signals are not
@@ -115,7 +126,13 @@ export interface CallWorkflowInput {
   openedBy: Actor;
   commandId: string;
   /** The call's state and event sequence, carried across continue-as-new. */
-  carried?: { state: CallStatus; seq: number };
+  carried?: { state: CallStatus; seq: number; slots?: QuotaSlots };
+}
+
+/** Which request holds each center's slot, and the requests their centers withdrew (Art. 9, workflows/call.ts). */
+export interface QuotaSlots {
+  holders: Record<string, string>;
+  withdrawn: string[];
 }
 
 export const callCommand = defineUpdate<CallStatus, [CallCommand]>('callCommand');
@@ -136,8 +153,15 @@ export interface QuotaSlotAnswer {
   quota: number;
   approvedCount: number;
   closedEarlyAt: string | null;
+  /** The request was withdrawn by its center before the call saw it (its wait ran out): it takes no slot. */
+  withdrawn?: boolean;
 }
 export const reserveQuotaSlot = defineUpdate<QuotaSlotAnswer, [QuotaSlotRequest]>('reserveQuotaSlot');
+/**
+ * Art. 9: a center whose approval stopped waiting for the call's answer withdraws its request: the slot it may hold
+ * under that request is given back, and the request, if the call has not seen it yet, will take none.
+ */
+export const releaseQuotaSlot = defineUpdate<{ released: boolean; approvedCount: number }, [QuotaSlotRequest]>('releaseQuotaSlot');
 /** Kept for histories recorded before the quota slot was an update (workflows/center.ts `patched`). */
 export const RequestQuotaSlotSchema = z.object({ centerId: Id, workflowId: Id, requestId: Id }).strict();
 export const requestQuotaSlot = defineSignal<[z.infer<typeof RequestQuotaSlotSchema>]>('requestQuotaSlot');

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
@@ -173,7 +174,8 @@ export function createKnex(dbCfg: DatabaseConfig): Knex {
   if (!inMemory) mkdirSync(dirname(filename), { recursive: true });
 
   return knexFactory({
-    client: 'sqlite3',
+    // knex's sqlite3 client, healing its pool after a read-only spell (HealingSqliteClient).
+    client: HealingSqliteClient as unknown as typeof Knex.Client,
     connection: { filename },
     // SQLite has no DEFAULT keyword for omitted insert columns.
     useNullAsDefault: true,
@@ -181,4 +183,56 @@ export function createKnex(dbCfg: DatabaseConfig): Knex {
     migrations,
     ...columnNameMapping,
   });
+}
+
+/**
+ * The SQLite errors after which a connection is not used again: a connection opened while the file could not be
+ * opened for writing (read-only, immutable, a full or failing disk) stays read-only for its whole life, so without
+ * this a worker kept failing with SQLITE_READONLY long after the file was writable again.
+ */
+export const STALE_SQLITE_CODES: readonly string[] = ['SQLITE_READONLY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_NOTADB', 'SQLITE_CORRUPT'];
+
+type SqliteClientClass = new (config: Knex.Config) => { _query(connection: Record<string, unknown>, obj: unknown): Promise<unknown> };
+/** knex's SQLite client class (knex ships no types for its dialects). */
+const SqliteClient = createRequire(import.meta.url)('knex/lib/dialects/sqlite3/index.js') as SqliteClientClass;
+
+/**
+ * Heals the pool after such an error: the connection the statement ran on is marked disposed (knex's own mark, the
+ * one its pg client sets on a connection that errored), so the pool's validation destroys it when it is next asked
+ * for, and the next attempt — the activity's retry — opens a fresh connection to the file as it is then.
+ * Busy (SQLITE_BUSY, a lock held elsewhere) is not such an error: the same connection succeeds once the lock is free.
+ * A subclass, not a patched instance: a transaction's client is made from the class's prototype.
+ */
+class HealingSqliteClient extends SqliteClient {
+  override async _query(connection: Record<string, unknown>, obj: unknown): Promise<unknown> {
+    try {
+      return await super._query(connection, obj);
+    } catch (err) {
+      const code = (err as { code?: unknown } | null)?.code;
+      if (typeof code === 'string' && STALE_SQLITE_CODES.includes(code) && connection) connection.__knex__disposed = code;
+      throw err;
+    }
+  }
+}
+
+const ROLLBACK = new Error('probe: rolled back');
+/**
+ * Whether the database takes a write now (a health check's probe: the API's /readyz). A read is not enough: a
+ * read-only or locked SQLite file still answers `select 1`. On SQLite, an update of knex's lock row that changes
+ * nothing, rolled back: it needs the write lock and a writable connection. On PostgreSQL, a statement on a fresh
+ * pool client (the pool drops a client whose server went away).
+ */
+export async function probeWritable(knex: Knex): Promise<void> {
+  if (knex.client.config.client === 'pg') {
+    await knex.raw('select 1');
+    return;
+  }
+  await knex
+    .transaction(async (tx) => {
+      await tx.raw(`update ${MIGRATIONS_TABLE}_lock set is_locked = is_locked`);
+      throw ROLLBACK;
+    })
+    .catch((err: unknown) => {
+      if (err !== ROLLBACK) throw err;
+    });
 }

@@ -119,7 +119,7 @@ export interface PersistTransitionInput {
 export interface CallEventInput {
   callId: string;
   seq: number;
-  kind: 'opened' | 'quotaRaised' | 'closedEarly' | 'windowClosed' | 'slotReserved';
+  kind: 'opened' | 'quotaRaised' | 'closedEarly' | 'windowClosed' | 'slotReserved' | 'slotReleased';
   call: CallInfo & { status: 'open' | 'closed'; approvedCount: number };
   reason: string | null;
   actor: Actor;

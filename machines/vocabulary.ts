@@ -109,6 +109,6 @@ export type DeliveryStatus = z.infer<typeof DeliveryStatus>;
 export const CALL_STATUSES = ['open', 'closed'] as const;
 export const CallStatusName = z.enum(CALL_STATUSES);
 export type CallStatusName = z.infer<typeof CallStatusName>;
-export const CALL_EVENT_KINDS = ['opened', 'quotaRaised', 'closedEarly', 'windowClosed', 'slotReserved'] as const;
+export const CALL_EVENT_KINDS = ['opened', 'quotaRaised', 'closedEarly', 'windowClosed', 'slotReserved', 'slotReleased'] as const;
 export const CallEventKind = z.enum(CALL_EVENT_KINDS);
 export type CallEventKind = z.infer<typeof CallEventKind>;

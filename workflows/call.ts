@@ -13,7 +13,9 @@ import {
   requestQuotaSlot,
   RequestQuotaSlotSchema,
   reserveQuotaSlot,
+  releaseQuotaSlot,
   type CallStatus,
+  type QuotaSlots,
   type CallWorkflowInput,
   CallWorkflowInputSchema,
 } from '../contract';
@@ -38,9 +40,15 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     quotaHistory: [{ quota: input.call.quota, reason: 'call opened', at: nowIso(), by: input.openedBy.id }],
   };
   let seq = input.carried?.seq ?? 0;
+  /**
+   * Art. 9: which request holds each center's slot, and the requests their centers withdrew (an approval whose wait
+   * for this call's answer ran out: workflows/center.ts reserveQuotaSlot). A withdrawn request takes no slot even when
+   * it reaches this call after its withdrawal, so a center refused for want of an answer never keeps a slot.
+   */
+  const slots: QuotaSlots = { holders: { ...input.carried?.slots?.holders }, withdrawn: [...(input.carried?.slots?.withdrawn ?? [])] };
   const lock = createLock((fn) => wf.condition(fn));
 
-  async function record(kind: 'opened' | 'quotaRaised' | 'closedEarly' | 'windowClosed' | 'slotReserved', actor: Actor, commandId: string | null, reason: string | null): Promise<void> {
+  async function record(kind: 'opened' | 'quotaRaised' | 'closedEarly' | 'windowClosed' | 'slotReserved' | 'slotReleased', actor: Actor, commandId: string | null, reason: string | null): Promise<void> {
     seq += 1;
     await persistence.persistCallEvent({
       callId: state.callId,
@@ -120,15 +128,20 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   });
 
   /** Art. 9: one slot per center, granted while approvals are below the quota (synchronous: nothing interleaves). */
-  function takeSlot(centerId: string): { granted: boolean; added: boolean } {
+  function takeSlot(centerId: string, requestId: string): { granted: boolean; added: boolean } {
     const already = state.approved.includes(centerId);
     const granted = already || state.approvedCount < state.quota;
     if (granted && !already) {
       state.approved.push(centerId);
       state.approvedCount = state.approved.length;
     }
+    // The latest request holds the slot: a withdrawal of an earlier one (its wait ran out) leaves it with the center.
+    if (granted) slots.holders[centerId] = requestId;
     return { granted, added: granted && !already };
   }
+  /** Kept across continue-as-new; only the latest withdrawals matter (a request reaches the call within minutes). */
+  const WITHDRAWN_KEPT = 500;
+  const isWithdrawn = (requestId: string) => slots.withdrawn.includes(requestId);
 
   /**
    * The call's records that an answer need not wait for: the slot is the call's state (durable in its history)
@@ -147,8 +160,9 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   wf.setHandler(
     reserveQuotaSlot,
     ({ centerId, requestId }) => {
+      if (isWithdrawn(requestId)) return { granted: false, withdrawn: true, quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt };
       // Synchronous from check to answer: no other handler runs in between.
-      const { granted, added } = takeSlot(centerId);
+      const { granted, added } = takeSlot(centerId, requestId);
       if (added) {
         recordInOrder('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
         // The waiting applicants hear only when the quota is used up, so their validators refuse an approval
@@ -165,6 +179,28 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     },
   );
 
+  wf.setHandler(
+    releaseQuotaSlot,
+    ({ centerId, requestId }) => {
+      if (!isWithdrawn(requestId)) slots.withdrawn = [...slots.withdrawn, requestId].slice(-WITHDRAWN_KEPT);
+      if (slots.holders[centerId] !== requestId) return { released: false, approvedCount: state.approvedCount };
+      const wasFull = state.approvedCount >= state.quota;
+      delete slots.holders[centerId];
+      state.approved = state.approved.filter((c) => c !== centerId);
+      state.approvedCount = state.approved.length;
+      recordInOrder('slotReleased', { id: centerId, role: 'scheduler' }, requestId, null);
+      // The applicants told that the quota was used up hear that a slot is free again.
+      if (wasFull) written = written.then(() => broadcast(centerId));
+      return { released: true, approvedCount: state.approvedCount };
+    },
+    {
+      // Only an applicant still awaiting its decision withdraws: once the center is settled its slot is its approval.
+      validator: ({ centerId }) => {
+        if (!state.applicants.some((a) => a.centerId === centerId && !a.settled)) throw refusalFailure({ reason: 'not-allowed-in-state', message: `"${centerId}" is not an applicant of call "${state.callId}" awaiting a decision.` });
+      },
+    },
+  );
+
   // Histories recorded before the slot was an update: a signal answered by a signal, with a broadcast.
   wf.setHandler(requestQuotaSlot, (signal) =>
     lock.run(async () => {
@@ -174,7 +210,8 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
         return void wf.log.warn('requestQuotaSlot ignored: not a registered applicant');
       }
       const { centerId, workflowId, requestId } = parsed.data;
-      const { granted, added } = takeSlot(centerId);
+      if (isWithdrawn(requestId)) return void wf.log.warn('requestQuotaSlot ignored: withdrawn by its center', { centerId });
+      const { granted, added } = takeSlot(centerId, requestId);
       if (added) await record('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
       // The other applicants hear of the new count before the approval completes, so their validators refuse
       // an approval beyond the quota before anything is written.
@@ -194,7 +231,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   const suggested = () => wf.workflowInfo().continueAsNewSuggested;
   const continueAsNew = async (): Promise<never> => {
     await wf.condition(() => !lock.busy && unwritten === 0 && wf.allHandlersFinished());
-    return wf.continueAsNew<typeof callWorkflow>({ ...input, carried: { state, seq } });
+    return wf.continueAsNew<typeof callWorkflow>({ ...input, carried: { state, seq, slots } });
   };
   const settled = () => state.applicants.every((a) => a.settled);
 

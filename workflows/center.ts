@@ -25,6 +25,7 @@ import {
   type CenterView,
   type CenterWorkflowInput,
   type CommandResult,
+  type CommandAttempt,
 } from '../contract';
 import { CenterCycleKey, CenterStateKey, NextDeadlineKey } from '../contract';
 import { createLock, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
@@ -102,6 +103,15 @@ const CALL: Actor = { id: 'call-workflow', role: 'scheduler' };
 const CARRIED_RESULTS = 500;
 /** How long an approval waits for the call's workflow to answer its quota reservation. */
 const QUOTA_ANSWER_TIMEOUT = '2 minutes';
+/**
+ * Art. 9: a reservation withdrawn after its wait ran out, retried until the call has it (it may be down for long):
+ * the call gives back the slot the request may hold, and refuses the request if it reaches the call later. Only
+ * the call's own refusal (this center is no applicant awaiting a decision: there is no slot to give back) is final.
+ */
+const withdrawal = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['not-allowed-in-state'] },
+});
 
 /**
  * One center's whole life (SPEC §1): hosts the pure statechart, turns its deadlines into durable timers, checks
@@ -128,6 +138,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   const slotAnswers = new Map<string, { granted: boolean; quota: number; approvedCount: number }>();
   /** The quota reservation this center waits on (legacy signal path), if any. */
   let awaitingSlot: string | null = null;
+  /** Withdrawals of quota reservations still on their way to the call: the run ends only after they landed. */
+  let withdrawals = 0;
   const lock = createLock((fn) => wf.condition(fn));
   const armed = new Map<string, { dueAt: string; scope: wf.CancellationScope }>();
 
@@ -246,11 +258,49 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   async function reserveQuotaSlot(requestId: string): Promise<void> {
     if (!wf.patched('quota-slot-update')) return reserveQuotaSlotBySignal(requestId);
     const callId = snapshot.context.call.callId;
-    const answer: QuotaSlotAnswer = await quota.reserveQuotaSlot({ callWorkflowId: callWorkflowId(callId), centerId: input.centerId, requestId });
+    const request = { callWorkflowId: callWorkflowId(callId), centerId: input.centerId, requestId };
+    let answer: QuotaSlotAnswer;
+    // Since `quota-slot-release`: the wait is bounded, and a reservation not answered within it is withdrawn, so a
+    // call that does not answer (its worker down) never holds up the center, nor keeps a slot for an approval that
+    // was refused. Histories recorded before asked until the call answered.
+    if (wf.patched('quota-slot-release')) {
+      try {
+        answer = await wf.CancellationScope.withTimeout(QUOTA_ANSWER_TIMEOUT, () => quota.reserveQuotaSlot(request));
+      } catch (err) {
+        if (callRefused(err)) {
+          // The call does not count this center as an applicant (its registration never reached it): register again.
+          registeredWithCall = false;
+          await tellCall();
+          throw refusalFailure({ reason: 'not-allowed-in-state', message: `The call "${callId}" had not registered this application; it has been registered again: send the approval again with a new command id.` });
+        }
+        if (!wf.isCancellation(err)) throw err;
+        withdrawQuotaRequest(request);
+        throw refusalFailure({ reason: 'quota-exceeded', message: `The call "${callId}" did not confirm a quota slot within ${QUOTA_ANSWER_TIMEOUT} (is its worker running?); the reservation is withdrawn and nothing was written: send the approval again with a new command id once \`centers call show ${callId}\` answers.` });
+      }
+      if (answer.withdrawn) throw refusalFailure({ reason: 'quota-exceeded', message: `The quota reservation "${requestId}" was withdrawn; send the approval again with a new command id.` });
+    } else {
+      answer = await quota.reserveQuotaSlot(request);
+    }
     snapshot = transition(centerMachine, snapshot, { type: 'CALL_STATUS', quota: answer.quota, approvedCount: answer.approvedCount - (answer.granted ? 1 : 0), closedEarlyAt: answer.closedEarlyAt, meta: { actor: TIMER, commandId: null, at: nowIso() } })[0];
     if (!answer.granted) {
       throw refusalFailure({ reason: 'quota-exceeded', message: `The call "${callId}" has used its quota (${answer.approvedCount} of ${answer.quota} approved); the commission may raise it with a reason.` });
     }
+  }
+  /** The call's validator refused the reservation (quota activity: the refusal's type, non-retryable). */
+  const callRefused = (err: unknown): boolean =>
+    err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure && err.cause.type === 'not-allowed-in-state';
+  /** In the background (the center goes on): the call gives back the slot this request may hold. */
+  function withdrawQuotaRequest(request: { callWorkflowId: string; centerId: string; requestId: string }): void {
+    withdrawals += 1;
+    void withdrawal
+      .releaseQuotaSlot(request)
+      .then(
+        (released) => wf.log.info('quota reservation withdrawn', { requestId: request.requestId, released: released.released }),
+        (err) => wf.log.warn('quota reservation not withdrawn: the call refused it', { requestId: request.requestId, error: String(err) }),
+      )
+      .finally(() => {
+        withdrawals -= 1;
+      });
   }
   /** Histories recorded before `quota-slot-update`: a signal to the call, answered by a signal. */
   async function reserveQuotaSlotBySignal(requestId: string): Promise<void> {
@@ -261,6 +311,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     const answered = await wf.condition(() => slotAnswers.has(requestId), QUOTA_ANSWER_TIMEOUT);
     awaitingSlot = null;
     if (!answered) {
+      // Since `quota-slot-release`: the call may have granted the slot after all; it gives it back.
+      if (wf.patched('quota-slot-release')) withdrawQuotaRequest({ callWorkflowId: callWorkflowId(snapshot.context.call.callId), centerId: input.centerId, requestId });
       throw refusalFailure({ reason: 'quota-exceeded', message: `The call "${snapshot.context.call.callId}" did not confirm a quota slot; try again.` });
     }
     const answer = slotAnswers.get(requestId)!;
@@ -335,7 +387,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
 
   wf.setHandler(
     centerCommand,
-    async (command) => {
+    async (command, sent) => {
       const first = results.get(command.commandId);
       if (first) return repeat(command, first);
       return lock.run(async () => {
@@ -354,12 +406,16 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         const result: CommandResult = { commandId: command.commandId, type: check.command.type, ...applied, duplicate: false };
         results.set(command.commandId, result);
         fingerprints.set(command.commandId, commandFingerprint(command));
-        return { ...result, center: centerSummary(snapshot, seq) };
+        // The sending this result answers: Temporal keeps it with the update id, so a repeat is told apart by its
+        // sender (contract CommandAttempt). Not kept in `results`: a repeat answered from there says duplicate itself.
+        const attempt = (sent as Partial<CommandAttempt> | null | undefined)?.attempt;
+        return { ...result, center: centerSummary(snapshot, seq), ...(typeof attempt === 'string' ? { attempt: attempt.slice(0, 100) } : {}) };
       });
     },
     {
       // SPEC §3: refused before anything is written; a refused update leaves no trace in history.
-      validator: (command) => {
+      // (The sending's attempt, the second argument, is not checked: it is only echoed.)
+      validator: (...[command]: [Command, CommandAttempt?]) => {
         const commandId = (command as { commandId?: unknown } | null)?.commandId;
         // A repeated command id is answered with its first result only if it is the same command (type, actor,
         // payload): the same id for another command, or from another actor, is a conflict.
@@ -427,7 +483,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   // after every handler has finished.
   const nextCycleStarted = () => snapshot.context.cycle >= 2 && snapshot.context.cycle > cycleAtStart;
   // A deadline a timer has just delivered is applied before this run ends (else it would wait for the next run).
-  await wf.condition(() => (isClosed(snapshot) || nextCycleStarted() || wf.workflowInfo().continueAsNewSuggested) && !lock.busy && deliveries === 0);
+  await wf.condition(() => (isClosed(snapshot) || nextCycleStarted() || wf.workflowInfo().continueAsNewSuggested) && !lock.busy && deliveries === 0 && withdrawals === 0);
   await wf.condition(wf.allHandlersFinished);
   if (!isClosed(snapshot)) {
     return wf.continueAsNew<typeof centerWorkflow>({

@@ -31,6 +31,10 @@ describe('a repeated command id', () => {
     // The same command again: its first result.
     const again = await sendCenterCommand(h.ops, 'bfu', { ...assign, commandId: assign.commandId });
     expect(again.seq).toBe(first.seq);
+    // Answered as a repeat, though Temporal answered it from its update-id store (the workflow never saw it).
+    expect(first.duplicate).toBe(false);
+    expect(again.duplicate).toBe(true);
+    expect(again).not.toHaveProperty('attempt');
     // The same id with another payload (another panel): a conflict, under another update id too (so that Temporal's
     // own update-id store cannot answer it).
     const other = cmd('ASSIGN_EXPERTS', commission, { experts: experts('ruc') }, assign.commandId);
