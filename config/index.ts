@@ -185,6 +185,20 @@ const NotificationsSchema = z
      * worker only logs each notice. (A real channel, mail or SMS, replaces activities/outbox.ts's channel.)
      */
     deliveryLog: z.string().min(1).nullable().default('data/notifications.jsonl'),
+    /**
+     * A signed webhook (activities/webhook.ts): each notice is POSTed to `url`, signed with HMAC-SHA256 under
+     * `secret` (CENTERS_NOTIFICATIONS_WEBHOOK='{"secret":"…"}'; never printed). null: no webhook. When set, it is
+     * the outbox's channel instead of the delivery log.
+     */
+    webhook: z
+      .object({
+        url: z.string().url(),
+        secret: z.string().min(16, 'a webhook secret has at least 16 characters (e.g. openssl rand -hex 32)'),
+        timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
+      })
+      .strict()
+      .nullable()
+      .default(null),
   })
   .strict();
 
@@ -352,7 +366,7 @@ function formatIssue(i: ConfigIssue): string {
 }
 
 /** Setting names whose values are secrets wherever they occur. */
-const SECRET_KEYS = new Set(['apiKey']);
+const SECRET_KEYS = new Set(['apiKey', 'secret', 'password']);
 const HIDDEN = '***';
 
 /**

@@ -2,6 +2,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { deliveryLogChannel } from '../activities/outbox';
+import { webhookChannel } from '../activities/webhook';
 import { createKnex } from '../db/knex';
 import { createCenterWorker } from './worker';
 import { installRuntime, startMetricsServer, type MetricsServer } from './telemetry';
@@ -33,7 +34,11 @@ export async function runWorker(cfg: AppConfig, opts: { address: string; signal?
       namespace: cfg.temporal.namespace,
       taskQueue: cfg.temporal.taskQueue,
       knex,
-      notificationChannel: cfg.notifications.deliveryLog ? deliveryLogChannel(cfg.notifications.deliveryLog) : undefined,
+      notificationChannel: cfg.notifications.webhook
+        ? webhookChannel(cfg.notifications.webhook)
+        : cfg.notifications.deliveryLog
+          ? deliveryLogChannel(cfg.notifications.deliveryLog)
+          : undefined,
       options: {
         maxConcurrentActivityTaskExecutions: cfg.worker.maxConcurrentActivityTaskExecutions,
         maxConcurrentWorkflowTaskExecutions: cfg.worker.maxConcurrentWorkflowTaskExecutions,
