@@ -180,6 +180,26 @@ const READING: CommandSpec[] = [
     load: async () => (await import('./handlers/read')).listCentersCommand,
   },
   {
+    name: 'report',
+    group: 'Reading and audit',
+    summary: 'Op. 5(3) monitoring report: transfers, patents, people trained, funding and grades per university and year, and trends',
+    args: [],
+    options: {
+      university: { type: 'string', value: 'UNIVERSITY', description: 'only this university' },
+      from: { type: 'string', value: 'YEAR', description: 'from this calendar year' },
+      to: { type: 'string', value: 'YEAR', description: 'up to this calendar year' },
+      csv: { type: 'string', value: 'FILE', description: 'also write every figure as CSV to FILE (amounts in fen)' },
+      svg: { type: 'string', value: 'DIR', description: 'also write the commission-wide trends as SVG charts into DIR' },
+    },
+    details:
+      'For the commission and auditors. The indicators come from the submitted and accepted annual summaries (Art. 18),\n' +
+      'the money from the funding requests and the ledger (Art. 13-16), the grades from the evaluations (Art. 17-18).\n' +
+      "A build year counts under the calendar year it began in (the cycle's start year + year - 1); a grade in the\n" +
+      'year it was given. ALL rows are the sums over every university. See docs/reports.md.',
+    examples: ['centers report', 'centers report --from 2026 --to 2028 --csv report.csv --svg charts', 'centers report --university bjut --json'],
+    load: async () => (await import('./handlers/reports')).monitoringReportCommand,
+  },
+  {
     name: 'audit log',
     group: 'Reading and audit',
     summary: "A center's audit rows: from-state, event, to-state, actor, command id (SPEC §3 \"Audit\")",

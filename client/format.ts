@@ -87,6 +87,28 @@ export function table(headers: string[], rows: Cell[][], empty = '(none)', width
   return [line(headers), ...text.map(line)].join('\n');
 }
 
+/**
+ * A table of figures too wide for the terminal, as several tables one under another: each repeats the first `keys`
+ * columns (the row's identity) with as many of the other columns as fit in `width`. Figures are never cut, so a table
+ * of them fits by splitting its columns, not by truncating.
+ */
+export function splitTable(headers: string[], rows: Cell[][], keys: number, empty = '(none)', width = terminalWidth()): string {
+  if (rows.length === 0) return empty;
+  const text = rows.map((r) => r.map(cellText));
+  const w = headers.map((h, i) => Math.max(displayWidth(h), ...text.map((r) => displayWidth(r[i] ?? ''))));
+  const keyWidth = w.slice(0, keys).reduce((a, b) => a + b + 2, 0);
+  const chunks: number[][] = [];
+  for (let i = keys; i < headers.length; i++) {
+    const last = chunks.at(-1);
+    const used = last ? last.reduce((a, j) => a + w[j] + 2, keyWidth) : Infinity;
+    if (last && used + w[i] <= width) last.push(i);
+    else chunks.push([i]);
+  }
+  const pick = (cols: number[]) => (r: string[]) => [...r.slice(0, keys), ...cols.map((j) => r[j])];
+  const key = [...Array(keys).keys()];
+  return chunks.map((cols) => table(pick(cols)(headers), text.map(pick(cols)), empty, width)).join('\n\n') || table(pick(key)(headers), text.map(pick(key)), empty, width);
+}
+
 /** "Label:  value" lines, labels aligned; rows whose value is undefined are left out. */
 export function fields(rows: [string, Cell][]): string {
   const shown = rows.filter(([, v]) => v !== undefined);

@@ -1,7 +1,7 @@
 /**
  * Every read: centers (the database read model, filtered, sorted and paged), one center's live state with the
  * commands the caller may send now, its dossier and accounts from the database, calls, the published notices
- * (public, Art. 19) and the outbox. Each read is authorised for the caller (api/access.ts).
+ * (public, Art. 19), the outbox and the monitoring report (Op. 5(3)). Each read is authorised for the caller (api/access.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -122,6 +122,27 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     // Others see the call and its counts; a university sees itself among the applicants, nobody else.
     const own = identity.role === 'university' ? status.applicants.filter((a) => a.centerId.startsWith(`${identity.orgId}.`)) : [];
     return { ...status, applicants: own, approved: status.approved.filter((c) => own.some((a) => a.centerId === c)), approvedCount: status.approvedCount };
+  });
+
+  api.get('/reports/monitoring', {
+    schema: {
+      operationId: 'monitoringReport',
+      tags: ['Reading'],
+      summary: 'Op. 5(3): the monitoring report — indicators, funding and grades per university and calendar year, and commission-wide trends',
+      querystring: z
+        .object({
+          university: z.string().max(64).optional(),
+          from: z.coerce.number().int().min(1900).max(9999).optional().describe('the first calendar year'),
+          to: z.coerce.number().int().min(1900).max(9999).optional().describe('the last calendar year'),
+        })
+        .strict(),
+      response: { 200: Any, 400: ProblemSchema, ...errors },
+    },
+  }, async (request) => {
+    const identity = requireIdentity(request);
+    requireRole(identity, ['commission', 'auditor'], 'The monitoring report');
+    const q = request.query;
+    return repos.monitoringReport({ universityId: q.university, fromYear: q.from, toYear: q.to });
   });
 
   api.get('/notifications', {

@@ -7,10 +7,12 @@ import { createCyclesRepository } from './cycles';
 import { createEvaluationsRepository } from './evaluations';
 import { createFundingRepository } from './funding';
 import { createRecordsRepository } from './records';
+import { createReportsRepository } from './reports';
 import { createRectificationsRepository } from './rectifications';
 import { createOrganisationRepository } from './organisation';
 
 export type * from './types';
+export type { MonitoringReport, ReportFilter, ReportYear, UniversityReport } from './reports';
 export { RecordConflictError, RecordNotReadyError } from './errors';
 
 /**
@@ -32,6 +34,7 @@ export function createRepositories(knex: Knex) {
     ...createEvaluationsRepository(knex),
     ...createRectificationsRepository(knex),
     ...createOrganisationRepository(knex),
+    ...createReportsRepository(knex),
   };
 }
 

@@ -388,9 +388,11 @@ describe('SPEC §3a, the authorisation matrix through HTTP', () => {
       await ask('/notices', who, who === 'anonymous' || authenticated ? 'ok' : 'unauthenticated');
       await ask('/notifications', who, !authenticated ? 'unauthenticated' : everything(who) ? 'ok' : 'forbidden-role');
       await ask('/audit/reconcile', who, !authenticated ? 'unauthenticated' : everything(who) ? 'ok' : 'forbidden-role');
+      // Op. 5(3): the monitoring report is the commission's and the auditors'.
+      await ask('/reports/monitoring', who, !authenticated ? 'unauthenticated' : everything(who) ? 'ok' : 'forbidden-role');
       await ask('/users', who, !authenticated ? 'unauthenticated' : who === 'commission' ? 'ok' : 'forbidden-role');
     }
-    expect(reads).toBe(READERS.length * (2 * CENTER_READS.length + 8));
+    expect(reads).toBe(READERS.length * (2 * CENTER_READS.length + 9));
 
     // The list follows each expert's own assignments: one assigned to pku only sees pku's center.
     const onlyPku = await api.http('GET', '/api/v1/centers', { token: extraExperts[2].token });

@@ -32,6 +32,7 @@ const READS = [
   '/calls/{callId}',
   '/notices',
   '/notifications',
+  '/reports/monitoring',
   '/me',
   '/users',
 ].map((p) => `/api/v1${p}`);

@@ -1,6 +1,6 @@
 /** client/format.ts table(): fitted to the terminal's width, cutting the widest text columns, never ids or times. */
 import { describe, expect, it } from 'vitest';
-import { displayWidth, table, terminalWidth, truncate } from '../../client/format';
+import { displayWidth, splitTable, table, terminalWidth, truncate } from '../../client/format';
 
 const headers = ['SEQ', 'AT', 'KIND', 'ACTOR', 'COMMAND', 'REASON'];
 const rows = [
@@ -49,5 +49,26 @@ describe('table() fits the terminal', () => {
     if (process.stdout.isTTY) return;
     expect(terminalWidth({ COLUMNS: '72' })).toBe(72);
     expect(terminalWidth({})).toBe(100);
+  });
+});
+
+describe('splitTable() fits a table of figures by splitting its columns', () => {
+  const figures = ['UNIVERSITY', 'YEAR', ...Array.from({ length: 10 }, (_, i) => `FIGURE${i}`)];
+  const data = [
+    ['bjut', 2026, ...Array.from({ length: 10 }, (_, i) => 1_000_000 + i)],
+    ['thu', 2027, ...Array.from({ length: 10 }, (_, i) => 2_000_000 + i)],
+  ];
+  it.each([40, 60, 90])('at %i columns: every line fits, every figure is shown whole, each part repeats the university and year', (width) => {
+    const t = splitTable(figures, data, 2, '(none)', width);
+    expect(Math.max(...lines(t).map(displayWidth))).toBeLessThanOrEqual(width);
+    for (const row of data) for (const cell of row) expect(t).toContain(String(cell));
+    const parts = t.split('\n\n');
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect(lines(p)[0]).toMatch(/^UNIVERSITY {2}YEAR {2}FIGURE/);
+  });
+
+  it('a table that fits is one table, as table() prints it', () => {
+    expect(splitTable(figures, data, 2, '(none)', 1000)).toBe(table(figures, data, '(none)', 1000));
+    expect(splitTable(figures, [], 2, 'Nothing.', 80)).toBe('Nothing.');
   });
 });
