@@ -204,7 +204,12 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
    */
   const sparseUpserts = wf.patched('sparse-search-attributes');
   let locally: boolean | undefined;
-  const persistLocally = () => (locally ??= wf.patched('persist-transition-locally'));
+  // Since `persist-transition-scheduled` a transition is written by a scheduled activity again: a local activity's
+  // commit is not in history until its workflow task completes, so a task lost under load (or with its worker) left
+  // a row that the next attempt, taking events in another order (a deadline before the command), met under the
+  // same seq — a SequenceConflict that jammed the center (found by the benchmark, docs/performance.md). Histories
+  // recorded with the local path keep it.
+  const persistLocally = () => (locally ??= wf.patched('persist-transition-locally') && !wf.patched('persist-transition-scheduled'));
   let lastAttributes = '';
   function upsertSearchAttributes(after: CenterSnapshot): void {
     const next = nextDeadline(after);
@@ -265,15 +270,22 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     // was refused. Histories recorded before asked until the call answered.
     if (wf.patched('quota-slot-release')) {
       try {
-        answer = await wf.CancellationScope.withTimeout(QUOTA_ANSWER_TIMEOUT, () => quota.reserveQuotaSlot(request));
+        answer = await wf.CancellationScope.withTimeout(QUOTA_ANSWER_TIMEOUT, async () => {
+          for (;;) {
+            try {
+              return await quota.reserveQuotaSlot(request);
+            } catch (err) {
+              if (!callRefused(err)) throw err;
+              // The call does not count this center as an applicant yet: its registration is still on its way (the
+              // call first reaches this workflow back, which a slow or killed worker delays) or never reached it.
+              // Register again and ask again, within the same bounded wait.
+              registeredWithCall = false;
+              await tellCall();
+              await wf.sleep('1 second');
+            }
+          }
+        });
       } catch (err) {
-        if (callRefused(err)) {
-          // The call does not count this center as an applicant (its registration never reached it): register again.
-          registeredWithCall = false;
-          await tellCall();
-          throw refusalFailure({ reason: 'not-allowed-in-state', message: `The call "${callId}" had not registered this application; it has been registered again: send the approval again with a new command id.` });
-        }
-        if (!wf.isCancellation(err)) throw err;
         withdrawQuotaRequest(request);
         throw refusalFailure({ reason: 'quota-exceeded', message: `The call "${callId}" did not confirm a quota slot within ${QUOTA_ANSWER_TIMEOUT} (is its worker running?); the reservation is withdrawn and nothing was written: send the approval again with a new command id once \`centers call show ${callId}\` answers.` });
       }
