@@ -1,11 +1,9 @@
 /**
- * `persist-transition-locally` (workflows/center.ts): a transition is written by a local activity, which gets one
- * short attempt; when that attempt fails retryably or times out (the database's write lock held elsewhere), the same
- * input goes to the ordinary persistTransition activity. Either way the transition is written once, the auditor's
- * timeline rebuilt from the history has it once, and the history replays.
+ * `persist-transition-scheduled` (workflows/center.ts): a new center writes each transition by a scheduled
+ * activity, never a local one (histories recorded with `persist-transition-locally` keep that path and replay in
+ * test/audit/replay-fixtures.test.ts). Each transition is written once, the timeline has it once, the history replays.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runTimeline } from '../../client/audit';
@@ -16,27 +14,15 @@ import type { PersistTransitionInput } from '../../machines/records.types';
 import { application, callInfo, cmd, commission, expertActor, experts, university } from '../helpers/fixtures';
 import { timeSkippingHarness, workflowBundle, type Harness } from '../helpers/temporal';
 
-/** seq 2: the local attempt fails retryably. seq 4: the local attempt hangs until the ordinary activity has started. */
-const FAILS_LOCALLY = 2;
-const HANGS_LOCALLY = 4;
-const calls: { seq: number; local: boolean; written?: boolean }[] = [];
-let releaseHung: () => void = () => {};
-const hung = new Promise<void>((resolve) => (releaseHung = resolve));
+const calls: { seq: number; local: boolean }[] = [];
 
 let h: Harness;
 beforeAll(async () => {
   h = await timeSkippingHarness(undefined, {
     activities: (real) => ({
       async persistTransition(input: PersistTransitionInput) {
-        const { isLocal } = Context.current().info;
-        const call: (typeof calls)[number] = { seq: input.audit.seq, local: isLocal };
-        calls.push(call);
-        if (isLocal && input.audit.seq === FAILS_LOCALLY) throw ApplicationFailure.retryable('simulated: database is locked', 'SQLITE_BUSY');
-        if (isLocal && input.audit.seq === HANGS_LOCALLY) await hung; // past the local attempt's 2 s: abandoned, then it writes
-        if (!isLocal && input.audit.seq === HANGS_LOCALLY) releaseHung();
-        const result = await real.persistTransition(input);
-        call.written = result.written;
-        return result;
+        calls.push({ seq: input.audit.seq, local: Context.current().info.isLocal });
+        return real.persistTransition(input);
       },
     }),
   });
@@ -45,7 +31,7 @@ afterAll(async () => {
   await h?.teardown();
 });
 
-describe('persist-transition-locally: the ordinary activity takes over a local attempt that did not complete', () => {
+describe('persist-transition-scheduled: a new center writes every transition by a scheduled activity', () => {
   it('writes each transition once, and the timeline from the history numbers each once', async () => {
     const call = callInfo(Date.now(), { callId: 'call-local', quota: 1 });
     await openCall(h.ops, call, commission);
@@ -61,22 +47,18 @@ describe('persist-transition-locally: the ordinary activity takes over a local a
     // The database: six audit rows, each once, whoever wrote it.
     const audit = await createRepositories(h.knex).auditLog('bjut.call-local');
     expect(audit.map((a) => a.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    // The failed and the hung transitions went to the ordinary activity; the others stayed local.
-    expect(calls.filter((c) => !c.local).map((c) => c.seq)).toEqual([FAILS_LOCALLY, HANGS_LOCALLY]);
-    expect(calls.filter((c) => c.local).map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    // The hung local attempt and the activity raced on seq 4: exactly one of them wrote it.
-    await hung;
-    const seq4 = calls.filter((c) => c.seq === HANGS_LOCALLY);
-    await expect.poll(() => seq4.every((c) => c.written !== undefined)).toBe(true);
-    expect(seq4.filter((c) => c.written)).toHaveLength(1);
+    // Since persist-transition-scheduled no transition of a new center goes through a local activity: a local
+    // commit is not in history until its task completes, and a lost task left a row another event then met.
+    expect(calls.filter((c) => c.local)).toEqual([]);
+    expect(calls.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6]);
 
-    // The history: four local markers with a result, two failed ones, two activities; the timeline has each once.
+    // The history: one scheduled activity per transition; the timeline has each once.
     const workflowId = centerWorkflowId('bjut');
     const handle = h.env.client.workflow.getHandle(workflowId);
     const history = await handle.fetchHistory();
     const events = history.events ?? [];
     const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'persistTransition');
-    expect(scheduled).toHaveLength(2);
+    expect(scheduled).toHaveLength(6);
     const timeline = runTimeline({ workflowId, runId: (await handle.describe()).runId, history });
     expect(timeline.map((e) => [e.seq, e.event, e.persisted])).toEqual([
       [1, 'SUBMIT_APPLICATION', 'completed'],
