@@ -21,6 +21,7 @@ import {
   registerApplicant,
   requestQuotaSlot,
   type QuotaSlotAnswer,
+  type QuotaSlotRequest,
   type CenterResult,
   type CenterView,
   type CenterWorkflowInput,
@@ -286,6 +287,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
           }
         });
       } catch (err) {
+        if (!wf.isCancellation(err)) throw err;
         withdrawQuotaRequest(request);
         throw refusalFailure({ reason: 'quota-exceeded', message: `The call "${callId}" did not confirm a quota slot within ${QUOTA_ANSWER_TIMEOUT} (is its worker running?); the reservation is withdrawn and nothing was written: send the approval again with a new command id once \`centers call show ${callId}\` answers.` });
       }
@@ -302,7 +304,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   const callRefused = (err: unknown): boolean =>
     err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure && err.cause.type === 'not-allowed-in-state';
   /** In the background (the center goes on): the call gives back the slot this request may hold. */
-  function withdrawQuotaRequest(request: { callWorkflowId: string; centerId: string; requestId: string }): void {
+  function withdrawQuotaRequest(request: QuotaSlotRequest): void {
     withdrawals += 1;
     void withdrawal
       .releaseQuotaSlot(request)
