@@ -1,6 +1,6 @@
 import type { SummaryEntry } from './stages/summaries';
 import type { EvaluationEntry } from './stages/evaluation';
-import type { EvaluationKind } from './vocabulary';
+import type { CallEventKind, EvaluationKind } from './vocabulary';
 import type { Actor, Application, CallInfo, DimensionScores, Director, Expert, FundingRequest, Grade, IntegrityIncident, Review, StaffMember } from './domain';
 
 /**
@@ -119,7 +119,7 @@ export interface PersistTransitionInput {
 export interface CallEventInput {
   callId: string;
   seq: number;
-  kind: 'opened' | 'quotaRaised' | 'closedEarly' | 'windowClosed' | 'slotReserved' | 'slotReleased';
+  kind: CallEventKind;
   call: CallInfo & { status: 'open' | 'closed'; approvedCount: number };
   reason: string | null;
   actor: Actor;

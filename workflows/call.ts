@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import { checkCallCommand } from '../machines/authorize';
 import type { Actor } from '../machines/domain';
+import type { CallEventKind } from '../machines/vocabulary';
 import {
   applicantSettled,
   callCommand,
@@ -48,7 +49,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   const slots: QuotaSlots = { holders: { ...input.carried?.slots?.holders }, withdrawn: [...(input.carried?.slots?.withdrawn ?? [])] };
   const lock = createLock((fn) => wf.condition(fn));
 
-  async function record(kind: 'opened' | 'quotaRaised' | 'closedEarly' | 'windowClosed' | 'slotReserved' | 'slotReleased', actor: Actor, commandId: string | null, reason: string | null): Promise<void> {
+  async function record(kind: CallEventKind, actor: Actor, commandId: string | null, reason: string | null): Promise<void> {
     seq += 1;
     await persistence.persistCallEvent({
       callId: state.callId,
@@ -139,6 +140,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     if (granted) slots.holders[centerId] = requestId;
     return { granted, added: granted && !already };
   }
+  /** Only a registered applicant still awaiting its decision may take or give back a slot (a forged request names none). */
+  function refuseUnlessAwaiting(centerId: string): void {
+    if (!state.applicants.some((a) => a.centerId === centerId && !a.settled)) throw refusalFailure({ reason: 'not-allowed-in-state', message: `"${centerId}" is not an applicant of call "${state.callId}" awaiting a decision.` });
+  }
   /** Kept across continue-as-new; only the latest withdrawals matter (a request reaches the call within minutes). */
   const WITHDRAWN_KEPT = 500;
   const isWithdrawn = (requestId: string) => slots.withdrawn.includes(requestId);
@@ -173,9 +178,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     },
     {
       // Only a registered applicant of this call may take a slot (a forged request names no applicant).
-      validator: ({ centerId }) => {
-        if (!state.applicants.some((a) => a.centerId === centerId && !a.settled)) throw refusalFailure({ reason: 'not-allowed-in-state', message: `"${centerId}" is not an applicant of call "${state.callId}" awaiting a decision.` });
-      },
+      validator: ({ centerId }) => refuseUnlessAwaiting(centerId),
     },
   );
 
@@ -195,9 +198,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     },
     {
       // Only an applicant still awaiting its decision withdraws: once the center is settled its slot is its approval.
-      validator: ({ centerId }) => {
-        if (!state.applicants.some((a) => a.centerId === centerId && !a.settled)) throw refusalFailure({ reason: 'not-allowed-in-state', message: `"${centerId}" is not an applicant of call "${state.callId}" awaiting a decision.` });
-      },
+      validator: ({ centerId }) => refuseUnlessAwaiting(centerId),
     },
   );
 
