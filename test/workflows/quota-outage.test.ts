@@ -40,17 +40,6 @@ afterAll(async () => {
   await connection?.close();
 }, 120_000);
 
-/** Polls `read` until `done` holds, or fails after `ms` of wall-clock time. */
-async function until<T>(what: string, read: () => Promise<T>, done: (v: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms; last ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** The center's completed activities of one type (from its history). */
 async function completedActivities(workflowId: string, type: string): Promise<number> {
   const events = (await h.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
@@ -71,7 +60,7 @@ describe('an approval whose call does not answer in time', () => {
       await sendCenterCommand(h.ops, uni, cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
       for (const e of panel) await sendCenterCommand(h.ops, uni, cmd('SUBMIT_REVIEW', expertActor(e), { review: { score: 80, recommendation: 'approve', opinion: 'Good' } }));
     }
-    await until('both applicants registered', () => getCall(h.ops, call.callId), (c) => c.applicants.length === 2);
+    await expect.poll(async () => (await getCall(h.ops, call.callId)).applicants.length, { message: 'both applicants registered', timeout: 30_000 }).toBe(2);
 
     // The call's worker goes away; the commission approves bnu, and the approval's wait (2 minutes) runs out.
     await stopCallWorker();
@@ -87,7 +76,7 @@ describe('an approval whose call does not answer in time', () => {
 
     // The call comes back: the withdrawal lands (the slot, if the late request took it, is given back).
     await startCallWorker();
-    await until('the withdrawal landed', () => completedActivities(centerWorkflowId('bnu'), 'releaseQuotaSlot'), (n) => n === 1, 150_000);
+    await expect.poll(() => completedActivities(centerWorkflowId('bnu'), 'releaseQuotaSlot'), { message: 'the withdrawal landed', timeout: 150_000 }).toBe(1);
     expect((await getCall(h.ops, call.callId)).approvedCount).toBe(0);
 
     // Quota 1: ustb's approval takes the one slot; bnu's next approval (a new command id) is refused beyond it.
@@ -100,11 +89,9 @@ describe('an approval whose call does not answer in time', () => {
     const status = await getCall(h.ops, call.callId);
     expect(status.approved).toEqual(['ustb.call-outage']);
     expect(status.approvedCount).toBe(1);
-    const events = await until(
-      "the call's rows written",
-      () => repos.callEvents(call.callId),
-      (rows) => rows.some((r) => r.kind === 'slotReserved' && r.actor.id === 'ustb.call-outage'),
-    );
+    const ustbReserved = async () => (await repos.callEvents(call.callId)).some((r) => r.kind === 'slotReserved' && r.actor.id === 'ustb.call-outage');
+    await expect.poll(ustbReserved, { message: "the call's rows written", timeout: 30_000 }).toBe(true);
+    const events = await repos.callEvents(call.callId);
     const count = (kind: string, centerId: string) => events.filter((r) => r.kind === kind && r.actor.id === centerId).length;
     expect(count('slotReserved', 'ustb.call-outage')).toBe(1);
     // bnu: a late reservation, if the call saw it, was given back under the same request id; never a slot kept.
