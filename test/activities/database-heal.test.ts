@@ -106,8 +106,12 @@ describe.skipIf(!postgresEnabled())('PostgreSQL ending every connection (what a 
       } finally {
         await admin.end();
       }
-      // Told of the end by the server, the pool drops those clients: the next write and the health probe use new ones.
-      await probeWritable(pgDb.knex);
+      // The server's FATAL reaches each idle client a moment after pg_terminate_backend returns, so a client taken in
+      // that moment fails its one query (an activity's retry covers it). Once told, the pool drops those clients and
+      // the probe and the next write use new ones — with no restart of this process.
+      await expect
+        .poll(() => probeWritable(pgDb.knex).then(() => 'writable', (err: Error) => err.message), { timeout: 10_000, interval: 100 })
+        .toBe('writable');
       expect(await activities.persistCallEvent(event(2))).toEqual({ written: true });
     } finally {
       await pgDb.knex.destroy();
