@@ -11,7 +11,7 @@ import { createActivities, type Activities } from '../../activities';
 import { createCenterWorker, workflowsPath } from '../../worker/worker';
 import { defaultPolicy, type Policy } from '../../machines/policy';
 import type { OperationsContext } from '../../client/operations';
-import { tempDatabase } from './database';
+import { removeTempDatabase, tempDatabase, type Dialect, type TempDatabase } from './database';
 
 /** Kept here too for the tests that import it from this module. */
 export { tempDatabase };
@@ -27,6 +27,8 @@ const TYPE_TO_INDEXED: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, D
 export interface Harness {
   env: TestWorkflowEnvironment;
   knex: Knex;
+  /** The database itself: its dialect, and its file or connection string for a subprocess or the CLI. */
+  db: TempDatabase;
   worker: Worker;
   ops: OperationsContext;
   taskQueue: string;
@@ -38,10 +40,12 @@ const withReplaced = (real: Activities, replace: (real: Activities) => Partial<A
 export interface HarnessOptions {
   /** Replaces some of the worker's activities, given the real ones (e.g. to make one fail). */
   activities?: (real: Activities) => Partial<Activities>;
+  /** The database the worker writes: a SQLite file (default), or a new database on the run's PostgreSQL server. */
+  dialect?: Dialect;
 }
 
 /** The time-skipping server (SPEC §5): years pass by skipping, never by waiting. */
-export async function timeSkippingHarness(policy: Policy = defaultPolicy, { activities }: HarnessOptions = {}): Promise<Harness> {
+export async function timeSkippingHarness(policy: Policy = defaultPolicy, { activities, dialect = 'sqlite3' }: HarnessOptions = {}): Promise<Harness> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
   });
@@ -50,7 +54,8 @@ export async function timeSkippingHarness(policy: Policy = defaultPolicy, { acti
     namespace: env.namespace ?? 'default',
     searchAttributes: Object.fromEntries(Object.entries(SEARCH_ATTRIBUTES).map(([k, t]) => [k, TYPE_TO_INDEXED[t]])),
   });
-  const { knex } = await tempDatabase();
+  const db = await tempDatabase('centers-test-', dialect);
+  const { knex } = db;
   const taskQueue = `centers-test-${Math.random().toString(36).slice(2, 8)}`;
   const worker = await createCenterWorker({
     connection: env.nativeConnection,
@@ -67,13 +72,14 @@ export async function timeSkippingHarness(policy: Policy = defaultPolicy, { acti
   return {
     env,
     knex,
+    db,
     worker,
     taskQueue,
     ops: { client: env.client, taskQueue, policy, now: () => env.currentTimeMs() },
     async teardown() {
       worker.shutdown();
       await running;
-      await knex.destroy();
+      await removeTempDatabase(db);
       await env.teardown();
     },
   };
