@@ -8,6 +8,7 @@ import { createRepositories, RecordConflictError, RecordNotReadyError, type Repo
 import { createQuotaActivities } from './quota';
 import { createOutboxActivities, type NotificationChannel } from './outbox';
 import { createRoundActivities } from './rounds';
+import { createStartActivities } from './start';
 import { timedPersist } from './metrics';
 
 export interface ActivityDeps {
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   temporal?: { client: Client };
   /** Where the outbox delivers notices (activities/outbox.ts); default: the worker's log. */
   notificationChannel?: NotificationChannel;
+  /** The secret centers' starts are signed with (config/start-secret.ts); default: temporal.startSecret's fallback file. */
+  startSecret?: string;
 }
 
 /** Error types the workflows can list as non-retryable: retrying the same input can never succeed. */
@@ -50,6 +53,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRoundActivities(deps),
     ...createOutboxActivities({ knex, channel: deps.notificationChannel }),
     ...createQuotaActivities(),
+    ...createStartActivities({ startSecret: deps.startSecret }),
 
     /** Persists one statechart transition: its audit row, the records it produced and the center's row. */
     async persistTransition(input: PersistTransitionInput): Promise<{ written: boolean; audit: AuditRow }> {

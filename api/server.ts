@@ -29,7 +29,7 @@ export async function startApi(cfg: AppConfig, opts: { address?: string; port?: 
   let replay: Promise<ReplayCode> | null = null;
   const app = await buildApi({
     cfg,
-    ops: { client, taskQueue: cfg.temporal.taskQueue, policy: cfg.policy },
+    ops: { client, taskQueue: cfg.temporal.taskQueue, policy: cfg.policy, startSecret: cfg.temporal.startSecret ?? undefined },
     knex,
     repos: createRepositories(knex),
     identities: createIdentities(knex, { tokenDays: cfg.api.tokenDays, sessionHours: cfg.api.sessionHours }),

@@ -56,7 +56,7 @@ export function openServices(cfg: AppConfig, env: NodeJS.ProcessEnv = process.en
       throw new UnreachableError(address, err);
     }
     const client = new Client({ connection, namespace: cfg.temporal.namespace });
-    return { client, connection, ops: { client, taskQueue: cfg.temporal.taskQueue, policy: cfg.policy } };
+    return { client, connection, ops: { client, taskQueue: cfg.temporal.taskQueue, policy: cfg.policy, startSecret: cfg.temporal.startSecret ?? undefined } };
   }
 
   async function openDatabase(): Promise<{ knex: Knex; repos: Repositories }> {

@@ -14,6 +14,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { initialTransition } from 'xstate';
 import { checkCommand, sizeRefusal } from '../machines/authorize';
 import { commandFingerprint } from '../machines/fingerprint';
+import { resolveStartSecret, signCenterStart } from '../config/start-secret';
 import { centerMachine } from '../machines/center';
 import { CommandSchema, describeZodError, type Command } from '../machines/commands';
 import { CallInfoSchema, type Actor, type CallInfo } from '../machines/domain';
@@ -43,6 +44,8 @@ export interface OperationsContext {
   policy: Policy;
   /** The server's clock for local pre-checks (the time-skipping test server's differs from the wall clock). */
   now?: () => Promise<number>;
+  /** The secret a center's start is signed with (config/start-secret.ts); default: temporal.startSecret's fallback file. */
+  startSecret?: string;
 }
 
 const clock = async (ctx: OperationsContext): Promise<number> => (ctx.now ? ctx.now() : Date.now());
@@ -155,10 +158,12 @@ export async function submitApplication(ctx: OperationsContext, command: Command
   const local = checkCommand(fresh, parsed.data, new Date(await clock(ctx)).toISOString());
   if (!local.ok) throw new CommandRefusedError(local.refusal.reason, local.refusal.message);
 
+  const fields = { centerId, universityId, call: callView, policy: ctx.policy };
+  const startSignature = signCenterStart(resolveStartSecret(ctx.startSecret), { workflowId, ...fields }, await clock(ctx));
   const start = new WithStartWorkflowOperation<typeof centerWorkflow>('centerWorkflow', {
     workflowId,
     taskQueue: ctx.taskQueue,
-    args: [{ centerId, universityId, call: callView, policy: ctx.policy }],
+    args: [{ ...fields, startSignature }],
     // A university has at most one live center workflow: a live one receives the command (and refuses it).
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [

@@ -90,6 +90,12 @@ const TemporalSchema = z
     tls: z.union([z.boolean(), TemporalTlsSchema]).default(false),
     /** API key of the namespace (Temporal Cloud API keys, or a server's authorizer); CENTERS_TEMPORAL_API_KEY. Never printed. */
     apiKey: z.string().trim().min(1).nullable().default(null),
+    /**
+     * The secret the service signs each center workflow's start with, and the workers check it by (docs/security.md
+     * "Forged starts"): the same on every API, CLI and worker host; CENTERS_TEMPORAL_START_SECRET. Never printed.
+     * null: a secret generated on first use in data/start-secret (one machine: every process of this checkout).
+     */
+    startSecret: z.string().trim().min(32, 'a start secret has at least 32 characters (e.g. openssl rand -hex 32)').nullable().default(null),
   })
   .strict();
 
@@ -366,7 +372,7 @@ function formatIssue(i: ConfigIssue): string {
 }
 
 /** Setting names whose values are secrets wherever they occur. */
-const SECRET_KEYS = new Set(['apiKey', 'secret', 'password']);
+const SECRET_KEYS = new Set(['apiKey', 'secret', 'password', 'startSecret']);
 const HIDDEN = '***';
 
 /**

@@ -69,6 +69,8 @@ export const CenterWorkflowInputSchema = z
     call: CallInfoSchema.innerType().extend({ approvedCount: z.number().int().min(0), closedEarlyAt: z.string().nullable() }).passthrough(),
     policy: PolicySchema,
     carried: z.object({ snapshot: z.object({ value: z.unknown(), context: z.record(z.unknown()) }).passthrough(), seq: z.number().int().min(0), results: z.array(z.tuple([z.string(), z.unknown()])) }).passthrough().optional(),
+    /** The service's signature on the start (config/start-secret.ts); absent in the inputs of centers started before it. */
+    startSignature: z.string().max(200).optional(),
   })
   .passthrough()
   .refine((i) => i.centerId === centerIdFor(i.universityId, i.call.callId), { message: 'centerId must be <universityId>.<callId>', path: ['centerId'] });
@@ -82,6 +84,8 @@ export interface CenterWorkflowInput {
   call: CallView;
   policy: Policy;
   carried?: CenterCarry;
+  /** The service's signature on the start (config/start-secret.ts). */
+  startSignature?: string;
 }
 
 /** Every user command to a center (SPEC §4: updates with validators). */

@@ -4,7 +4,7 @@
  * the same id with another payload, type or actor is a conflict, never answered with the first result. Pure and
  * deterministic (FNV-1a, 2 × 32 bits), so the workflow computes it too.
  */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);

@@ -33,7 +33,7 @@ describe('loadConfig', () => {
   it('gives the documented defaults from temporal.config.json, with paths resolved against the repository', () => {
     const cfg = loadConfig({ env: {} });
     expect(cfg).toEqual({
-      temporal: { address: null, namespace: 'default', taskQueue: 'centers', tls: false, apiKey: null },
+      temporal: { address: null, namespace: 'default', taskQueue: 'centers', tls: false, apiKey: null, startSecret: null },
       devServer: {
         ip: '127.0.0.1',
         port: 7233,
@@ -83,7 +83,7 @@ describe('loadConfig', () => {
     expect(CONFIG_ENV_VARS['api.url']).toBe('CENTERS_API_URL');
     expect(CONFIG_ENV_VARS.policy).toBe('CENTERS_POLICY');
     expect(CONFIG_ENV_VARS['notifications.webhook']).toBe('CENTERS_NOTIFICATIONS_WEBHOOK');
-    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(32);
+    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(33);
   });
 
   it('takes numbers, strings, booleans, null and policy JSON from the environment', () => {

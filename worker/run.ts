@@ -34,6 +34,7 @@ export async function runWorker(cfg: AppConfig, opts: { address: string; signal?
       namespace: cfg.temporal.namespace,
       taskQueue: cfg.temporal.taskQueue,
       knex,
+      startSecret: cfg.temporal.startSecret ?? undefined,
       notificationChannel: cfg.notifications.webhook
         ? webhookChannel(cfg.notifications.webhook)
         : cfg.notifications.deliveryLog

@@ -15,18 +15,20 @@ export interface CenterWorkerOptions {
   knex: Knex;
   /** Where the outbox delivers notices (default: the worker's log). */
   notificationChannel?: NotificationChannel;
+  /** The secret centers' starts are signed with (temporal.startSecret); default: its fallback file. */
+  startSecret?: string;
   /** Extra worker options (concurrency limits, a prebuilt bundle for tests). */
   options?: Partial<WorkerOptions>;
 }
 
 /** One worker for both workflows and all activities on one task queue; scale out by running more. */
-export async function createCenterWorker({ connection, namespace, taskQueue, knex, notificationChannel, options }: CenterWorkerOptions): Promise<Worker> {
+export async function createCenterWorker({ connection, namespace, taskQueue, knex, notificationChannel, startSecret, options }: CenterWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(options?.workflowBundle ? {} : { workflowsPath }),
-    activities: createActivities({ knex, notificationChannel }),
+    activities: createActivities({ knex, notificationChannel, startSecret }),
     ...options,
   });
 }

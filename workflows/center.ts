@@ -114,6 +114,31 @@ const withdrawal = wf.proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['not-allowed-in-state'] },
 });
 
+/** The start's check (activities/start.ts): pure CPU in the worker, so a short local activity. */
+const startCheck = wf.proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { maximumAttempts: 3 },
+});
+
+/**
+ * docs/security.md "Forged starts": since `center-start-signed`, a run that was not continued from another (a new
+ * center) takes its input only with the service's signature on it; anything else fails before a transition is
+ * applied or a row is written, so the workflow id is free again for the university's real application. Continued runs
+ * (new cycles) were started by the workflow itself, and runs started before the patch keep their unsigned inputs.
+ */
+async function refuseUnsignedStart(input: CenterWorkflowInput): Promise<void> {
+  const info = wf.workflowInfo();
+  if (info.continuedFromExecutionRunId || !wf.patched('center-start-signed')) return;
+  const verdict = await startCheck.verifyCenterStart({
+    fields: { workflowId: info.workflowId, centerId: input.centerId, universityId: input.universityId, call: input.call, policy: input.policy },
+    signature: input.startSignature,
+    startedAtMs: info.startTime.getTime(),
+  });
+  if (!verdict.ok) {
+    throw wf.ApplicationFailure.create({ type: 'NotStartedByService', message: `Not a center workflow the service started: ${verdict.reason}`, nonRetryable: true });
+  }
+}
+
 /**
  * One center's whole life (SPEC §1): hosts the pure statechart, turns its deadlines into durable timers, checks
  * every command before anything is written, and persists every transition through activities.
@@ -121,6 +146,9 @@ const withdrawal = wf.proxyActivities<Activities>({
 export async function centerWorkflow(input: CenterWorkflowInput): Promise<CenterResult> {
   refuseInvalidInput(CenterWorkflowInputSchema, input, 'center');
   const { workflowId } = wf.workflowInfo();
+  // Started at once, awaited by every transition (apply) and by the main function below: the handlers are set
+  // meanwhile, so the update a start carries finds its handler, and waits for the verdict before anything is written.
+  const startChecked = refuseUnsignedStart(input);
   let snapshot: CenterSnapshot = input.carried
     ? restoreSnapshot(input.carried.snapshot as Parameters<typeof restoreSnapshot>[0])
     : initialTransition(centerMachine, {
@@ -153,6 +181,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
 
   /** Applies one event: transition, persist (audit row + records + read model), then tell the call. */
   async function apply(event: CenterEvent): Promise<{ state: string; seq: number; at: string }> {
+    await startChecked;
     const before = snapshot;
     const [after, actions] = transition(centerMachine, before, event);
     // SPEC §6: an error inside the statechart must never pass silently.
@@ -490,6 +519,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     slotAnswers.set(requestId, answer);
   });
 
+  await startChecked;
   syncTimers();
   const cycleAtStart = snapshot.context.cycle;
   // SPEC §3 "Next cycle": a new cycle is a continue-as-new carrying the snapshot, so a history never grows

@@ -4,11 +4,13 @@
  * is dropped: it never fails a workflow task (which would jam the center) and never writes an audit row.
  */
 import { describe, expect, it } from 'vitest';
-import { openCall, sendCallCommand, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
+import { getCall, openCall, sendCallCommand, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
+import { resolveStartSecret, signCenterStart } from '../../config/start-secret';
 import { callWorkflowId, centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import { MAX_COMMAND_BYTES } from '../../machines/authorize';
-import { application, callInfo, cmd, commission, experts, university } from '../helpers/fixtures';
+import { defaultPolicy, PolicySchema } from '../../machines/policy';
+import { application, callInfo, cmd, commission, experts, understaffed, university } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';
 
 const h = useDevServer({ name: 'signals' }, 180_000);
@@ -80,6 +82,41 @@ describe('forged and malformed signals are dropped, and never jam a center', () 
     // The id is free again: the real application starts the real workflow.
     const applied = await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bsu'), { callId: call.callId, application: application('bsu') }));
     expect(applied.state).toBe('application.eligible');
+  });
+
+  it('a well-formed start that the service did not sign — unsigned, signed with another secret, or an old signature — fails before anything is written', async () => {
+    const call = callInfo(Date.now(), { callId: 'call-forged-start' });
+    await openCall(h.ops, call, commission);
+    const status = await getCall(h.ops, call.callId);
+    const callView = { callId: call.callId, title: status.title, opensAt: status.opensAt, closesAt: status.closesAt, quota: status.quota, approvedCount: status.approvedCount, closedEarlyAt: status.closedEarlyAt };
+    const workflowId = centerWorkflowId('bfsu');
+    // A lenient policy (one full-time professional is enough) that the real application would then be judged by.
+    const fields = { centerId: 'bfsu.call-forged-start', universityId: 'bfsu', call: callView, policy: PolicySchema.parse({ minFullTimeStaff: 1 }) };
+    const attempts: [string, string | undefined, RegExp][] = [
+      ['unsigned', undefined, /carries no signature of the service/],
+      ['another secret', signCenterStart('x'.repeat(40), { workflowId, ...fields }, Date.now()), /does not match its input/],
+      ['the service signature of another input', signCenterStart(resolveStartSecret(undefined), { workflowId, ...fields, policy: defaultPolicy }, Date.now()), /does not match its input/],
+      ['an old signature', signCenterStart(resolveStartSecret(undefined), { workflowId, ...fields }, Date.now() - 2 * 3600_000), /more than an hour before the workflow started/],
+    ];
+    for (const [what, startSignature, message] of attempts) {
+      const forged = await h.client.workflow.start('centerWorkflow', { workflowId, taskQueue: h.taskQueue, args: [{ ...fields, startSignature }] });
+      const failure = await forged.result().then(
+        () => null,
+        (err: unknown) => err as { cause?: { type?: string; message?: string } },
+      );
+      expect(failure?.cause?.type, what).toBe('NotStartedByService');
+      expect(failure?.cause?.message, what).toMatch(message);
+      // It failed in its first task: no handler ran, no activity but the check, no workflow task failed.
+      const events = (await forged.fetchHistory()).events ?? [];
+      expect(events.filter((e) => e.activityTaskScheduledEventAttributes || e.workflowTaskFailedEventAttributes), what).toEqual([]);
+    }
+    const repos = createRepositories(h.knex);
+    expect(await repos.getCenter('bfsu.call-forged-start')).toBeUndefined();
+    expect(await repos.auditLog('bfsu.call-forged-start')).toEqual([]);
+    // The real application, signed by the service, is judged by the configured policy: two full-time professionals
+    // are too few (Art. 8(7)), where the forged policy would have let them pass.
+    const applied = await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bfsu'), { callId: call.callId, application: understaffed('bfsu') }));
+    expect(applied.state).toBe('application.ineligible');
   });
 
   it('a command of 2.5 MB is refused by the client before it reaches Temporal, naming the limit; the center carries on', async () => {
