@@ -6,6 +6,7 @@ import { toEvent, type Command } from '../machines/commands';
 import { commandFingerprint } from '../machines/fingerprint';
 import { callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
 import type { Actor } from '../machines/domain';
+import { dueInOrder } from '../machines/context';
 import {
   applicantSettled,
   callStatusChanged,
@@ -233,6 +234,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
    * `sparse-search-attributes` upserted after every transition; newer runs only when a value changed.
    */
   const sparseUpserts = wf.patched('sparse-search-attributes');
+  /** Runs started before `deadlines-in-due-order` apply the deadline of the timer that fired (deliverUnderLock). */
+  const dueOrder = wf.patched('deadlines-in-due-order');
   let locally: boolean | undefined;
   // Since `persist-transition-scheduled` a transition is written by a scheduled activity again: a local activity's
   // commit is not in history until its workflow task completes, so a task lost under load (or with its worker) left
@@ -405,6 +408,22 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   }
   async function deliverUnderLock(key: string, actor: Actor): Promise<void> {
     await lock.run(async () => {
+      if (actor === TIMER && dueOrder) {
+        // Since `deadlines-in-due-order`, a timer's firing only wakes the center: it applies every pending deadline
+        // that is due now and applicable in its state, earliest first. Which timer fired, and in which order two
+        // firings reached it, then make no difference — they did: after a workflow task timed out (a worker stalled
+        // in the fault run), the next attempt applied the year-2 end before the year-1 end, and a replay, applying
+        // them the other way, failed on nondeterminism and jammed the center (docs/performance.md, `npm run faults`).
+        for (;;) {
+          if (isClosed(snapshot)) return;
+          const at = nowIso();
+          const next = dueInOrder(snapshot.context, at)
+            .map((d): CenterEvent => ({ type: 'DEADLINE_REACHED', key: d.key, meta: { actor, commandId: `deadline:${d.key}`, at } }))
+            .find((e) => snapshot.can(e));
+          if (!next) return;
+          await apply(next);
+        }
+      }
       // A deadline's stable key is its idempotency key: the audit row carries it where a command carries its id.
       const event: CenterEvent = { type: 'DEADLINE_REACHED', key, meta: { actor, commandId: `deadline:${key}`, at: nowIso() } };
       if (isClosed(snapshot) || !snapshot.can(event)) return;
