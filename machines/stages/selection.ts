@@ -76,6 +76,11 @@ export function rankApplicants(applicants: readonly Applicant[]): Ranked[] {
     .map((a, i) => ({ ...a, rank: i + 1 }));
 }
 
+/** A decision of a call that cannot be made as asked (the message says what to change). */
+export class DecisionError extends Error {
+  override readonly name = 'DecisionError';
+}
+
 export type Verdict = 'approve' | 'reject';
 /** A decision the commission takes against the ranking, with its reason (Art. 9: recorded with the decision). */
 export interface Departure {
@@ -105,14 +110,14 @@ export function planDecision(
   const byUniversity = new Map(departures.map((d) => [d.universityId, d]));
   for (const d of departures) {
     if (!ranked.some((r) => r.universityId === d.universityId)) {
-      throw new Error(`--except ${d.universityId}: no applicant of this call awaiting a decision has university "${d.universityId}" (awaiting: ${ranked.map((r) => r.universityId).join(', ') || 'none'}).`);
+      throw new DecisionError(`--except ${d.universityId}: no applicant of this call awaiting a decision has university "${d.universityId}" (awaiting: ${ranked.map((r) => r.universityId).join(', ') || 'none'}).`);
     }
     if (d.reason.trim().length < minReasonLength) {
-      throw new Error(`--except ${d.universityId}: a decision against the ranking needs a reason of at least ${minReasonLength} characters (Art. 9), e.g. ${d.universityId}=${d.verdict}:"why".`);
+      throw new DecisionError(`--except ${d.universityId}: a decision against the ranking needs a reason of at least ${minReasonLength} characters (Art. 9), e.g. ${d.universityId}=${d.verdict}:"why".`);
     }
   }
   const forcedApprovals = departures.filter((d) => d.verdict === 'approve').length;
-  if (forcedApprovals > openSlots) throw new Error(`${forcedApprovals} departures approve, but the call has ${openSlots} open slot(s) of its quota of ${quota}: raise the quota first (\`centers call raise-quota\`, with a reason).`);
+  if (forcedApprovals > openSlots) throw new DecisionError(`${forcedApprovals} departures approve, but the call has ${openSlots} open slot(s) of its quota of ${quota}: raise the quota first (\`centers call raise-quota\`, with a reason).`);
   // The line: the best of those the commission did not decide otherwise, in the slots the departures leave.
   let slots = openSlots - forcedApprovals;
   const M = ranked.length;
