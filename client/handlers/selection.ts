@@ -44,15 +44,17 @@ export function decisionText(d: CallDecision): string {
     section(
       'Ranking (Art. 9)',
       table(
-        ['RANK', 'CENTER', 'SCORE', 'SPREAD', 'APPROVE/REJECT', 'DECISION', 'DEPARTURE', 'RESULT', 'REASON'],
+        ['RANK', 'CENTER', 'SCORE', 'SPREAD', 'APPROVE/REJECT', 'DECISION', 'DEPARTURE', 'RESULT'],
         d.ranking.map((r) => {
           const o = outcome.get(r.centerId);
           const result = !o ? null : o.outcome === 'refused' ? `refused (${o.refusal!.reason}): ${o.refusal!.message}` : `${o.outcome} → ${o.state}`;
-          return [r.rank, r.centerId, r.panel.score, r.panel.spread, `${r.panel.approve}/${r.panel.reject}`, r.verdict, r.departure ? 'yes' : '', result, r.reason];
+          return [r.rank, r.centerId, r.panel.score, r.panel.spread, `${r.panel.approve}/${r.panel.reject}`, r.verdict, r.departure ? 'yes' : '', result];
         }),
         'No applicant awaits a decision.',
       ),
     ),
+    // The reasons in full: each is what the center's decision records.
+    ...(d.ranking.some((r) => r.reason) ? [section('Reasons recorded', d.ranking.filter((r) => r.reason).map((r) => `${r.centerId}: ${r.reason}`).join('\n'))] : []),
     ...(d.others.length ? [section('Not awaiting a decision', table(['CENTER', 'STATE'], d.others.map((o) => [o.centerId, o.state])))] : []),
   ].join('\n\n');
 }

@@ -131,7 +131,7 @@ export function planDecision(
     }
     if (inLine) return { ...r, verdict: 'approve', departure: false, reason: `Art. 9: ${ranking}, within the quota of ${quota}` };
     if (callOpen) return { ...r, verdict: 'wait', departure: false, reason: null };
-    const displaced = r.rank <= openSlots ? ', its slot taken by a decision against the ranking' : '';
-    return { ...r, verdict: 'reject', departure: false, reason: `Art. 9: ${ranking}, below the quota of ${quota}${displaced}` };
+    const line = r.rank <= openSlots ? `within the quota of ${quota}, but its slot taken by a decision against the ranking` : `below the quota of ${quota}`;
+    return { ...r, verdict: 'reject', departure: false, reason: `Art. 9: ${ranking}, ${line}` };
   });
 }
