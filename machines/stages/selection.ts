@@ -124,7 +124,9 @@ export function planDecision(
   return ranked.map((r) => {
     const d = byUniversity.get(r.universityId);
     const inLine = !d && slots > 0 && (slots -= 1, true);
-    const ranking = `ranked ${r.rank} of ${M} (score ${r.panel.score}, spread ${r.panel.spread})`;
+    // Approvals made before (an earlier decision of the call) are named, so a later rank reads right.
+    const approved = quota - openSlots;
+    const ranking = `ranked ${r.rank} of ${M}${approved > 0 ? ` awaiting a decision, ${approved} already approved` : ''} (score ${r.panel.score}, spread ${r.panel.spread})`;
     if (d) {
       const byRanking: Verdict | 'wait' = r.rank <= openSlots ? 'approve' : callOpen ? 'wait' : 'reject';
       return { ...r, verdict: d.verdict, departure: d.verdict !== byRanking, reason: `Art. 9: ${ranking}; decided against the ranking: ${d.reason.trim()}` };

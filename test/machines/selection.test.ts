@@ -97,6 +97,7 @@ describe('Art. 9 — ranking a call and deciding it within the quota', () => {
   it('while the call is open, those below the line are kept waiting; slots already used count', () => {
     const plan = planDecision(rankApplicants(FIVE), { openSlots: 1, quota: 3, callOpen: true });
     expect(plan.map((p) => p.verdict)).toEqual(['approve', 'wait', 'wait', 'wait', 'wait']);
+    expect(plan[0]!.reason).toBe('Art. 9: ranked 1 of 5 awaiting a decision, 2 already approved (score 91, spread 10), within the quota of 3');
   });
 
   it('a departure approving the fourth takes the third slot; its reason is recorded, and the displaced third is rejected', () => {
