@@ -83,7 +83,7 @@ export const applicationCommands = defineCommands({
       target: 'center',
       file: { field: 'review', description: 'the review: { scores: { <dimension>: 0–100, … } (the policy\'s applicationRubric) or score, recommendation: "approve"|"reject", opinion }' },
       details: "Art. 9: score each dimension of the commission's rubric (policy applicationRubric); the review's score is their weighted sum.",
-      examples: ['centers review bjut --file examples/review.json --as expert:zhang-wei@pku'],
+      examples: ['centers review bjut --file examples/review-rubric.json --as expert:zhang-wei@pku', 'centers review bjut --file examples/review.json --as expert:liu-yang@tsinghua'],
     },
   },
   APPROVE: {
