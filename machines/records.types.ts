@@ -20,7 +20,7 @@ export type DomainRecord =
   | { kind: 'application'; centerId: string; callId: string; universityId: string; version: number; application: Application; submittedAt: string }
   | { kind: 'eligibility'; centerId: string; version: number; results: ConditionResult[]; checkedAt: string }
   | { kind: 'expertAssignment'; centerId: string; stage: string; experts: Expert[]; assignedAt: string; assignedBy: string }
-  | { kind: 'review'; centerId: string; stage: string; expertId: string; review: Omit<Review, 'scores'>; submittedAt: string }
+  | { kind: 'review'; centerId: string; stage: string; expertId: string; review: Review; submittedAt: string }
   | { kind: 'decision'; centerId: string; outcome: 'approved' | 'rejected'; reason: string; decidedAt: string; decidedBy: string }
   /** A build cycle began (Art. 6, 19): cycle 1 on approval, the next after an acceptance that passed. */
   | { kind: 'cycle'; centerId: string; cycle: number; tier: 'A' | 'B' | null; startedAt: string; endsAt: string }

@@ -252,11 +252,10 @@ export const panelRecord = (stage: (ctx: CenterContext) => string) =>
   effect<{ experts: Expert[]; meta: { at: string; actor: { id: string } } }>((ctx, event) => [
     { kind: 'expertAssignment', centerId: ctx.centerId, stage: stage(ctx), experts: event.experts, assignedAt: event.meta.at, assignedBy: event.meta.actor.id },
   ]);
-// The row holds the score (computed from the dimension scores when given); the dimension scores are in the history.
-const reviewRecord = effect<EventOf<'SUBMIT_REVIEW'>>((ctx, event) => {
-  const { score, recommendation, opinion } = recordedReview(event.review, policyValue(ctx.policy, 'applicationRubric'));
-  return [{ kind: 'review', centerId: ctx.centerId, stage: 'application', expertId: event.meta.actor.id, review: { score, recommendation, opinion }, submittedAt: event.meta.at }];
-});
+/** The review's row: its score (computed from the dimension scores when given) and those scores. */
+const reviewRecord = effect<EventOf<'SUBMIT_REVIEW'>>((ctx, event) => [
+  { kind: 'review', centerId: ctx.centerId, stage: 'application', expertId: event.meta.actor.id, review: recordedReview(event.review, policyValue(ctx.policy, 'applicationRubric')), submittedAt: event.meta.at },
+]);
 const decisionRecord = effect<unknown>((ctx) => {
   const d = ctx.decision!;
   return [{ kind: 'decision', centerId: ctx.centerId, outcome: d.outcome, reason: d.reason, decidedAt: d.at, decidedBy: d.by }];

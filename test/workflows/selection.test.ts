@@ -91,6 +91,10 @@ describe('Art. 9 择优: a call with more applicants than its quota, decided by 
     await expect.poll(async () => (await repos.decision('bnu.call-rank'))?.reason).toBe('Art. 9: ranked 5 of 5 (score 66, spread 9), below the quota of 3');
     expect((await repos.decision('ruc.call-rank'))).toMatchObject({ outcome: 'rejected', reason: 'Art. 9: ranked 3 of 5 (score 80, spread 9), within the quota of 3, but its slot taken by a decision against the ranking' });
     expect((await repos.decision('bjut.call-rank'))).toMatchObject({ outcome: 'approved', reason: 'Art. 9: ranked 1 of 5 (score 91, spread 9), within the quota of 3', decidedBy: commission.id });
+    // Art. 9: each review's row keeps its dimension scores beside the computed score.
+    const rows = await repos.reviews('bjut.call-rank', 'application');
+    expect(rows.map((r) => r.review.score).sort()).toEqual([85, 94, 94]);
+    expect(rows.find((r) => r.review.score === 85)!.review.scores).toEqual(rubric(85));
     const audit = await repos.auditLog('ustb.call-rank');
     expect(audit.at(-1)).toMatchObject({ event: 'APPROVE', fromState: 'application.awaitingDecision', toState: 'building.running', commandId: 'decide.call-rank.ustb.approve' });
 
