@@ -116,8 +116,9 @@ const STAGE_READING: Partial<Record<Stage, CommandSpec[]>> = {
         value: 'UNIVERSITY=approve|reject:REASON',
         description: 'a decision against the ranking, with its reason (recorded with the decision); may be repeated',
       },
+      // Not `sends`: each decision's command id is derived (call, university, verdict), so there is no --command-id.
+      as: { type: 'string', value: 'ROLE:ID[@ORG]', description: `direct path only (CENTERS_API_URL=off): the commission actor (default commission:operator, or CENTERS_ACTOR), e.g. ${ACTOR_EXAMPLES.commission}` },
     },
-    sends: { defaultActor: 'commission', actorExample: ACTOR_EXAMPLES.commission },
     details:
       "Sends an ordinary APPROVE or REJECT to each applicant awaiting a decision, approvals first, each with its rank and score as the reason.\n" +
       'While the call is open, or an applicant is still in review, those below the quota line keep waiting instead of being rejected.\n' +

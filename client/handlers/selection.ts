@@ -9,12 +9,11 @@ import { UsageError } from '../errors';
 import { fields, section, table } from '../format';
 import { getCall, sendCenterCommand, showCenter } from '../operations';
 import { decideCall, parseDeparture, type CallDecision, type DecideIo } from '../selection';
-import { actorAndId, idempotencyKeyFor, str, temporalFor } from './send';
+import { actorAndId, idempotencyKeyFor, temporalFor } from './send';
 import { ACTOR_EXAMPLES } from '../options';
 import { CommandSchema } from '../../machines/commands';
 
 async function ioFor(ctx: CommandContext): Promise<DecideIo> {
-  if (str(ctx.values['command-id']) !== undefined) throw new UsageError('`call decide` derives each decision\'s command id from the call, the university and the verdict (so a second run repeats none): --command-id is not taken.');
   const api = ctx.services.api;
   if (api) {
     idempotencyKeyFor(ctx); // refuses --as through the API
