@@ -42,6 +42,9 @@ async function reviewedCall(callId: string, scores: Record<string, number>, { cl
 describe('centers call decide (Art. 9 择优)', { timeout: E2E_TIMEOUT }, () => {
   it('decides a call of five eligible applicants and a quota of three by ranking, with one departure and its reason', async () => {
     await reviewedCall(CALL_ID, SCORES);
+    // The center shows its panel's aggregate: the score (the mean) and the spread (Art. 9).
+    const shown = await dev.cli(['show', 'bjut']);
+    expect(shown.stdout).toContain('Panel: score 91 (mean of 3), spread 9 (85–94), 3 approve / 0 reject');
 
     // A departure without its reason is refused before anything is sent (exit 2).
     const noReason = await dev.cli(['call', 'decide', CALL_ID, '--except', 'ustb=approve:'], { json: true });
