@@ -30,7 +30,7 @@ import {
   type CommandAttempt,
 } from '../contract';
 import { CenterCycleKey, CenterStateKey, NextDeadlineKey } from '../contract';
-import { createLock, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
+import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
 import type { Activities } from '../activities';
 
 /**
@@ -495,7 +495,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     if (wf.patched('deadline-signal-checked')) {
       const parsed = FireDeadlineSchema.safeParse(signal);
       if (!parsed.success || parsed.data.actor.role !== 'scheduler') {
-        wf.log.warn('fireDeadline ignored: not a scheduler\'s well-formed signal', { role: parsed.success ? parsed.data.actor.role : null });
+        dropSignal('fireDeadline', parsed.success ? 'not-scheduler' : 'malformed', { role: parsed.success ? parsed.data.actor.role : null });
         return;
       }
       return deliverDeadline(parsed.data.key, parsed.data.actor);
@@ -506,7 +506,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   wf.setHandler(callStatusChanged, (status) => {
     // A malformed status (not the call's) is ignored rather than failing the workflow task.
     if (!CallStatusChangedSchema.safeParse(status).success) {
-      wf.log.warn('callStatusChanged ignored: malformed');
+      dropSignal('callStatusChanged', 'malformed');
       return;
     }
     // Not a transition of the center: the call's own events are audited by the call. Applied at once, between
@@ -533,7 +533,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   // Only the answer to the request this center is waiting on counts; any other (forged, or late) is dropped.
   wf.setHandler(quotaSlotAnswer, (signal) => {
     const parsed = QuotaSlotAnswerSchema.safeParse(signal);
-    if (!parsed.success || parsed.data.requestId !== awaitingSlot) return;
+    if (!parsed.success || parsed.data.requestId !== awaitingSlot) return dropSignal('quotaSlotAnswer', parsed.success ? 'unasked' : 'malformed');
     const { requestId, ...answer } = parsed.data;
     slotAnswers.set(requestId, answer);
   });
