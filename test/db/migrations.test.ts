@@ -232,7 +232,7 @@ describe('the identities migration (SPEC §4 "HTTP API")', () => {
       sessions: Object.keys(await knex(TableName.Sessions).columnInfo()).sort(),
     }));
     expect(columns).toEqual({
-      users: ['admin', 'created_at', 'id', 'name', 'org_id', 'password_hash', 'role', 'status', 'updated_at'],
+      users: ['admin', 'created_at', 'email', 'id', 'name', 'org_id', 'password_hash', 'role', 'status', 'updated_at'],
       apiTokens: ['created_at', 'expires_at', 'id', 'label', 'last_used_at', 'revoked_at', 'secret_hash', 'user_id'],
       sessions: ['created_at', 'csrf_hash', 'expires_at', 'id_hash', 'revoked_at', 'user_id'],
     });
@@ -262,6 +262,26 @@ describe('the identities migration (SPEC §4 "HTTP API")', () => {
     expect((await existingTables()).sort()).toEqual(TABLES.filter((t) => !IDENTITY_TABLES.includes(t)).sort());
     expect(await migrateLatest({ database })).toEqual({ applied: from('20261202000100_identities') });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
+  });
+});
+
+describe('the user-email migration (issue 14 item 6: notices mailed to people)', () => {
+  const at = '2026-12-03T08:00:00.000Z';
+  const user = { id: 'bjut-office', name: 'BJUT office', role: 'university', org_id: 'bjut', admin: false, status: 'active', created_at: at, updated_at: at };
+  const userColumns = () => withKnex(async (knex) => Object.keys(await knex(TableName.Users).columnInfo()).sort());
+
+  it('up adds a nullable email to users, keeping the users there; down removes only that column', async () => {
+    await migrateLatest({ database });
+    await withKnex((knex) => knex(TableName.Users).insert({ ...user, email: 'tto@bjut.edu.cn' }));
+    await downTo('20261203000100_user_email');
+    expect(await userColumns()).not.toContain('email');
+    expect(await withKnex((knex) => knex(TableName.Users).pluck('id'))).toEqual(['bjut-office']);
+    expect(await migrateLatest({ database })).toEqual({ applied: from('20261203000100_user_email') });
+    expect(await userColumns()).toContain('email');
+    // a user from before has no address until one is set
+    expect(await withKnex((knex) => knex(TableName.Users).where({ id: 'bjut-office' }).first())).toMatchObject({ email: null });
+    await withKnex((knex) => knex(TableName.Users).insert({ ...user, id: 'operator', role: 'commission', org_id: null }));
+    await withKnex((knex) => knex(TableName.Users).del());
   });
 });
 
