@@ -1,10 +1,10 @@
 /**
  * The notification outbox (Art. 18: an overdue summary is reminded, flagged and escalated, never silently dropped).
  *
- * persistTransition writes each reminder, overdue notice and escalation as a `pending` row in the same transaction
- * as the transition that caused it; this activity delivers the pending rows through a channel and marks them
- * `delivered`. There is no mail server here: the channel appends one JSON line per notice to a delivery log (or
- * only logs it). A real channel (mail, SMS, the commission's portal) implements NotificationChannel.
+ * persistTransition writes each reminder, overdue notice and escalation, and each published Art. 19 notice (to the
+ * university), as a `pending` row in the same transaction as the transition that caused it; this activity delivers
+ * the pending rows through one channel and marks them `delivered`: a delivery log (one JSON line per notice), the
+ * worker's log, a signed webhook (webhook.ts) or mail (smtp.ts).
  *
  * Never twice, with any number of workers (docs/operations.md "Several workers"): the delivery state lives in the
  * database, never in a worker's memory. Each row is first claimed — one atomic UPDATE setting claimed_by and

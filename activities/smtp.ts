@@ -80,6 +80,7 @@ const KIND_TEXT: Record<string, string> = {
   reminder: 'Reminder',
   overdue: 'Overdue',
   escalation: 'Escalation',
+  publicNotice: 'Public notice',
 };
 
 /** The mail's subject: what kind of notice, about what, for which center. */
@@ -91,7 +92,7 @@ const mailTextOf = (n: OutboundNotice): string =>
     `${mailSubjectOf(n)}`,
     '',
     `Center: ${n.centerId}`,
-    `Notice: ${n.notice} (Art. 18)`,
+    `Notice: ${n.notice} (${n.notice === 'publicNotice' ? 'Art. 19' : 'Art. 18'})`,
     `About: ${n.subject}`,
     `Due: ${n.dueAt}`,
     `Written: ${n.createdAt}`,

@@ -7,6 +7,7 @@ import * as identities from './20261202000100_identities';
 import * as notificationClaims from './20261202000200_notification_claims';
 import * as incidentSeverity from './20261202000300_incident_severity';
 import * as userEmail from './20261203000100_user_email';
+import * as publicNoticeNotifications from './20261203000200_public_notice_notifications';
 
 /**
  * Every migration, in order, imported explicitly. knex's file-system loader guesses at extensions and uses
@@ -30,6 +31,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261202000200_notification_claims', migration: notificationClaims },
   { name: '20261202000300_incident_severity', migration: incidentSeverity },
   { name: '20261203000100_user_email', migration: userEmail },
+  { name: '20261203000200_public_notice_notifications', migration: publicNoticeNotifications },
 ];
 
 /** The knex MigrationSource over the list above. */

@@ -285,6 +285,33 @@ describe('the user-email migration (issue 14 item 6: notices mailed to people)',
   });
 });
 
+describe('the public-notice notifications migration (Art. 19 notices sent to the university)', () => {
+  const center = { center_id: 'c1', workflow_id: 'center-c1', university_id: 'bjut', call_id: 'call', state: 'building', cycle: 1, last_seq: 1, updated_at: '2026-03-10T00:00:00.000Z' };
+  const row = (notice: string, key: string) => ({ center_id: 'c1', key, recipient_role: 'university', notice, subject: 's', due_at: '2028-06-01T00:00:00.000Z', created_at: '2028-06-01T00:00:00.000Z' });
+
+  it('up admits the kind publicNotice, keeping the rows, the unique key and the CHECK; down removes those rows and refuses the kind again', async () => {
+    await migrateLatest({ database });
+    await withKnex(async (knex) => {
+      await knex(TableName.Centers).insert(center);
+      await knex(TableName.Notifications).insert([row('reminder', 'c1:summary1:reminder1'), row('publicNotice', 'notice:midTerm:1-notice')]);
+      await expect(knex(TableName.Notifications).insert(row('rumour', 'k'))).rejects.toThrow(CHECK);
+      await expect(knex(TableName.Notifications).insert(row('reminder', 'c1:summary1:reminder1'))).rejects.toThrow(UNIQUE);
+    });
+    await downTo('20261203000200_public_notice_notifications');
+    await withKnex(async (knex) => {
+      expect(await knex(TableName.Notifications).pluck('notice')).toEqual(['reminder']);
+      await expect(knex(TableName.Notifications).insert(row('publicNotice', 'notice:x'))).rejects.toThrow(CHECK);
+      await expect(knex(TableName.Notifications).insert(row('reminder', 'c1:summary1:reminder1'))).rejects.toThrow(UNIQUE);
+    });
+    expect(await migrateLatest({ database })).toEqual({ applied: from('20261203000200_public_notice_notifications') });
+    await withKnex(async (knex) => {
+      await knex(TableName.Notifications).insert(row('publicNotice', 'notice:midTerm:1-notice'));
+      await knex(TableName.Notifications).del();
+      await knex(TableName.Centers).del();
+    });
+  });
+});
+
 describe.runIf(dialect === 'sqlite3')('SQLite connections', () => {
   it('enforce foreign keys, use WAL and wait for a busy database', async () => {
     const knex = createKnex(database);
