@@ -139,7 +139,8 @@ export function smtpChannel(
         });
       } catch (err) {
         const e = err as { code?: string; responseCode?: number; response?: string; message?: string };
-        const why = e.responseCode ? `${e.responseCode} ${String(e.response ?? '').slice(0, 200)}` : (e.code ?? e.message ?? String(err));
+        const response = String(e.response ?? '').trim().slice(0, 200);
+        const why = e.responseCode ? (response.startsWith(String(e.responseCode)) ? response : `${e.responseCode} ${response}`) : (e.code ?? e.message ?? String(err));
         throw new Error(
           hide(`SMTP ${server} did not take notice ${notice.idempotencyKey}: ${why}; it stays pending and is retried (check notifications.smtp and that the mail server is up)`),
         );

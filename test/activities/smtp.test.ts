@@ -162,6 +162,28 @@ describe('SMTP channel (issue 14 item 6; Art. 18 notices mailed to people)', () 
     expect(await createRepositories(db.knex).notifications({ status: 'pending' })).toEqual([]);
   });
 
+  it('Art. 19: a published notice is mailed to the users of the center\'s university', async () => {
+    await createRepositories(db.knex).markNotificationDelivered({ centerId: 'bjut.call-2026', key: 'c1:summary2026:due', notice: 'overdue' }, '2027-04-09T09:00:00.000Z');
+    await createRepositories(db.knex).markNotificationDelivered({ centerId: 'bjut.call-2026', key: 'c1:summary2026:due', notice: 'escalation' }, '2027-04-09T09:00:00.000Z');
+    const { persistTransition } = createActivities({ knex: db.knex });
+    await persistTransition({
+      audit: { centerId: 'bjut.call-2026', cycle: 1, seq: 2, fromState: 'building.evaluation', event: 'ASSESS', toState: 'building.rectification', actor: { id: 'li-ming', role: 'commission' }, commandId: 'cmd-assess', at: '2028-06-01T08:00:00.000Z' },
+      center: { ...centerRow('bjut.call-2026'), updatedAt: '2028-06-01T08:00:00.000Z' },
+      records: [{ kind: 'notice', centerId: 'bjut.call-2026', noticeId: 'midTerm:1-notice', evaluationId: 'midTerm:1', grade: 'unqualified', reasons: 'no professional services', publishedAt: '2028-06-01T08:00:00.000Z' }],
+    });
+    const smtp = await mailServer();
+    const channel = smtpChannel(settings(smtp.port), recipientsFromUsers(db.knex));
+    const report = await createOutboxActivities({ knex: db.knex, channel }).deliverNotifications({ centerId: 'bjut.call-2026' });
+    channel.close();
+    expect(report.delivered).toEqual([{ centerId: 'bjut.call-2026', key: 'notice:midTerm:1-notice', notice: 'publicNotice' }]);
+    expect(smtp.received).toHaveLength(1);
+    const [mail] = smtp.received;
+    expect(mail.to).toEqual(['dean@bjut.edu.cn', 'tto@bjut.edu.cn']);
+    expect(mail.headers.subject).toBe('Public notice: grade unqualified, evaluation midTerm:1 (Art. 19) (bjut.call-2026)');
+    expect(mail.headers[IDEMPOTENCY_HEADER.toLowerCase()]).toBe('bjut.call-2026|notice:midTerm:1-notice|publicNotice');
+    expect(mail.raw).toContain('(Art. 19)');
+  });
+
   it('a message the server refuses stays pending; the next run delivers it, and each notice is received once', async () => {
     const smtp = await mailServer();
     smtp.state.refuseNext = 1; // the first DATA (the escalation, first in the outbox's order) gets 451
