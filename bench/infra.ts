@@ -40,6 +40,8 @@ export interface WorkerProcess {
   pid: number;
   /** Drains and stops the worker; resolves with what it measured. */
   stop(): Promise<WorkerReport>;
+  /** SIGKILL, as a crash or an OOM kill would: no drain, no report; resolves when the process is gone. */
+  kill(): Promise<void>;
 }
 
 /** Forks bench/worker.ts (through tsx) and waits until it polls its task queue. */
@@ -65,6 +67,10 @@ export async function startWorkerProcess(spec: WorkerSpec): Promise<WorkerProces
       const code = await exited;
       if (!report) throw new Error(`the ${spec.kind} worker exited (code ${code}) without a report`);
       return report;
+    },
+    async kill() {
+      child.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -173,6 +173,8 @@ export interface CenterDriverDeps {
   plan?: Plan;
   /** How the operators reach the service: directOperations(ops) unless given (`--via-api`: the HTTP API). */
   operations?: CenterOperations;
+  /** Terminates a center's cycle-2 run once it has begun (default true); the fault run keeps it, to reconcile it. */
+  retire?: boolean;
 }
 
 /** Runs one center from its application to cycle 2 (or stopped support), as its operators would. */
@@ -216,7 +218,7 @@ export async function driveCenter(deps: CenterDriverDeps, i: number, universityI
     if (v.state === 'supportStopped' || v.cycle >= 2 || v.closed) {
       run.outcome = v.state === 'supportStopped' ? 'supportStopped' : v.cycle >= 2 ? 'nextCycle' : 'unfinished';
       run.doneAtMs = deps.clock();
-      if (run.outcome === 'nextCycle') await retireNextCycle(deps.client, universityId);
+      if (run.outcome === 'nextCycle' && deps.retire !== false) await retireNextCycle(deps.client, universityId);
       return run;
     }
     const today = new Date().toISOString().slice(0, 10);

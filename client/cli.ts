@@ -45,7 +45,7 @@ function parse(argv: string[]): Parsed | { help: string } {
   }
   const { spec, rest } = found;
   const options = Object.fromEntries(
-    Object.entries(optionsOf(spec)).map(([name, o]) => [name, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
+    Object.entries(optionsOf(spec)).map(([name, o]) => [name, { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) }]),
   );
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];

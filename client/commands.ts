@@ -10,11 +10,13 @@ import { AUDIT_COMMANDS } from './audit/commands';
 import { USERS_COMMANDS } from './users/commands';
 import { SESSION_COMMANDS } from './session/commands';
 import type { Services } from './connect';
-import { callId, center, cycleOption, DIRECT_ACCESS, sendsFor, source, wholeNumber } from './options';
+import { ACTOR_EXAMPLES, callId, center, cycleOption, DIRECT_ACCESS, sendsFor, source, wholeNumber } from './options';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
+  /** The option may be given more than once (its value is then a list). */
+  multiple?: boolean;
   /** Shown in help: `--file FILE`. */
   value?: string;
   description: string;
@@ -101,6 +103,28 @@ const STAGE_READING: Partial<Record<Stage, CommandSpec[]>> = {
     options: { source },
     examples: ['centers call list', 'centers call list --source temporal --json'],
     load: async () => (await import('./handlers/calls')).listCallsCommand,
+  },
+  {
+    name: 'call decide',
+    group: STAGES.calls,
+    summary: "Decide a call (Art. 9 择优): rank its applicants by the panel's score, approve the best within the quota, reject the rest",
+    args: [callId],
+    options: {
+      except: {
+        type: 'string',
+        multiple: true,
+        value: 'UNIVERSITY=approve|reject:REASON',
+        description: 'a decision against the ranking, with its reason (recorded with the decision); may be repeated',
+      },
+      // Not `sends`: each decision's command id is derived (call, university, verdict), so there is no --command-id.
+      as: { type: 'string', value: 'ROLE:ID[@ORG]', description: `direct path only (CENTERS_API_URL=off): the commission actor (default commission:operator, or CENTERS_ACTOR), e.g. ${ACTOR_EXAMPLES.commission}` },
+    },
+    details:
+      "Sends an ordinary APPROVE or REJECT to each applicant awaiting a decision, approvals first, each with its rank and score as the reason.\n" +
+      'While the call is open, or an applicant is still in review, those below the quota line keep waiting instead of being rejected.\n' +
+      "Running it again repeats nothing: decided centers no longer await a decision, and each decision's command id is derived from the call, university and verdict.",
+    examples: ['centers call decide call-2026', 'centers call decide call-2026 --except pku=approve:"The only applicant with a clinical-translation platform"'],
+    load: async () => (await import('./handlers/selection')).decideCallCommand,
   },
   ],
   funding: [

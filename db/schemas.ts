@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Actor } from '../machines/domain';
+import type { Actor, Review } from '../machines/domain';
 import type { CallEventInput, DomainRecord } from '../machines/records.types';
 import {
   CALL_EVENT_KINDS,
@@ -211,10 +211,15 @@ export const ReviewsSchema = z.object({
   score: z.number().min(0).max(100),
   recommendation: z.enum(RECOMMENDATIONS),
   opinion: z.string(),
+  /** Art. 9: the scores on each dimension of the rubric, when the review gave them (null: one overall score). */
+  scores: document<Record<string, number>>().nullable(),
   submittedAt: isoText,
 });
 /** A review as the workflow has it (DomainRecord 'review'): the expert's review nested. */
-export const ReviewRecordSchema = ReviewsSchema.transform(({ score, recommendation, opinion, ...row }) => ({ ...row, review: { score, recommendation, opinion } }));
+export const ReviewRecordSchema = ReviewsSchema.transform(({ score, scores, recommendation, opinion, ...row }) => ({
+  ...row,
+  review: { score, ...(scores === null ? {} : { scores }), recommendation, opinion } as Review,
+}));
 export type ReviewRecord = z.infer<typeof ReviewRecordSchema>;
 
 // ── decisions ───────────────────────────────────────────────────────────────────────────────────────────────────

@@ -101,6 +101,14 @@ export const markFired = (deadlines: Deadline[], key: string, at: string): Deadl
   deadlines.map((d) => (d.key === key && d.status === 'pending' ? { ...d, status: 'fired', firedAt: at } : d));
 export const cancelPending = (deadlines: Deadline[], test: (d: Deadline) => boolean): Deadline[] =>
   deadlines.map((d) => (d.status === 'pending' && test(d) ? { ...d, status: 'cancelled' } : d));
+/**
+ * The pending deadlines due at `at`, earliest first (ties by key): the order a center applies them in when a timer
+ * wakes it, whatever order its timers' firings reach it in (workflows/center.ts, `deadlines-in-due-order`).
+ */
+export const dueInOrder = (ctx: CenterContext, at: string): Deadline[] =>
+  ctx.deadlines
+    .filter((d) => d.status === 'pending' && isDue(ctx, d, at))
+    .sort((a, b) => Date.parse(a.dueAt) - Date.parse(b.dueAt) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 /** The earliest pending deadline, for the read model and the NextDeadline search attribute. */
 export function earliestPending(deadlines: readonly Deadline[]): Deadline | null {
   const pending = deadlines.filter((d) => d.status === 'pending');

@@ -114,10 +114,23 @@ export type CallInfo = z.infer<typeof CallInfoSchema>;
 export const ExpertSchema = z.object({ id: SlugSchema, name: text, orgId: SlugSchema }).strict();
 export type Expert = z.infer<typeof ExpertSchema>;
 
+/**
+ * Art. 9: an expert's review of an application — one overall score, or (since the rubric) a score on each dimension
+ * of the policy's application rubric, from which the score is computed. `score` stays accepted, so reviews sent
+ * before the rubric (and histories holding them) read as before.
+ */
 export const ReviewSchema = z
-  .object({ score: z.number().min(0).max(100), recommendation: Recommendation, opinion: text })
-  .strict();
-export type Review = z.infer<typeof ReviewSchema>;
+  .object({
+    score: z.number().min(0).max(100).optional(),
+    scores: z.record(z.string().min(1).max(40), z.number().min(0).max(100)).optional(),
+    recommendation: Recommendation,
+    opinion: text,
+  })
+  .strict()
+  .refine((r) => (r.score === undefined) !== (r.scores === undefined), { message: 'give either score (0–100) or scores (0–100 on each dimension of the rubric), not both', path: ['score'] });
+export type ReviewInput = z.infer<typeof ReviewSchema>;
+/** A review as recorded: its score (given, or computed from the dimension scores) and the dimension scores if given. */
+export type Review = { score: number; scores?: Record<string, number>; recommendation: ReviewInput['recommendation']; opinion: string };
 
 export const ReasonSchema = cleanText(z.string().min(3, 'give a reason of at least a few words').max(2000));
 

@@ -20,6 +20,25 @@ const dimensionWeightsSchema = z
     message: 'dimension weights must add up to 1',
   });
 
+/**
+ * Art. 9 择优批复立项: the rubric the experts score an application on, each dimension with its weight; the
+ * application's score is the weighted sum of an expert's dimension scores. Policy default: the seven conditions of
+ * Art. 8, the transfer record (Art. 8(4)) weighing most. The commission may configure other dimensions.
+ */
+const applicationRubricSchema = z
+  .record(z.string().regex(/^[a-z][A-Za-z0-9]{0,39}$/, 'a dimension is a camelCase name'), z.number().min(0).max(1))
+  .default({
+    reformIntegration: 0.15, // Art. 8(1)
+    policies: 0.1, // Art. 8(2)
+    mechanisms: 0.15, // Art. 8(3)
+    transferRecord: 0.25, // Art. 8(4)
+    support: 0.15, // Art. 8(5)
+    workplace: 0.05, // Art. 8(6)
+    staff: 0.15, // Art. 8(7)
+  })
+  .refine((w) => Object.keys(w).length >= 1 && Object.keys(w).length <= 20, { message: 'the rubric has 1 to 20 dimensions' })
+  .refine((w) => Math.abs(Object.values(w).reduce((a, b) => a + b, 0) - 1) < 1e-9, { message: 'rubric weights must add up to 1' });
+
 const gradeThresholdsSchema = z
   .object({
     // Art. 18: results are excellent / qualified / unqualified. Policy default cut-offs on a 0–100 weighted score.
@@ -81,6 +100,13 @@ export const PolicySchema = z
     minReasonLength: z.number().int().min(1).max(200).default(3),
     /** Art. 9: policy default, the fewest experts the commission may assign to one review. */
     minExpertsPerReview: z.number().int().min(1).max(20).default(3),
+    /** Art. 9: the application rubric, dimensions and weights (policy default: the seven conditions of Art. 8). */
+    applicationRubric: applicationRubricSchema,
+    /**
+     * Art. 9 择优: approving an application most of whose panel recommends rejecting it needs a written reason.
+     * Policy default: yes (centers started before the rule carry a policy without it and keep their rules).
+     */
+    approvalAgainstPanelNeedsReason: z.boolean().default(true),
     /** Art. 17–18 grade thresholds (policy default). */
     gradeThresholds: gradeThresholdsSchema.default({}),
     /** Art. 10–11, 17 dimension weights (policy default). */

@@ -6,7 +6,8 @@ import { earliestPending, type CallView, type CenterContext, type Deadline } fro
 import type { PersistParams } from './core';
 import type { CenterRow, ConditionResult, DomainRecord } from './records.types';
 import type { Role, Tier } from './vocabulary';
-import type { Decision } from './stages/application';
+import { applicationPanel, type Decision } from './stages/application';
+import type { Panel } from './stages/selection';
 import { grantedInYear, yearCeiling } from './stages/funding';
 import { qualifiedStaffCount } from './eligibility';
 import { currentYear } from './stages/summaries';
@@ -27,7 +28,9 @@ export interface CenterView {
   applicationVersion: number;
   eligibility: ConditionResult[] | null;
   experts: { id: string; name: string; orgId: string; reviewed: boolean }[];
-  reviews: { expertId: string; score: number; recommendation: string }[];
+  reviews: { expertId: string; score: number; scores?: Record<string, number>; recommendation: string }[];
+  /** Art. 9: the panel's aggregate — the application's score (the mean) and the spread (max − min); null before any review. */
+  panel: Panel | null;
   decision: Decision | null;
   call: CallView;
   /** The build cycle (Art. 6, 13–19). */
@@ -84,7 +87,8 @@ export function centerView(snapshot: CenterSnapshot, seq: number): CenterView {
     applicationVersion: ctx.applicationVersion,
     eligibility: ctx.eligibility,
     experts: ctx.experts.map((e) => ({ ...e, reviewed: e.id in ctx.reviews })),
-    reviews: Object.entries(ctx.reviews).map(([expertId, r]) => ({ expertId, score: r.score, recommendation: r.recommendation })),
+    reviews: Object.entries(ctx.reviews).map(([expertId, r]) => ({ expertId, score: r.score, ...(r.scores ? { scores: r.scores } : {}), recommendation: r.recommendation })),
+    panel: applicationPanel(ctx),
     decision: ctx.decision,
     call: ctx.call,
     cycleStartAt: ctx.cycleStartAt,

@@ -20,7 +20,7 @@ import {
   type CallWorkflowInput,
   CallWorkflowInputSchema,
 } from '../contract';
-import { createLock, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
+import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
 
 const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
 
@@ -107,7 +107,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   // does not exist (a forged registration) is dropped when the call cannot reach it — it never fails the call.
   wf.setHandler(registerApplicant, async (signal) => {
     const parsed = RegisterApplicantSchema.safeParse(signal);
-    if (!parsed.success) return void wf.log.warn('registerApplicant ignored: malformed');
+    if (!parsed.success) return dropSignal('registerApplicant', 'malformed');
     const { centerId, workflowId } = parsed.data;
     if (state.applicants.some((a) => a.centerId === centerId)) return;
     // An applicant counts once the call has reached its workflow: until then it can take no slot.
@@ -116,14 +116,14 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
         .getExternalWorkflowHandle(workflowId)
         .signal(callStatusChanged, { quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt, at: nowIso() });
     } catch (err) {
-      return void wf.log.warn('registerApplicant dropped: the applicant cannot be reached', { centerId, workflowId, error: (err as Error).message });
+      return dropSignal('registerApplicant', 'unreachable', { centerId, workflowId, error: (err as Error).message });
     }
     if (!state.applicants.some((a) => a.centerId === centerId)) state.applicants.push({ centerId, workflowId, settled: false });
   });
 
   wf.setHandler(applicantSettled, (signal) => {
     const parsed = ApplicantSettledSchema.safeParse(signal);
-    if (!parsed.success) return;
+    if (!parsed.success) return dropSignal('applicantSettled', 'malformed');
     const applicant = state.applicants.find((a) => a.centerId === parsed.data.centerId);
     if (applicant) applicant.settled = true;
   });
@@ -208,10 +208,10 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
       const parsed = RequestQuotaSlotSchema.safeParse(signal);
       // Only a registered applicant, from its own workflow, may take a slot: a forged request is dropped.
       if (!parsed.success || !state.applicants.some((a) => a.centerId === parsed.data.centerId && a.workflowId === parsed.data.workflowId && !a.settled)) {
-        return void wf.log.warn('requestQuotaSlot ignored: not a registered applicant');
+        return dropSignal('requestQuotaSlot', 'not-an-applicant');
       }
       const { centerId, workflowId, requestId } = parsed.data;
-      if (isWithdrawn(requestId)) return void wf.log.warn('requestQuotaSlot ignored: withdrawn by its center', { centerId });
+      if (isWithdrawn(requestId)) return dropSignal('requestQuotaSlot', 'withdrawn', { centerId });
       const { granted, added } = takeSlot(centerId, requestId);
       if (added) await record('slotReserved', { id: centerId, role: 'scheduler' }, requestId, null);
       // The other applicants hear of the new count before the approval completes, so their validators refuse

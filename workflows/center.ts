@@ -6,6 +6,7 @@ import { toEvent, type Command } from '../machines/commands';
 import { commandFingerprint } from '../machines/fingerprint';
 import { callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
 import type { Actor } from '../machines/domain';
+import { dueInOrder } from '../machines/context';
 import {
   applicantSettled,
   callStatusChanged,
@@ -29,7 +30,7 @@ import {
   type CommandAttempt,
 } from '../contract';
 import { CenterCycleKey, CenterStateKey, NextDeadlineKey } from '../contract';
-import { createLock, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
+import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
 import type { Activities } from '../activities';
 
 /**
@@ -236,6 +237,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
    * `sparse-search-attributes` upserted after every transition; newer runs only when a value changed.
    */
   const sparseUpserts = wf.patched('sparse-search-attributes');
+  /** Runs started before `deadlines-in-due-order` apply the deadline of the timer that fired (deliverUnderLock). */
+  const dueOrder = wf.patched('deadlines-in-due-order');
   let locally: boolean | undefined;
   // Since `persist-transition-scheduled` a transition is written by a scheduled activity again: a local activity's
   // commit is not in history until its workflow task completes, so a task lost under load (or with its worker) left
@@ -408,6 +411,22 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   }
   async function deliverUnderLock(key: string, actor: Actor): Promise<void> {
     await lock.run(async () => {
+      if (actor === TIMER && dueOrder) {
+        // Since `deadlines-in-due-order`, a timer's firing only wakes the center: it applies every pending deadline
+        // that is due now and applicable in its state, earliest first. Which timer fired, and in which order two
+        // firings reached it, then make no difference — they did: after a workflow task timed out (a worker stalled
+        // in the fault run), the next attempt applied the year-2 end before the year-1 end, and a replay, applying
+        // them the other way, failed on nondeterminism and jammed the center (docs/performance.md, `npm run faults`).
+        for (;;) {
+          if (isClosed(snapshot)) return;
+          const at = nowIso();
+          const next = dueInOrder(snapshot.context, at)
+            .map((d): CenterEvent => ({ type: 'DEADLINE_REACHED', key: d.key, meta: { actor, commandId: `deadline:${d.key}`, at } }))
+            .find((e) => snapshot.can(e));
+          if (!next) return;
+          await apply(next);
+        }
+      }
       // A deadline's stable key is its idempotency key: the audit row carries it where a command carries its id.
       const event: CenterEvent = { type: 'DEADLINE_REACHED', key, meta: { actor, commandId: `deadline:${key}`, at: nowIso() } };
       if (isClosed(snapshot) || !snapshot.can(event)) return;
@@ -479,7 +498,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     if (wf.patched('deadline-signal-checked')) {
       const parsed = FireDeadlineSchema.safeParse(signal);
       if (!parsed.success || parsed.data.actor.role !== 'scheduler') {
-        wf.log.warn('fireDeadline ignored: not a scheduler\'s well-formed signal', { role: parsed.success ? parsed.data.actor.role : null });
+        dropSignal('fireDeadline', parsed.success ? 'not-scheduler' : 'malformed', { role: parsed.success ? parsed.data.actor.role : null });
         return;
       }
       return deliverDeadline(parsed.data.key, parsed.data.actor);
@@ -490,7 +509,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   wf.setHandler(callStatusChanged, (status) => {
     // A malformed status (not the call's) is ignored rather than failing the workflow task.
     if (!CallStatusChangedSchema.safeParse(status).success) {
-      wf.log.warn('callStatusChanged ignored: malformed');
+      dropSignal('callStatusChanged', 'malformed');
       return;
     }
     // Not a transition of the center: the call's own events are audited by the call. Applied at once, between
@@ -517,7 +536,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   // Only the answer to the request this center is waiting on counts; any other (forged, or late) is dropped.
   wf.setHandler(quotaSlotAnswer, (signal) => {
     const parsed = QuotaSlotAnswerSchema.safeParse(signal);
-    if (!parsed.success || parsed.data.requestId !== awaitingSlot) return;
+    if (!parsed.success || parsed.data.requestId !== awaitingSlot) return dropSignal('quotaSlotAnswer', parsed.success ? 'unasked' : 'malformed');
     const { requestId, ...answer } = parsed.data;
     slotAnswers.set(requestId, answer);
   });

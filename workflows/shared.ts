@@ -1,4 +1,5 @@
-import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, log, metricMeter, proxyActivities } from '@temporalio/workflow';
+import type { MetricCounter } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { z } from 'zod';
 import type { Refusal } from '../machines/commands';
@@ -15,6 +16,17 @@ export const persistence = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+let dropped: MetricCounter | undefined;
+/**
+ * A signal dropped at the workflow's edge (docs/security.md): malformed, from the wrong sender, or unasked. A signal
+ * cannot be refused, and must never fail the workflow task; it leaves a warning in the worker's log and counts in
+ * `centers_signals_dropped_total{signal, why}` (the SDK's exporter, worker.sdkMetricsAddress; not counted on replay).
+ */
+export function dropSignal(signal: string, why: string, fields: Record<string, unknown> = {}): void {
+  log.warn(`${signal} dropped: ${why}`, fields);
+  (dropped ??= metricMeter.createCounter('centers_signals_dropped', 'signals', 'signals dropped at a workflow\'s edge')).add(1, { signal, why });
+}
 
 /** A refused command (SPEC §3a): the failure's type is the reason, its message the human sentence. */
 export function refusalFailure(refusal: Refusal): ApplicationFailure {

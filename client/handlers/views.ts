@@ -69,11 +69,17 @@ export function centerText(
     ),
     section(
       'Experts and reviews (Art. 9)',
-      table(
-        ['EXPERT', 'NAME', 'ORG', 'REVIEWED', 'SCORE', 'RECOMMENDATION'],
-        view.experts.map((e) => [e.id, e.name, e.orgId, e.reviewed, reviews.get(e.id)?.score, reviews.get(e.id)?.recommendation]),
-        '(no experts assigned)',
-      ),
+      [
+        table(
+          ['EXPERT', 'NAME', 'ORG', 'REVIEWED', 'SCORE', 'RECOMMENDATION'],
+          view.experts.map((e) => [e.id, e.name, e.orgId, e.reviewed, reviews.get(e.id)?.score, reviews.get(e.id)?.recommendation]),
+          '(no experts assigned)',
+        ),
+        // Art. 9 择优: the application's score is the panel's mean; the spread shows a divided panel.
+        ...(view.panel
+          ? [`Panel: score ${view.panel.score} (mean of ${view.panel.reviews}), spread ${view.panel.spread} (${view.panel.min}–${view.panel.max}), ${view.panel.approve} approve / ${view.panel.reject} reject`]
+          : []),
+      ].join('\n'),
     ),
     section(
       'Decision (Art. 9)',

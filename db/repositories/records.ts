@@ -90,7 +90,7 @@ export function createRecordsRepository(knex: Knex) {
     },
 
     async insertReview(r: RecordOf<'review'>, tx?: Knex.Transaction): Promise<void> {
-      await (tx ?? knex)(TableName.Reviews).insert(rowOf(ReviewsSchema, { ...r, ...r.review })).onConflict(['centerId', 'stage', 'expertId']).ignore();
+      await (tx ?? knex)(TableName.Reviews).insert(rowOf(ReviewsSchema, { ...r, ...r.review, scores: r.review.scores ?? null })).onConflict(['centerId', 'stage', 'expertId']).ignore();
     },
 
     async insertDecision(r: RecordOf<'decision'>, tx?: Knex.Transaction): Promise<void> {

@@ -14,6 +14,8 @@ import type { DecisionOutcome } from '../vocabulary';
 import type { EventOf } from '../commands';
 import { cycleDeadlines, cycleRecord } from './summaries';
 import type { StateConfig } from '../center';
+import { policyValue, type Policy } from '../policy';
+import { panelOf, panelRecommendsReject, recordedReview, rubricMismatch } from './selection';
 
 export interface Decision {
   outcome: DecisionOutcome;
@@ -79,8 +81,9 @@ export const applicationCommands = defineCommands({
     cli: {
       name: 'review',
       target: 'center',
-      file: { field: 'review', description: 'the review: { score, recommendation: "approve"|"reject", opinion }' },
-      examples: ['centers review bjut --file examples/review.json --as expert:zhang-wei@pku'],
+      file: { field: 'review', description: 'the review: { scores: { <dimension>: 0–100, … } (the policy\'s applicationRubric) or score, recommendation: "approve"|"reject", opinion }' },
+      details: "Art. 9: score each dimension of the commission's rubric (policy applicationRubric); the review's score is their weighted sum.",
+      examples: ['centers review bjut --file examples/review-rubric.json --as expert:zhang-wei@pku', 'centers review bjut --file examples/review.json --as expert:liu-yang@tsinghua'],
     },
   },
   APPROVE: {
@@ -93,7 +96,7 @@ export const applicationCommands = defineCommands({
     cli: {
       name: 'approve',
       target: 'center',
-      options: { reason: { field: 'reason', value: 'TEXT', description: 'why (optional, recorded with the decision)' } },
+      options: { reason: { field: 'reason', value: 'TEXT', description: 'why (recorded with the decision; required when most of the panel recommends rejecting)' } },
       examples: ['centers approve bjut --reason "Highest panel score"'],
     },
   },
@@ -161,12 +164,38 @@ const assignedReviewer: Rule<EventOf<'SUBMIT_REVIEW'>> = (ctx, { meta }) =>
   isAssignedExpert(ctx, meta.actor.id) ? null : refuse('not-assigned', `Expert "${meta.actor.id}" is not assigned to review the application of "${ctx.universityId}".`);
 const firstReview: Rule<EventOf<'SUBMIT_REVIEW'>> = (ctx, { meta }) =>
   hasReviewed(ctx, meta.actor.id) ? refuse('not-allowed-in-state', `Expert "${meta.actor.id}" has already submitted a review; each expert reviews once.`) : null;
+/** Art. 9: dimension scores are given on exactly the dimensions of the commission's rubric. */
+const rubricScores: Rule<EventOf<'SUBMIT_REVIEW'>> = (ctx, { review }) => {
+  if (review.scores === undefined) return null;
+  const { missing, unknown } = rubricMismatch(review.scores, policyValue(ctx.policy, 'applicationRubric'));
+  if (missing.length === 0 && unknown.length === 0) return null;
+  return refuse(
+    'invalid-input',
+    `The review's scores must cover the rubric's dimensions (${Object.keys(policyValue(ctx.policy, 'applicationRubric')).join(', ')})${missing.length ? `; missing: ${missing.join(', ')}` : ''}${unknown.length ? `; not in the rubric: ${unknown.join(', ')}` : ''}.`,
+  );
+};
 const lastReview = condition<EventOf<'SUBMIT_REVIEW'>>('lastReview', (ctx, { meta }) => ctx.experts.every((e) => e.id === meta.actor.id || hasReviewed(ctx, e.id)));
 
 /** Art. 9: approvals within the call's quota (the commission may raise it); the call's workflow counts. */
 export const isWithinQuota = (ctx: CenterContext): boolean => ctx.call.approvedCount < ctx.call.quota;
 const withinQuota: Rule<EventOf<'APPROVE'>> = (ctx) =>
   isWithinQuota(ctx) ? null : refuse('quota-exceeded', `The call "${ctx.call.callId}" has used its quota (${ctx.call.approvedCount} of ${ctx.call.quota} approved); the commission may raise it with a reason.`);
+
+/** The panel's aggregate of the application's reviews: the mean score and its spread (Art. 9). */
+export const applicationPanel = (ctx: CenterContext) => panelOf(Object.values(ctx.reviews));
+/**
+ * Art. 9 择优: approving an application most of whose panel recommends rejecting it departs from the review and
+ * needs a written reason. Centers started before the rule carry a policy without it, and keep their rules.
+ */
+const approvalReason: Rule<EventOf<'APPROVE'>> = (ctx, event) => {
+  if ((ctx.policy as Partial<Policy>).approvalAgainstPanelNeedsReason !== true) return null;
+  const panel = applicationPanel(ctx);
+  if (!panelRecommendsReject(panel)) return null;
+  const min = policyValue(ctx.policy, 'minReasonLength');
+  return (event.reason ?? '').trim().length >= min
+    ? null
+    : refuse('invalid-input', `${panel!.reject} of the ${panel!.reviews} experts recommend rejecting "${ctx.universityId}" (score ${panel!.score}): approving it needs a reason (--reason, at least ${min} characters; Art. 9).`);
+};
 
 const eligible = condition<unknown>('eligible', (ctx) => isEligible(ctx.eligibility));
 
@@ -200,7 +229,7 @@ export const applicationAssigners = {
   recordApplication: (ctx: CenterContext, event: Submission) => recordApplication(ctx, event),
   assignExperts: (_ctx: CenterContext, event: EventOf<'ASSIGN_EXPERTS'>): Partial<CenterContext> => ({ experts: event.experts, reviews: {} }),
   recordReview: (ctx: CenterContext, event: EventOf<'SUBMIT_REVIEW'>): Partial<CenterContext> => ({
-    reviews: { ...ctx.reviews, [event.meta.actor.id]: { ...event.review, submittedAt: event.meta.at } },
+    reviews: { ...ctx.reviews, [event.meta.actor.id]: { ...recordedReview(event.review, policyValue(ctx.policy, 'applicationRubric')), submittedAt: event.meta.at } },
   }),
   establish,
   reject: (_ctx: CenterContext, event: EventOf<'REJECT'>): Partial<CenterContext> => ({
@@ -223,8 +252,9 @@ export const panelRecord = (stage: (ctx: CenterContext) => string) =>
   effect<{ experts: Expert[]; meta: { at: string; actor: { id: string } } }>((ctx, event) => [
     { kind: 'expertAssignment', centerId: ctx.centerId, stage: stage(ctx), experts: event.experts, assignedAt: event.meta.at, assignedBy: event.meta.actor.id },
   ]);
+/** The review's row: its score (computed from the dimension scores when given) and those scores. */
 const reviewRecord = effect<EventOf<'SUBMIT_REVIEW'>>((ctx, event) => [
-  { kind: 'review', centerId: ctx.centerId, stage: 'application', expertId: event.meta.actor.id, review: event.review, submittedAt: event.meta.at },
+  { kind: 'review', centerId: ctx.centerId, stage: 'application', expertId: event.meta.actor.id, review: recordedReview(event.review, policyValue(ctx.policy, 'applicationRubric')), submittedAt: event.meta.at },
 ]);
 const decisionRecord = effect<unknown>((ctx) => {
   const d = ctx.decision!;
@@ -263,15 +293,15 @@ export const applicationStates = {
       inReview: {
         on: {
           SUBMIT_REVIEW: [
-            { guard: when(assignedReviewer, firstReview, lastReview), target: 'awaitingDecision', actions: ['recordReview', reviewRecord] },
-            { guard: when(assignedReviewer, firstReview), actions: ['recordReview', reviewRecord] },
+            { guard: when(assignedReviewer, firstReview, rubricScores, lastReview), target: 'awaitingDecision', actions: ['recordReview', reviewRecord] },
+            { guard: when(assignedReviewer, firstReview, rubricScores), actions: ['recordReview', reviewRecord] },
           ],
         },
       },
       // Art. 9: the commission approves the best, within the call's quota.
       awaitingDecision: {
         on: {
-          APPROVE: { guard: when(withinQuota), target: '#center.building', actions: ['establish', decisionRecord, cycleRecord] },
+          APPROVE: { guard: when(approvalReason, withinQuota), target: '#center.building', actions: ['establish', decisionRecord, cycleRecord] },
           REJECT: { target: '#center.closed.rejected', actions: ['reject', decisionRecord] },
         },
       },

@@ -29,6 +29,7 @@ const CASES: { file: string; type: AnyCommandType; options?: Record<string, stri
   { file: 'application-ineligible.json', type: 'AMEND_APPLICATION', actor: university },
   { file: 'experts.json', type: 'ASSIGN_EXPERTS', actor: commission },
   { file: 'review.json', type: 'SUBMIT_REVIEW', actor: expert },
+  { file: 'review-rubric.json', type: 'SUBMIT_REVIEW', actor: expert },
   { file: 'funding-promotion.json', type: 'REQUEST_FUNDING', actor: university },
   { file: 'funding-guidance.json', type: 'REQUEST_FUNDING', actor: university },
   { file: 'summary.json', type: 'SUBMIT_SUMMARY', options: { year: '1' }, actor: university },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { transition } from 'xstate';
 import { centerMachine, callWindowKey, type CenterEvent, type CenterSnapshot } from '../../machines/center';
 import { applyEvent, centerRowFor, nextDeadline } from '../../machines/view';
+import { dueInOrder } from '../../machines/context';
 import { application, understaffed } from '../helpers/fixtures';
 import {
   amend,
@@ -168,5 +169,23 @@ describe('SPEC §4 — the read model row and the next deadline', () => {
     const at = iso(10 * DAY);
     const { after } = recordsOf(awaitingDecision(), reject(), at);
     expect(centerRowFor(after, at)).toMatchObject({ state: 'closed.rejected', nextDeadlineAt: null });
+  });
+});
+
+describe('deadlines-in-due-order: the order a woken center applies its due deadlines in', () => {
+  const deadline = (key: string, dueAt: string, status: 'pending' | 'fired' = 'pending') => ({ key, dueAt, status }) as never;
+  it('is the pending and due ones, earliest first, ties by key — whatever order they are listed in', () => {
+    const ctx = {
+      deadlines: [
+        deadline('c1:year2:end', '2026-12-03T07:09:55.750Z'),
+        deadline('c1:summary1:due', '2026-12-03T07:09:46.572Z'),
+        deadline('c1:year1:end', '2026-12-03T07:09:45.750Z'),
+        deadline('c1:b', '2026-12-03T07:09:46.572Z'),
+        deadline('c1:year0:end', '2026-12-03T07:00:00.000Z', 'fired'),
+        deadline('c1:year3:end', '2026-12-03T07:10:05.750Z'),
+      ],
+    } as never;
+    expect(dueInOrder(ctx, '2026-12-03T07:09:59.684Z').map((d) => d.key)).toEqual(['c1:year1:end', 'c1:b', 'c1:summary1:due', 'c1:year2:end']);
+    expect(dueInOrder(ctx, '2026-12-03T07:09:40.000Z')).toEqual([]);
   });
 });
