@@ -177,7 +177,23 @@ async function writeRecord(repos: Repositories, record: DomainRecord, seq: numbe
       return repos.insertIntegrityIncident(record, tx);
     // Art. 19: the notice before the rectification it opens (the transition lists them in that order).
     case 'notice':
-      return repos.insertNotice(record, tx);
+      await repos.insertNotice(record, tx);
+      // Art. 19: the published notice is sent to the university, through the outbox like an Art. 18 notice, written
+      // in the same transaction (issue 14 item 6). Written here rather than by the machine, so the records of a
+      // transition, and so old histories' activity inputs, are as they were.
+      return repos.insertNotification(
+        {
+          kind: 'notification',
+          centerId: record.centerId,
+          key: `notice:${record.noticeId}`,
+          recipientRole: 'university',
+          notice: 'publicNotice',
+          subject: `grade ${record.grade}, evaluation ${record.evaluationId} (Art. 19)`,
+          dueAt: record.publishedAt,
+          createdAt: record.publishedAt,
+        },
+        tx,
+      );
     case 'rectification':
       await repos.upsertRectification(record, seq, tx);
       return;

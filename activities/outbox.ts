@@ -1,17 +1,18 @@
 /**
  * The notification outbox (Art. 18: an overdue summary is reminded, flagged and escalated, never silently dropped).
  *
- * persistTransition writes each reminder, overdue notice and escalation as a `pending` row in the same transaction
- * as the transition that caused it; this activity delivers the pending rows through a channel and marks them
- * `delivered`. There is no mail server here: the channel appends one JSON line per notice to a delivery log (or
- * only logs it). A real channel (mail, SMS, the commission's portal) implements NotificationChannel.
+ * persistTransition writes each reminder, overdue notice and escalation, and each published Art. 19 notice (to the
+ * university), as a `pending` row in the same transaction as the transition that caused it; this activity delivers
+ * the pending rows through one channel and marks them `delivered`: a delivery log (one JSON line per notice), the
+ * worker's log, a signed webhook (webhook.ts) or mail (smtp.ts).
  *
  * Never twice, with any number of workers (docs/operations.md "Several workers"): the delivery state lives in the
  * database, never in a worker's memory. Each row is first claimed — one atomic UPDATE setting claimed_by and
  * claimed_at WHERE the row is pending and unclaimed (or its claim has expired) — then sent, then marked delivered
  * (only by the holder of the claim). Of two workers claiming one row at once exactly one succeeds (PostgreSQL
  * re-checks the condition after the first's row lock; SQLite has one writer); the other skips it. No transaction is
- * held open while the channel works. A failed send gives the claim back, so the next delivery sends the notice. A
+ * held open while the channel works. A failed send gives the claim back, so the next delivery sends the notice; the
+ * run goes on with the other notices and fails at the end (NotificationsPendingError), naming each one left. A
  * worker killed between its claim and its mark leaves a claim that expires after `claimTimeoutMs` (longer than the
  * activity's timeout): the next delivery claims the notice again and resends it under the same idempotency key,
  * which the channel must discard when it already has it (the delivery log does, reading the file as it is before
@@ -157,6 +158,21 @@ export interface OutboxDeps {
   now?: () => number;
 }
 
+/**
+ * Some notices of a run could not be sent (each one's reason is in the message and in the log); the others were
+ * delivered and marked. Thrown after the whole batch, so the caller's retry sends only what is still pending.
+ */
+export class NotificationsPendingError extends Error {
+  override readonly name = 'NotificationsPendingError';
+  constructor(
+    message: string,
+    /** What the run did deliver. */
+    readonly report: DeliveryReport,
+  ) {
+    super(message);
+  }
+}
+
 /** See OutboxDeps.claimTimeoutMs. */
 export const DEFAULT_CLAIM_TIMEOUT_MS = 5 * 60_000;
 
@@ -184,6 +200,7 @@ export function createOutboxActivities(deps: OutboxDeps) {
       const pending = await repos.notifications({ centerId: input.centerId, status: 'pending' });
       const report: DeliveryReport = { delivered: [], alreadyDelivered: 0, duplicates: 0 };
       const claimedBy = claimantName();
+      const failures: { notice: string; reason: string }[] = [];
       for (const n of pending) {
         const at = now();
         const claimed = await repos.claimNotification(n, {
@@ -210,10 +227,15 @@ export function createOutboxActivities(deps: OutboxDeps) {
             deliveredAt,
           });
         } catch (err) {
-          // Not sent: give the claim back so the next delivery need not wait for it to expire.
+          // Not sent: give the claim back so the next delivery need not wait for it to expire, say why, and go on
+          // with the rest — one notice the channel refuses (no address, a rejected recipient) never holds back the
+          // others. The activity still fails at the end, so the workflow's retries and the round's sweep try again.
           workerMetrics.notificationDeliveries.inc({ outcome: 'failed' });
           await repos.releaseNotificationClaim(n, claimedBy).catch(() => undefined);
-          throw err;
+          const reason = err instanceof Error ? err.message : String(err);
+          warn('the outbox could not deliver a notice; it stays pending', { centerId: n.centerId, key: n.key, notice: n.notice, channel: channel.name, reason });
+          failures.push({ notice: idempotencyKeyOf(n), reason });
+          continue;
         }
         if (!(await repos.markNotificationDelivered(n, deliveredAt, undefined, claimedBy))) {
           // Our claim expired during the send and another deliverer holds it now: it marks the row (and its channel
@@ -223,6 +245,14 @@ export function createOutboxActivities(deps: OutboxDeps) {
         workerMetrics.notificationDeliveries.inc({ outcome });
         if (outcome === 'duplicate') report.duplicates += 1;
         else report.delivered.push({ centerId: n.centerId, key: n.key, notice: n.notice });
+      }
+      if (failures.length > 0) {
+        const delivered = report.delivered.length + report.duplicates;
+        throw new NotificationsPendingError(
+          `${failures.length} notice(s) could not be delivered through ${channel.name} and stay pending ` +
+            `(${delivered} delivered in this run): ${failures.map((f) => `${f.notice}: ${f.reason}`).join('; ')}`,
+          report,
+        );
       }
       return report;
     },

@@ -36,6 +36,8 @@ export interface User {
   role: Role;
   orgId: string | null;
   admin: boolean;
+  /** Where the outbox mails their notices (Art. 18, 19); null: they are not mailed. */
+  email: string | null;
   status: 'active' | 'disabled';
   hasPassword: boolean;
   createdAt: string;
@@ -104,6 +106,8 @@ export const NewUserSchema = z
     orgId: SlugSchema.optional(),
     /** A commission administrator; only a commission user may be one. */
     admin: z.boolean().optional(),
+    /** Where the outbox mails the notices addressed to their role (and, for a university, their organisation). */
+    email: z.string().trim().max(254).email().optional(),
     password: PasswordSchema.optional(),
     /** The first token's lifetime (default: the configured api.tokenDays). */
     tokenDays: TokenDaysSchema.optional(),
@@ -171,6 +175,7 @@ export function createIdentities(knex: Knex, opts: { tokenDays: number; sessionH
     role: r.role,
     orgId: r.orgId,
     admin: r.admin,
+    email: r.email,
     status: r.status,
     hasPassword: r.passwordHash !== null,
     createdAt: r.createdAt,
@@ -269,6 +274,7 @@ export function createIdentities(knex: Knex, opts: { tokenDays: number; sessionH
             role: u.role,
             orgId: u.orgId ?? null,
             admin: u.admin ?? false,
+            email: u.email ?? null,
             status: 'active',
             passwordHash,
             createdAt: at,

@@ -187,14 +187,14 @@ const RoundsSchema = z
 const NotificationsSchema = z
   .object({
     /**
-     * The outbox's delivery channel here: one JSON line per delivered notice is appended to this file. null: the
-     * worker only logs each notice. (A real channel, mail or SMS, replaces activities/outbox.ts's channel.)
+     * The outbox's delivery channel by default: one JSON line per delivered notice is appended to this file. null:
+     * not this channel (with neither webhook nor smtp set, the worker only logs each notice).
      */
     deliveryLog: z.string().min(1).nullable().default('data/notifications.jsonl'),
     /**
      * A signed webhook (activities/webhook.ts): each notice is POSTed to `url`, signed with HMAC-SHA256 under
-     * `secret` (CENTERS_NOTIFICATIONS_WEBHOOK='{"secret":"…"}'; never printed). null: no webhook. When set, it is
-     * the outbox's channel instead of the delivery log.
+     * `secret` (CENTERS_NOTIFICATIONS_WEBHOOK='{"secret":"…"}'; never printed). null: no webhook. Only one of
+     * deliveryLog, webhook and smtp may be set (a ConfigError otherwise).
      */
     webhook: z
       .object({
@@ -203,6 +203,35 @@ const NotificationsSchema = z
         timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
       })
       .strict()
+      .nullable()
+      .default(null),
+    /**
+     * Mail (activities/smtp.ts): each notice is mailed to the API's users of its recipient role with an email (for a
+     * university, the users of the center's university). `password` (CENTERS_NOTIFICATIONS_SMTP='{"password":"…"}')
+     * is never printed. null: no mail.
+     */
+    smtp: z
+      .object({
+        host: z.string().min(1),
+        /** 587 (submission, STARTTLS) unless `secure`: then usually 465. */
+        port: port().default(587),
+        /** true: TLS from the first byte (port 465); false: plaintext upgraded by STARTTLS. */
+        secure: z.boolean().default(false),
+        /** With secure false: refuse to log in or send unless the server offers STARTTLS. false only for a relay on this host or a test. */
+        requireTls: z.boolean().default(true),
+        user: z.string().min(1).nullable().default(null),
+        password: z.string().min(1).nullable().default(null),
+        /** The From address, e.g. "Centers <centers@kw.beijing.gov.cn>". */
+        from: z.string().min(3).refine((s) => /@/.test(s), 'expected an email address, e.g. "Centers <centers@kw.beijing.gov.cn>"'),
+        timeoutMs: z.number().int().min(100).max(120_000).default(30_000),
+      })
+      .strict()
+      .superRefine((m, ctx) => {
+        if ((m.user === null) !== (m.password === null)) {
+          const missing = m.user === null ? 'user' : 'password';
+          ctx.addIssue({ code: z.ZodIssueCode.custom, path: [missing], message: `SMTP login needs both notifications.smtp.user and notifications.smtp.password, or neither (no AUTH): set notifications.smtp.${missing}` });
+        }
+      })
       .nullable()
       .default(null),
   })
@@ -300,6 +329,21 @@ export const ConfigSchema = z
         message:
           'the embedded dev server (temporal.address null) takes no API key: set temporal.address to the server ' +
           'the key is for, or unset temporal.apiKey (CENTERS_TEMPORAL_API_KEY)',
+      });
+    }
+    // One channel at a time: the outbox keeps one delivery state per notice, so a notice "delivered" through one
+    // channel would never reach another. Rather than one silently winning, name the choice to make.
+    const n = c.notifications;
+    const chosen = (['webhook', 'smtp', 'deliveryLog'] as const).filter((k) => n[k] !== null);
+    if (chosen.length > 1) {
+      const env = { webhook: 'CENTERS_NOTIFICATIONS_WEBHOOK', smtp: 'CENTERS_NOTIFICATIONS_SMTP', deliveryLog: 'CENTERS_NOTIFICATIONS_DELIVERY_LOG' };
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['notifications', chosen[chosen.length - 1]],
+        message:
+          `the outbox delivers through one channel, and ${chosen.map((k) => `notifications.${k}`).join(' and ')} are all set: ` +
+          `keep the one you mean and set the others to null (${chosen.map((k) => `${env[k]}=null`).join(', ')}; ` +
+          `the delivery log is on by default, so a webhook or SMTP needs CENTERS_NOTIFICATIONS_DELIVERY_LOG=null)`,
       });
     }
     if (!c.devServer.headless && c.devServer.uiPort === c.devServer.port) {

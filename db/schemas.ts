@@ -487,6 +487,8 @@ export const UsersSchema = z.object({
   orgId: id.nullable(),
   /** A commission administrator (manages users); false for every other role. */
   admin: flag,
+  /** Where the outbox mails this user's notices (issue 14 item 6); null: none (they are not mailed). */
+  email: z.string().nullable(),
   status: z.enum(USER_STATUSES),
   /** argon2id PHC string; null: the user logs in with tokens only. */
   passwordHash: z.string().nullable(),

@@ -95,7 +95,8 @@ export const DeadlineStatus = z.enum(DEADLINE_STATUSES);
 export type DeadlineStatus = z.infer<typeof DeadlineStatus>;
 
 /** Art. 18: the outbox's notices, to whom, and whether they have left. */
-export const NOTIFICATION_NOTICES = ['reminder', 'overdue', 'escalation'] as const;
+/** Art. 18 reminders, overdue notices and escalations; Art. 19 a published notice of an unqualified grade, sent to the university. */
+export const NOTIFICATION_NOTICES = ['reminder', 'overdue', 'escalation', 'publicNotice'] as const;
 export const NotificationNotice = z.enum(NOTIFICATION_NOTICES);
 export type NotificationNotice = z.infer<typeof NotificationNotice>;
 export const NOTIFICATION_RECIPIENTS = ['university', 'commission'] as const;

@@ -48,7 +48,7 @@ describe('loadConfig', () => {
         annualSummary: { month: 4, day: 15, hour: 9, minute: 0, timezone: 'Asia/Shanghai', kinds: ['yearEnd', 'summaryReminder', 'summaryDue'] },
         midTerm: { month: 5, day: 15, hour: 9, minute: 0, timezone: 'Asia/Shanghai', kinds: ['yearEnd'] },
       },
-      notifications: { deliveryLog: path.join(repoRoot, 'data', 'notifications.jsonl'), webhook: null },
+      notifications: { deliveryLog: path.join(repoRoot, 'data', 'notifications.jsonl'), webhook: null, smtp: null },
       api: {
         host: '127.0.0.1',
         port: 8080,
@@ -83,7 +83,8 @@ describe('loadConfig', () => {
     expect(CONFIG_ENV_VARS['api.url']).toBe('CENTERS_API_URL');
     expect(CONFIG_ENV_VARS.policy).toBe('CENTERS_POLICY');
     expect(CONFIG_ENV_VARS['notifications.webhook']).toBe('CENTERS_NOTIFICATIONS_WEBHOOK');
-    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(33);
+    expect(CONFIG_ENV_VARS['notifications.smtp']).toBe('CENTERS_NOTIFICATIONS_SMTP');
+    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(34);
   });
 
   it('takes numbers, strings, booleans, null and policy JSON from the environment', () => {

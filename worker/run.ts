@@ -2,6 +2,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { AppConfig } from '../config';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { deliveryLogChannel } from '../activities/outbox';
+import { recipientsFromUsers, smtpChannel } from '../activities/smtp';
 import { webhookChannel } from '../activities/webhook';
 import { createKnex } from '../db/knex';
 import { createCenterWorker } from './worker';
@@ -35,11 +36,14 @@ export async function runWorker(cfg: AppConfig, opts: { address: string; signal?
       taskQueue: cfg.temporal.taskQueue,
       knex,
       startSecret: cfg.temporal.startSecret ?? undefined,
-      notificationChannel: cfg.notifications.webhook
-        ? webhookChannel(cfg.notifications.webhook)
-        : cfg.notifications.deliveryLog
-          ? deliveryLogChannel(cfg.notifications.deliveryLog)
-          : undefined,
+      // One channel: the configuration refuses more than one of them (config/index.ts).
+      notificationChannel: cfg.notifications.smtp
+        ? smtpChannel(cfg.notifications.smtp, recipientsFromUsers(knex))
+        : cfg.notifications.webhook
+          ? webhookChannel(cfg.notifications.webhook)
+          : cfg.notifications.deliveryLog
+            ? deliveryLogChannel(cfg.notifications.deliveryLog)
+            : undefined,
       options: {
         maxConcurrentActivityTaskExecutions: cfg.worker.maxConcurrentActivityTaskExecutions,
         maxConcurrentWorkflowTaskExecutions: cfg.worker.maxConcurrentWorkflowTaskExecutions,

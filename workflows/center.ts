@@ -219,8 +219,11 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
       at = storedAt;
       [snapshot] = transition(centerMachine, before, { ...event, meta: { ...event.meta, at } } as CenterEvent);
     }
-    // Patched: histories recorded before the outbox was delivered replay without this activity.
-    if (records.some((r) => r.kind === 'notification') && wf.patched('deliver-notifications')) {
+    // Patched: histories recorded before the outbox was delivered replay without this activity; and those recorded
+    // before an Art. 19 notice was sent to the university (persistTransition writes its outbox row) replay without
+    // the delivery after a published notice.
+    const art18 = records.some((r) => r.kind === 'notification');
+    if ((art18 && wf.patched('deliver-notifications')) || (!art18 && records.some((r) => r.kind === 'notice') && wf.patched('deliver-public-notices'))) {
       await deliverNotifications(snapshot.context.centerId);
     }
     upsertSearchAttributes(snapshot);

@@ -30,6 +30,7 @@ export const USERS_COMMANDS: CommandSpec[] = [
       id: { type: 'string', value: 'ID', description: 'the user id, their actor id in the audit trail (default: a slug of the name)' },
       org: { type: 'string', value: 'ORG', description: "required for a university (the university's id, e.g. bjut) and an expert (their organisation)" },
       admin: { type: 'boolean', description: 'a commission administrator: may manage users (commission only)' },
+      email: { type: 'string', value: 'EMAIL', description: "where the outbox mails the notices for the user's role (and university), with notifications.smtp" },
       'expires-days': expiresDays,
       'password-stdin': { type: 'boolean', description: 'read a password for logging in to the console from standard input (at least 12 characters)' },
     },
@@ -39,7 +40,7 @@ export const USERS_COMMANDS: CommandSpec[] = [
       'issues another). The CLI and scripts use it as CENTERS_TOKEN; a password is only for the console.',
     examples: [
       'centers users add --role commission --name "Li Ming" --id li-ming --admin',
-      'centers users add --role university --name "BJUT technology transfer office" --id bjut-office --org bjut',
+      'centers users add --role university --name "BJUT technology transfer office" --id bjut-office --org bjut --email tto@bjut.edu.cn',
       'printf "%s" "$PASSWORD" | centers users add --role expert --name "Wang Fang" --org pku --password-stdin',
       'centers users add --role scheduler --name "Calendar rounds" --id rounds --expires-days 365 --json',
     ],

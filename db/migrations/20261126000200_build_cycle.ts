@@ -5,7 +5,6 @@ import {
   FUNDING_KINDS,
   GRADES,
   INCIDENT_CATEGORIES,
-  NOTIFICATION_NOTICES,
   NOTIFICATION_RECIPIENTS,
   SUMMARY_STATUSES,
   TIERS,
@@ -112,7 +111,8 @@ export async function up(knex: Knex): Promise<void> {
     centerId(t);
     t.string('key', ID).notNullable();
     t.string('recipient_role', 16).notNullable().checkIn([...NOTIFICATION_RECIPIENTS]);
-    t.string('notice', 16).notNullable().checkIn([...NOTIFICATION_NOTICES]);
+    // The kinds as they were (20261203000200_public_notice_notifications adds Art. 19's).
+    t.string('notice', 16).notNullable().checkIn(['reminder', 'overdue', 'escalation']);
     t.text('subject').notNullable();
     c.timestamp('due_at').notNullable();
     c.timestamp('created_at').notNullable();

@@ -6,7 +6,9 @@ import * as organisationChanges from './20261126000400_organisation_changes';
 import * as identities from './20261202000100_identities';
 import * as notificationClaims from './20261202000200_notification_claims';
 import * as incidentSeverity from './20261202000300_incident_severity';
-import * as reviewScores from './20261203000100_review_scores';
+import * as userEmail from './20261203000100_user_email';
+import * as publicNoticeNotifications from './20261203000200_public_notice_notifications';
+import * as reviewScores from './20261203000300_review_scores';
 
 /**
  * Every migration, in order, imported explicitly. knex's file-system loader guesses at extensions and uses
@@ -29,7 +31,9 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261202000100_identities', migration: identities },
   { name: '20261202000200_notification_claims', migration: notificationClaims },
   { name: '20261202000300_incident_severity', migration: incidentSeverity },
-  { name: '20261203000100_review_scores', migration: reviewScores },
+  { name: '20261203000100_user_email', migration: userEmail },
+  { name: '20261203000200_public_notice_notifications', migration: publicNoticeNotifications },
+  { name: '20261203000300_review_scores', migration: reviewScores },
 ];
 
 /** The knex MigrationSource over the list above. */

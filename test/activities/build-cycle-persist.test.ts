@@ -136,7 +136,7 @@ const notification = (notice: RecordOf<'notification'>['notice'], key = 'summary
   notice,
   subject: `annual summary of cycle 1 year 1: ${notice}`,
   dueAt: '2027-04-09T08:00:00.000Z',
-  createdAt: { reminder: '2027-04-02T08:00:00.000Z', overdue: '2027-04-09T08:00:00.000Z', escalation: '2027-04-16T08:00:00.000Z' }[notice],
+  createdAt: { reminder: '2027-04-02T08:00:00.000Z', overdue: '2027-04-09T08:00:00.000Z', escalation: '2027-04-16T08:00:00.000Z', publicNotice: '2027-04-16T08:00:00.000Z' }[notice],
 });
 
 const scores: DimensionScores = { mechanismInnovation: 85, ipManagement: 90, talentTraining: 80, resourceSharing: 75, professionalServices: 88 };

@@ -107,6 +107,23 @@ describe.each(DIALECTS)('%s', (dialect) => {
       expect(await db.repos.notices({ centerId: 'nobody' })).toEqual([]);
     });
 
+    it('is sent to the university: the same transaction writes a pending outbox row addressed to it, once (issue 14 item 6)', async () => {
+      await persistAll(transition(1, 'ASSESS', commission, [notice()]), transition(2, 'ASSESS', commission, [notice({ reasons: 'changed' })]));
+      expect(await db.repos.notifications({ centerId: CENTER })).toEqual([
+        {
+          centerId: CENTER,
+          key: 'notice:midTerm:1-notice',
+          recipientRole: 'university',
+          notice: 'publicNotice',
+          subject: 'grade unqualified, evaluation midTerm:1 (Art. 19)',
+          dueAt: '2028-06-01T08:00:00.000Z',
+          createdAt: '2028-06-01T08:00:00.000Z',
+          status: 'pending',
+          deliveredAt: null,
+        },
+      ]);
+    });
+
     it('a notice published again is not duplicated, nor rewritten', async () => {
       await persistAll(transition(1, 'ASSESS', commission, [notice()]), transition(2, 'ASSESS', commission, [notice({ reasons: 'changed' })]));
       expect(await db.repos.notices()).toEqual([strip(notice())]);

@@ -86,11 +86,11 @@ describe('webhook channel', () => {
   });
 
   it('the configuration takes notifications.webhook from the environment and hides its secret in errors', () => {
-    const cfg = loadConfig({ env: { CENTERS_NOTIFICATIONS_WEBHOOK: JSON.stringify({ url: 'https://portal.example.org/hook', secret: SECRET }) } });
+    const cfg = loadConfig({ env: { CENTERS_NOTIFICATIONS_WEBHOOK: JSON.stringify({ url: 'https://portal.example.org/hook', secret: SECRET }), CENTERS_NOTIFICATIONS_DELIVERY_LOG: 'null' } });
     expect(cfg.notifications.webhook).toEqual({ url: 'https://portal.example.org/hook', secret: SECRET, timeoutMs: 10_000 });
     let thrown: unknown;
     try {
-      loadConfig({ env: { CENTERS_NOTIFICATIONS_WEBHOOK: JSON.stringify({ url: 'not a url', secret: SECRET }) } });
+      loadConfig({ env: { CENTERS_NOTIFICATIONS_WEBHOOK: JSON.stringify({ url: 'not a url', secret: SECRET }), CENTERS_NOTIFICATIONS_DELIVERY_LOG: 'null' } });
     } catch (e) {
       thrown = e;
     }

@@ -72,6 +72,7 @@ describe('users', () => {
       role: 'commission',
       orgId: null,
       admin: true,
+      email: null,
       status: 'active',
       hasPassword: false,
       createdAt: START.toISOString(),
@@ -92,6 +93,13 @@ describe('users', () => {
     // Listing shows no secret.
     expect(JSON.stringify(await ids.listUsers())).not.toContain('ctc_');
     expect(JSON.stringify(await ids.listTokens())).not.toContain(added.university.token.token.split('_').slice(2).join('_'));
+  });
+
+  it('a user may carry an email (where the outbox mails the notices for their role); a malformed one is refused', async () => {
+    const { user } = await ids.addUser({ ...university, email: ' tto@bjut.edu.cn ' });
+    expect(user.email).toBe('tto@bjut.edu.cn');
+    expect((await ids.getUser('bjut-office'))!.email).toBe('tto@bjut.edu.cn');
+    await expectIdentityError(ids.addUser({ ...university, id: 'bjut-2', email: 'not an address' }), 'invalid', /email/);
   });
 
   it('the organisation rules: a university and an expert need one; only the commission can be an administrator', async () => {

@@ -130,7 +130,7 @@ async function roundTrip(db: TempDatabase): Promise<Record<string, unknown>> {
   const audit = { centerId: CENTER, cycle: 1, seq: 1, fromState: 'application.inReview', event: 'APPROVE', toState: 'building.running', actor, commandId: 'cmd-approve', at: WRITTEN };
   expect(await activities.persistTransition({ audit, center, records })).toEqual({ written: true, audit });
   await db.knex(TableName.Users).insert(
-    rowOf(UsersSchema, { id: 'wang-fang', name: 'Wang Fang', role: 'commission', orgId: null, admin: true, status: 'active', passwordHash: null, createdAt: WRITTEN, updatedAt: AT }),
+    rowOf(UsersSchema, { id: 'wang-fang', name: 'Wang Fang', role: 'commission', orgId: null, admin: true, email: 'wang.fang@kw.beijing.gov.cn', status: 'active', passwordHash: null, createdAt: WRITTEN, updatedAt: AT }),
   );
   await db.knex(TableName.ApiTokens).insert(
     rowOf(ApiTokensSchema, { id: 't1', userId: 'wang-fang', secretHash: 'a'.repeat(64), label: '控制台', createdAt: WRITTEN, expiresAt: LATER, revokedAt: null, lastUsedAt: AT }),
@@ -189,7 +189,7 @@ describe.each(DIALECTS)('%s', (dialect) => {
     expect(read.eligibility).toMatchObject([{ passed: true }, { passed: false }]);
     expect(read.organisationChanges).toMatchObject([{ belowStaffMinimum: true, effectiveOn: '2026-06-01', details: [{ name: '李雷', fullTime: false, background: 'law' }] }]);
     expect(read.incidents).toMatchObject([{ incident: { occurredOn: '2028-02-29' } }]);
-    expect(read.users).toEqual([{ id: 'wang-fang', name: 'Wang Fang', role: 'commission', orgId: null, admin: true, status: 'active', passwordHash: null, createdAt: AT, updatedAt: AT }]);
+    expect(read.users).toEqual([{ id: 'wang-fang', name: 'Wang Fang', role: 'commission', orgId: null, admin: true, email: 'wang.fang@kw.beijing.gov.cn', status: 'active', passwordHash: null, createdAt: AT, updatedAt: AT }]);
     // The call's opensAt (written without milliseconds) reads back in the one form.
     expect(read.calls).toMatchObject([{ opensAt: '2026-01-01T00:00:00.000Z', closesAt: LATER, createdAt: AT }]);
   });

@@ -232,7 +232,7 @@ describe('the identities migration (SPEC §4 "HTTP API")', () => {
       sessions: Object.keys(await knex(TableName.Sessions).columnInfo()).sort(),
     }));
     expect(columns).toEqual({
-      users: ['admin', 'created_at', 'id', 'name', 'org_id', 'password_hash', 'role', 'status', 'updated_at'],
+      users: ['admin', 'created_at', 'email', 'id', 'name', 'org_id', 'password_hash', 'role', 'status', 'updated_at'],
       apiTokens: ['created_at', 'expires_at', 'id', 'label', 'last_used_at', 'revoked_at', 'secret_hash', 'user_id'],
       sessions: ['created_at', 'csrf_hash', 'expires_at', 'id_hash', 'revoked_at', 'user_id'],
     });
@@ -262,6 +262,53 @@ describe('the identities migration (SPEC §4 "HTTP API")', () => {
     expect((await existingTables()).sort()).toEqual(TABLES.filter((t) => !IDENTITY_TABLES.includes(t)).sort());
     expect(await migrateLatest({ database })).toEqual({ applied: from('20261202000100_identities') });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
+  });
+});
+
+describe('the user-email migration (issue 14 item 6: notices mailed to people)', () => {
+  const at = '2026-12-03T08:00:00.000Z';
+  const user = { id: 'bjut-office', name: 'BJUT office', role: 'university', org_id: 'bjut', admin: false, status: 'active', created_at: at, updated_at: at };
+  const userColumns = () => withKnex(async (knex) => Object.keys(await knex(TableName.Users).columnInfo()).sort());
+
+  it('up adds a nullable email to users, keeping the users there; down removes only that column', async () => {
+    await migrateLatest({ database });
+    await withKnex((knex) => knex(TableName.Users).insert({ ...user, email: 'tto@bjut.edu.cn' }));
+    await downTo('20261203000100_user_email');
+    expect(await userColumns()).not.toContain('email');
+    expect(await withKnex((knex) => knex(TableName.Users).pluck('id'))).toEqual(['bjut-office']);
+    expect(await migrateLatest({ database })).toEqual({ applied: from('20261203000100_user_email') });
+    expect(await userColumns()).toContain('email');
+    // a user from before has no address until one is set
+    expect(await withKnex((knex) => knex(TableName.Users).where({ id: 'bjut-office' }).first())).toMatchObject({ email: null });
+    await withKnex((knex) => knex(TableName.Users).insert({ ...user, id: 'operator', role: 'commission', org_id: null }));
+    await withKnex((knex) => knex(TableName.Users).del());
+  });
+});
+
+describe('the public-notice notifications migration (Art. 19 notices sent to the university)', () => {
+  const center = { center_id: 'c1', workflow_id: 'center-c1', university_id: 'bjut', call_id: 'call', state: 'building', cycle: 1, last_seq: 1, updated_at: '2026-03-10T00:00:00.000Z' };
+  const row = (notice: string, key: string) => ({ center_id: 'c1', key, recipient_role: 'university', notice, subject: 's', due_at: '2028-06-01T00:00:00.000Z', created_at: '2028-06-01T00:00:00.000Z' });
+
+  it('up admits the kind publicNotice, keeping the rows, the unique key and the CHECK; down removes those rows and refuses the kind again', async () => {
+    await migrateLatest({ database });
+    await withKnex(async (knex) => {
+      await knex(TableName.Centers).insert(center);
+      await knex(TableName.Notifications).insert([row('reminder', 'c1:summary1:reminder1'), row('publicNotice', 'notice:midTerm:1-notice')]);
+      await expect(knex(TableName.Notifications).insert(row('rumour', 'k'))).rejects.toThrow(CHECK);
+      await expect(knex(TableName.Notifications).insert(row('reminder', 'c1:summary1:reminder1'))).rejects.toThrow(UNIQUE);
+    });
+    await downTo('20261203000200_public_notice_notifications');
+    await withKnex(async (knex) => {
+      expect(await knex(TableName.Notifications).pluck('notice')).toEqual(['reminder']);
+      await expect(knex(TableName.Notifications).insert(row('publicNotice', 'notice:x'))).rejects.toThrow(CHECK);
+      await expect(knex(TableName.Notifications).insert(row('reminder', 'c1:summary1:reminder1'))).rejects.toThrow(UNIQUE);
+    });
+    expect(await migrateLatest({ database })).toEqual({ applied: from('20261203000200_public_notice_notifications') });
+    await withKnex(async (knex) => {
+      await knex(TableName.Notifications).insert(row('publicNotice', 'notice:midTerm:1-notice'));
+      await knex(TableName.Notifications).del();
+      await knex(TableName.Centers).del();
+    });
   });
 });
 

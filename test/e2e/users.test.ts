@@ -74,7 +74,7 @@ describe('centers users (on this machine’s database)', { timeout: TIMEOUT }, (
       expect(top.stdout).toContain(`  ${name} `);
     }
     const help = await ok(['users', 'add', '--help']);
-    expect(help.stdout).toContain('Usage: centers users add --role ROLE --name NAME [--id ID] [--org ORG] [--admin] [--expires-days N] [--password-stdin] [--json]');
+    expect(help.stdout).toContain('Usage: centers users add --role ROLE --name NAME [--id ID] [--org ORG] [--admin] [--email EMAIL] [--expires-days N] [--password-stdin] [--json]');
     expect(help.stdout).toContain('database of this machine');
   });
 
@@ -103,8 +103,8 @@ describe('centers users (on this machine’s database)', { timeout: TIMEOUT }, (
     expect(badRole.code).toBe(2);
     expect(badRole.stderr).toContain('--role must be one of commission, university, expert, scheduler, auditor');
 
-    const r = await ok(['users', 'add', '--role', 'university', '--name', 'BJUT office', '--id', 'bjut-office', '--org', 'bjut', '--expires-days', '30', '--json']);
-    expect(r.json.user).toMatchObject({ id: 'bjut-office', role: 'university', orgId: 'bjut', admin: false, status: 'active', hasPassword: false });
+    const r = await ok(['users', 'add', '--role', 'university', '--name', 'BJUT office', '--id', 'bjut-office', '--org', 'bjut', '--email', 'tto@bjut.edu.cn', '--expires-days', '30', '--json']);
+    expect(r.json.user).toMatchObject({ id: 'bjut-office', role: 'university', orgId: 'bjut', admin: false, email: 'tto@bjut.edu.cn', status: 'active', hasPassword: false });
     expect(r.json.token).toEqual({ tokenId: expect.any(String), token: expect.stringMatching(TOKEN), expiresAt: expect.any(String) });
     expect(Date.parse(r.json.token.expiresAt) - Date.parse(r.json.user.createdAt)).toBe(30 * 86_400_000);
     printed.push(r.json.token.token);

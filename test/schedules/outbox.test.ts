@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Knex } from 'knex';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createActivities } from '../../activities';
-import { createOutboxActivities, deliveryLogChannel, idempotencyKeyOf, type NotificationChannel } from '../../activities/outbox';
+import { createOutboxActivities, deliveryLogChannel, idempotencyKeyOf, NotificationsPendingError, type NotificationChannel } from '../../activities/outbox';
 import { createKnex } from '../../db/knex';
 import { TableName } from '../../db/tables';
 import { createRepositories, type Repositories } from '../../db/repositories';
@@ -138,6 +138,34 @@ describe('Art. 18 — the outbox delivers each notice once', () => {
     expect(await repos.notifications({ status: 'pending' })).toHaveLength(3);
     const next = await createOutboxActivities({ knex: db.knex, channel: deliveryLogChannel(log) }).deliverNotifications({});
     expect(next.delivered).toHaveLength(3);
+  });
+
+  it('one notice the channel refuses does not hold back the rest of the batch: the others are delivered, it stays pending, named with its reason', async () => {
+    // The first notice in the outbox's order (bjut's escalation to the commission) is refused; the other two come
+    // after it and must still leave.
+    const real = deliveryLogChannel(log);
+    const refused = idempotencyKeyOf({ centerId: 'bjut.call-2026', key: 'c1:summary1:due', notice: 'escalation' });
+    const picky: NotificationChannel = {
+      name: 'picky',
+      async send(n) {
+        if (n.idempotencyKey === refused) throw new Error('550 mailbox unavailable');
+        return real.send(n);
+      },
+    };
+    const first = await repos.notifications({ status: 'pending' });
+    expect(idempotencyKeyOf(first[0])).toBe(refused);
+    const err = await createOutboxActivities({ knex: db.knex, channel: picky }).deliverNotifications({}).then(() => null, (e: Error) => e);
+    expect(err).toBeInstanceOf(NotificationsPendingError);
+    expect(err?.message).toContain(`1 notice(s) could not be delivered through picky`);
+    expect(err?.message).toContain(`${refused}: 550 mailbox unavailable`);
+    expect((err as NotificationsPendingError).report.delivered).toHaveLength(2);
+    expect(lines().map((l) => l.idempotencyKey).sort()).toEqual(
+      [idempotencyKeyOf({ centerId: 'bjut.call-2026', key: 'c1:summary1:due', notice: 'overdue' }), idempotencyKeyOf({ centerId: 'pku.call-2026', key: 'c1:summary1:reminder1', notice: 'reminder' })].sort(),
+    );
+    expect((await repos.notifications({ status: 'pending' })).map(idempotencyKeyOf)).toEqual([refused]);
+    // the next run (the workflow's retry, the round's sweep) sends only what is left, under its claim given back
+    expect((await createOutboxActivities({ knex: db.knex, channel: real }).deliverNotifications({})).delivered).toEqual([{ centerId: 'bjut.call-2026', key: 'c1:summary1:due', notice: 'escalation' }]);
+    expect(await repos.notifications({ status: 'pending' })).toEqual([]);
   });
 });
 

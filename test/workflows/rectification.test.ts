@@ -36,6 +36,10 @@ describe('Art. 19: unqualified → notice, rectification, re-evaluation, stopped
     const notices = await repos.notices({ centerId });
     expect(notices).toHaveLength(1);
     expect(notices[0]).toMatchObject({ grade: 'unqualified', reasons: 'IP management mechanism not running' });
+    // Issue 14 item 6: the published notice is sent to the university through the outbox, right after the transition.
+    await expect
+      .poll(async () => (await repos.notifications({ centerId })).filter((n) => n.notice === 'publicNotice').map((n) => ({ key: n.key, to: n.recipientRole, status: n.status })))
+      .toEqual([{ key: `notice:${notices[0].noticeId}`, to: 'university', status: 'delivered' }]);
     const v = await c.view();
     expect(Date.parse(v.rectification!.dueAt) - Date.parse(notices[0].publishedAt)).toBe(90 * DAY);
 
