@@ -1,12 +1,12 @@
 /**
- * The worker's check of a center workflow's start (docs/security.md "Forged starts"): the workflow cannot hold the
+ * The worker's check of a center's or a call's workflow start (docs/security.md "Forged starts"): the workflow cannot hold the
  * secret (its code is deterministic and its inputs are in history), so a worker checks the signature for it, once,
  * as the first step of a run that was not continued from another.
  */
-import { resolveStartSecret, verifyCenterStart, type SignedStartFields, type StartVerdict } from '../config/start-secret';
+import { resolveStartSecret, verifyStart, type SignedStartFields, type StartVerdict } from '../config/start-secret';
 
 export interface VerifyCenterStartInput {
-  fields: Omit<SignedStartFields, 'signedAt'>;
+  fields: SignedStartFields;
   signature: unknown;
   /** The workflow's start time (workflowInfo().startTime): the signature's age is measured to it. */
   startedAtMs: number;
@@ -14,8 +14,9 @@ export interface VerifyCenterStartInput {
 
 export function createStartActivities(deps: { startSecret?: string }) {
   return {
+    /** A center's or a call's start (the name is the first one's, kept for the histories that recorded it). */
     async verifyCenterStart({ fields, signature, startedAtMs }: VerifyCenterStartInput): Promise<StartVerdict> {
-      return verifyCenterStart(resolveStartSecret(deps.startSecret), fields, signature, startedAtMs);
+      return verifyStart(resolveStartSecret(deps.startSecret), fields, signature, startedAtMs);
     },
   };
 }

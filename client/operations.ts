@@ -14,7 +14,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { initialTransition } from 'xstate';
 import { checkCommand, sizeRefusal } from '../machines/authorize';
 import { commandFingerprint } from '../machines/fingerprint';
-import { resolveStartSecret, signCenterStart } from '../config/start-secret';
+import { resolveStartSecret, signStart } from '../config/start-secret';
 import { centerMachine } from '../machines/center';
 import { CommandSchema, describeZodError, type Command } from '../machines/commands';
 import { CallInfoSchema, type Actor, type CallInfo } from '../machines/domain';
@@ -96,11 +96,13 @@ export async function openCall(ctx: OperationsContext, call: unknown, actor: Act
   if (Date.parse(parsed.data.closesAt) <= (await clock(ctx))) {
     throw new CommandRefusedError('invalid-input', `The call's window must close in the future (closesAt ${parsed.data.closesAt}).`);
   }
+  const workflowId = callWorkflowId(parsed.data.callId);
+  const startSignature = signStart(resolveStartSecret(ctx.startSecret), { kind: 'call', workflowId, call: parsed.data, openedBy: actor, commandId }, await clock(ctx));
   try {
     const handle = await ctx.client.workflow.start<typeof callWorkflow>('callWorkflow', {
-      workflowId: callWorkflowId(parsed.data.callId),
+      workflowId,
       taskQueue: ctx.taskQueue,
-      args: [{ call: parsed.data, openedBy: actor, commandId }],
+      args: [{ call: parsed.data, openedBy: actor, commandId, startSignature }],
       typedSearchAttributes: [{ key: CallIdKey, value: parsed.data.callId }],
     });
     return await handle.query(callStatus);
@@ -159,7 +161,7 @@ export async function submitApplication(ctx: OperationsContext, command: Command
   if (!local.ok) throw new CommandRefusedError(local.refusal.reason, local.refusal.message);
 
   const fields = { centerId, universityId, call: callView, policy: ctx.policy };
-  const startSignature = signCenterStart(resolveStartSecret(ctx.startSecret), { workflowId, ...fields }, await clock(ctx));
+  const startSignature = signStart(resolveStartSecret(ctx.startSecret), { kind: 'center', workflowId, ...fields }, await clock(ctx));
   const start = new WithStartWorkflowOperation<typeof centerWorkflow>('centerWorkflow', {
     workflowId,
     taskQueue: ctx.taskQueue,

@@ -1,5 +1,5 @@
 /**
- * The service's signature on a center workflow's start (docs/security.md "Forged starts"). Anyone who may start
+ * The service's signature on a center's or a call's workflow start (docs/security.md "Forged starts"). Anyone who may start
  * workflows in the namespace could start `centerWorkflow` under a university's workflow id with an input of their
  * own — a lenient policy, a made-up call — and the university's real application would then be judged by it. So
  * the service (client/operations.ts, the only place that starts centers) signs what the start fixes — the workflow
@@ -24,16 +24,14 @@ export const START_SECRET_FILE = path.join(repoRoot, 'data', 'start-secret');
  */
 export const START_SIGNATURE_TTL_MS = 60 * 60 * 1000;
 
-/** What a center's start fixes, and the signature covers. */
-export interface SignedStartFields {
-  workflowId: string;
-  centerId: string;
-  universityId: string;
-  call: unknown;
-  policy: unknown;
-  /** When the service signed it (ISO-8601), on the clock the workflow's start time is read from. */
-  signedAt: string;
-}
+/**
+ * What a start fixes, and the signature covers: the workflow id and, for a center, the center, the university, the
+ * call and the policy; for a call, the call, who opened it and the command id. `kind` keeps one kind's signature
+ * from passing for the other's.
+ */
+export type SignedStartFields =
+  | { kind: 'center'; workflowId: string; centerId: string; universityId: string; call: unknown; policy: unknown }
+  | { kind: 'call'; workflowId: string; call: unknown; openedBy: unknown; commandId: string };
 
 const VERSION = 'v1';
 
@@ -66,27 +64,27 @@ export function resolveStartSecret(configured: string | null | undefined): strin
   return (fromFile ??= startSecretFromFile());
 }
 
-const mac = (secret: string, fields: SignedStartFields) =>
-  createHmac('sha256', secret).update(canonical({ ...fields, version: VERSION })).digest('base64url');
+const mac = (secret: string, fields: SignedStartFields, signedAt: string) =>
+  createHmac('sha256', secret).update(canonical({ ...fields, signedAt, version: VERSION })).digest('base64url');
 
 /**
  * `v1:<signed at, ms since the epoch>:<mac>`: the time is in the clear so the worker can tell an old signature from
  * a forged one.
  */
-export function signCenterStart(secret: string, fields: Omit<SignedStartFields, 'signedAt'>, signedAtMs: number): string {
+export function signStart(secret: string, fields: SignedStartFields, signedAtMs: number): string {
   const ms = Math.trunc(signedAtMs);
-  return `${VERSION}:${ms}:${mac(secret, { ...fields, signedAt: new Date(ms).toISOString() })}`;
+  return `${VERSION}:${ms}:${mac(secret, fields, new Date(ms).toISOString())}`;
 }
 
 export type StartVerdict = { ok: true } | { ok: false; reason: string };
 
 /** Checks a start's signature against its fields, and its age against the workflow's start time. */
-export function verifyCenterStart(secret: string, fields: Omit<SignedStartFields, 'signedAt'>, signature: unknown, startedAtMs: number): StartVerdict {
+export function verifyStart(secret: string, fields: SignedStartFields, signature: unknown, startedAtMs: number): StartVerdict {
   if (typeof signature !== 'string' || !signature) return { ok: false, reason: 'the start carries no signature of the service' };
   const [version, ms, given, ...rest] = signature.split(':');
   const signedAt = /^\d{1,15}$/.test(ms ?? '') ? new Date(Number(ms)).toISOString() : '';
   if (version !== VERSION || !signedAt || !given || rest.length) return { ok: false, reason: 'the start signature is not one the service makes' };
-  const expected = Buffer.from(mac(secret, { ...fields, signedAt }));
+  const expected = Buffer.from(mac(secret, fields, signedAt));
   const actual = Buffer.from(given);
   if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) {
     return { ok: false, reason: 'the start signature does not match its input (not signed by this service, or signed with another start secret)' };

@@ -75,7 +75,14 @@ export const CenterWorkflowInputSchema = z
   .passthrough()
   .refine((i) => i.centerId === centerIdFor(i.universityId, i.call.callId), { message: 'centerId must be <universityId>.<callId>', path: ['centerId'] });
 export const CallWorkflowInputSchema = z
-  .object({ call: CallInfoSchema.innerType().passthrough(), openedBy: ActorSchema, commandId: z.string().min(1).max(200), carried: z.object({ state: z.record(z.unknown()), seq: z.number().int().min(0) }).passthrough().optional() })
+  .object({
+    call: CallInfoSchema.innerType().passthrough(),
+    openedBy: ActorSchema,
+    commandId: z.string().min(1).max(200),
+    carried: z.object({ state: z.record(z.unknown()), seq: z.number().int().min(0) }).passthrough().optional(),
+    /** The service's signature on the start (config/start-secret.ts); absent in the inputs of calls opened before it. */
+    startSignature: z.string().max(200).optional(),
+  })
   .passthrough();
 
 export interface CenterWorkflowInput {
@@ -131,6 +138,8 @@ export interface CallWorkflowInput {
   commandId: string;
   /** The call's state and event sequence, carried across continue-as-new. */
   carried?: { state: CallStatus; seq: number; slots?: QuotaSlots };
+  /** The service's signature on the start (config/start-secret.ts). */
+  startSignature?: string;
 }
 
 /** Which request holds each center's slot, and the requests their centers withdrew (Art. 9, workflows/call.ts). */

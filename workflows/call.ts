@@ -20,7 +20,7 @@ import {
   type CallWorkflowInput,
   CallWorkflowInputSchema,
 } from '../contract';
-import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
+import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput, refuseUnlessSigned } from './shared';
 
 const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
 
@@ -31,6 +31,15 @@ const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
  */
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus> {
   refuseInvalidInput(CallWorkflowInputSchema, input, 'call');
+  // docs/security.md "Forged starts": since `call-start-signed`, a call opened (not continued as new) takes its input
+  // only with the service's signature on it. The check starts now; the handlers are set meanwhile (the call answers
+  // its query at once), and every write or signal to another workflow waits for the verdict. Null for continued runs
+  // and calls opened before the patch, which wait for nothing (no extra await: their histories replay as recorded).
+  const info = wf.workflowInfo();
+  const startChecked =
+    !info.continuedFromExecutionRunId && wf.patched('call-start-signed')
+      ? refuseUnlessSigned({ kind: 'call', workflowId: info.workflowId, call: input.call, openedBy: input.openedBy, commandId: input.commandId }, input.startSignature, 'call')
+      : null;
   const state: CallStatus = input.carried?.state ?? {
     ...input.call,
     status: 'open',
@@ -50,6 +59,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
   const lock = createLock((fn) => wf.condition(fn));
 
   async function record(kind: CallEventKind, actor: Actor, commandId: string | null, reason: string | null): Promise<void> {
+    if (startChecked) await startChecked;
     seq += 1;
     await persistence.persistCallEvent({
       callId: state.callId,
@@ -65,6 +75,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
 
   /** Every applicant not yet settled hears of quota changes and an early close. */
   async function broadcast(except?: string): Promise<void> {
+    if (startChecked) await startChecked;
     const status = { quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt, at: nowIso() };
     // One applicant that cannot be reached (gone since) never fails the broadcast to the others.
     const sent = await Promise.allSettled(
@@ -112,6 +123,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     if (state.applicants.some((a) => a.centerId === centerId)) return;
     // An applicant counts once the call has reached its workflow: until then it can take no slot.
     try {
+      if (startChecked) await startChecked;
       await wf
         .getExternalWorkflowHandle(workflowId)
         .signal(callStatusChanged, { quota: state.quota, approvedCount: state.approvedCount, closedEarlyAt: state.closedEarlyAt, at: nowIso() });
@@ -225,6 +237,7 @@ export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus
     }),
   );
 
+  if (startChecked) await startChecked;
   if (!input.carried) await record('opened', input.openedBy, input.commandId, null);
 
   // A call with many applicants signals each of them at every approval: its history grows with the square of

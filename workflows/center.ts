@@ -30,7 +30,7 @@ import {
   type CommandAttempt,
 } from '../contract';
 import { CenterCycleKey, CenterStateKey, NextDeadlineKey } from '../contract';
-import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput } from './shared';
+import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput, refuseUnlessSigned } from './shared';
 import type { Activities } from '../activities';
 
 /**
@@ -115,29 +115,21 @@ const withdrawal = wf.proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: ['not-allowed-in-state'] },
 });
 
-/** The start's check (activities/start.ts): pure CPU in the worker, so a short local activity. */
-const startCheck = wf.proxyLocalActivities<Activities>({
-  startToCloseTimeout: '5 seconds',
-  retry: { maximumAttempts: 3 },
-});
-
 /**
  * docs/security.md "Forged starts": since `center-start-signed`, a run that was not continued from another (a new
  * center) takes its input only with the service's signature on it; anything else fails before a transition is
- * applied or a row is written, so the workflow id is free again for the university's real application. Continued runs
- * (new cycles) were started by the workflow itself, and runs started before the patch keep their unsigned inputs.
+ * applied or a row is written, so the workflow id is free again for the university's real application. Continued
+ * runs (new cycles) were started by the workflow itself, and runs started before the patch keep their unsigned inputs.
  */
+/** Whether this run checks its start: continued runs and runs started before the patch do not, and then wait for nothing (no extra await, so their histories replay as recorded). */
+const needsStartCheck = (): boolean => !wf.workflowInfo().continuedFromExecutionRunId && wf.patched('center-start-signed');
 async function refuseUnsignedStart(input: CenterWorkflowInput): Promise<void> {
   const info = wf.workflowInfo();
-  if (info.continuedFromExecutionRunId || !wf.patched('center-start-signed')) return;
-  const verdict = await startCheck.verifyCenterStart({
-    fields: { workflowId: info.workflowId, centerId: input.centerId, universityId: input.universityId, call: input.call, policy: input.policy },
-    signature: input.startSignature,
-    startedAtMs: info.startTime.getTime(),
-  });
-  if (!verdict.ok) {
-    throw wf.ApplicationFailure.create({ type: 'NotStartedByService', message: `Not a center workflow the service started: ${verdict.reason}`, nonRetryable: true });
-  }
+  await refuseUnlessSigned(
+    { kind: 'center', workflowId: info.workflowId, centerId: input.centerId, universityId: input.universityId, call: input.call, policy: input.policy },
+    input.startSignature,
+    'center',
+  );
 }
 
 /**
@@ -149,7 +141,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   const { workflowId } = wf.workflowInfo();
   // Started at once, awaited by every transition (apply) and by the main function below: the handlers are set
   // meanwhile, so the update a start carries finds its handler, and waits for the verdict before anything is written.
-  const startChecked = refuseUnsignedStart(input);
+  const startChecked = needsStartCheck() ? refuseUnsignedStart(input) : null;
   let snapshot: CenterSnapshot = input.carried
     ? restoreSnapshot(input.carried.snapshot as Parameters<typeof restoreSnapshot>[0])
     : initialTransition(centerMachine, {
@@ -182,7 +174,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
 
   /** Applies one event: transition, persist (audit row + records + read model), then tell the call. */
   async function apply(event: CenterEvent): Promise<{ state: string; seq: number; at: string }> {
-    await startChecked;
+    if (startChecked) await startChecked;
     const before = snapshot;
     const [after, actions] = transition(centerMachine, before, event);
     // SPEC §6: an error inside the statechart must never pass silently.
@@ -541,7 +533,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     slotAnswers.set(requestId, answer);
   });
 
-  await startChecked;
+  if (startChecked) await startChecked;
   syncTimers();
   const cycleAtStart = snapshot.context.cycle;
   // SPEC §3 "Next cycle": a new cycle is a continue-as-new carrying the snapshot, so a history never grows

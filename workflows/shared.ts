@@ -1,4 +1,5 @@
-import { ApplicationFailure, log, metricMeter, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, log, metricMeter, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type { SignedStartFields } from '../config/start-secret';
 import type { MetricCounter } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { z } from 'zod';
@@ -26,6 +27,23 @@ let dropped: MetricCounter | undefined;
 export function dropSignal(signal: string, why: string, fields: Record<string, unknown> = {}): void {
   log.warn(`${signal} dropped: ${why}`, fields);
   (dropped ??= metricMeter.createCounter('centers_signals_dropped', 'signals', 'signals dropped at a workflow\'s edge')).add(1, { signal, why });
+}
+
+/** The start's check (activities/start.ts): pure CPU in the worker, so a short local activity. */
+const startCheck = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  retry: { maximumAttempts: 3 },
+});
+
+/**
+ * docs/security.md "Forged starts": a worker checks the service's signature on what a start fixes; a start without
+ * it fails non-retryably as NotStartedByService, naming why, before anything is written.
+ */
+export async function refuseUnlessSigned(fields: SignedStartFields, signature: unknown, what: 'center' | 'call'): Promise<void> {
+  const verdict = await startCheck.verifyCenterStart({ fields, signature, startedAtMs: workflowInfo().startTime.getTime() });
+  if (!verdict.ok) {
+    throw ApplicationFailure.create({ type: 'NotStartedByService', message: `Not a ${what} workflow the service started: ${verdict.reason}`, nonRetryable: true });
+  }
 }
 
 /** A refused command (SPEC §3a): the failure's type is the reason, its message the human sentence. */

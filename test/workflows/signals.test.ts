@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { getCall, openCall, sendCallCommand, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
-import { resolveStartSecret, signCenterStart } from '../../config/start-secret';
+import { resolveStartSecret, signStart } from '../../config/start-secret';
 import { callWorkflowId, centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import { MAX_COMMAND_BYTES } from '../../machines/authorize';
@@ -94,9 +94,9 @@ describe('forged and malformed signals are dropped, and never jam a center', () 
     const fields = { centerId: 'bfsu.call-forged-start', universityId: 'bfsu', call: callView, policy: PolicySchema.parse({ minFullTimeStaff: 1 }) };
     const attempts: [string, string | undefined, RegExp][] = [
       ['unsigned', undefined, /carries no signature of the service/],
-      ['another secret', signCenterStart('x'.repeat(40), { workflowId, ...fields }, Date.now()), /does not match its input/],
-      ['the service signature of another input', signCenterStart(resolveStartSecret(undefined), { workflowId, ...fields, policy: defaultPolicy }, Date.now()), /does not match its input/],
-      ['an old signature', signCenterStart(resolveStartSecret(undefined), { workflowId, ...fields }, Date.now() - 2 * 3600_000), /more than an hour before the workflow started/],
+      ['another secret', signStart('x'.repeat(40), { kind: 'center', workflowId, ...fields }, Date.now()), /does not match its input/],
+      ['the service signature of another input', signStart(resolveStartSecret(undefined), { kind: 'center', workflowId, ...fields, policy: defaultPolicy }, Date.now()), /does not match its input/],
+      ['an old signature', signStart(resolveStartSecret(undefined), { kind: 'center', workflowId, ...fields }, Date.now() - 2 * 3600_000), /more than an hour before the workflow started/],
     ];
     for (const [what, startSignature, message] of attempts) {
       const forged = await h.client.workflow.start('centerWorkflow', { workflowId, taskQueue: h.taskQueue, args: [{ ...fields, startSignature }] });
@@ -117,6 +117,28 @@ describe('forged and malformed signals are dropped, and never jam a center', () 
     // are too few (Art. 8(7)), where the forged policy would have let them pass.
     const applied = await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bfsu'), { callId: call.callId, application: understaffed('bfsu') }));
     expect(applied.state).toBe('application.ineligible');
+  });
+
+  it('a call workflow started by hand, unsigned or with a center\'s signature, fails at once; the commission then opens the call', async () => {
+    const call = callInfo(Date.now(), { callId: 'call-forged-open' });
+    const workflowId = callWorkflowId(call.callId);
+    const fields = { call, openedBy: commission, commandId: 'cmd-forged-open' };
+    const centerSigned = signStart(resolveStartSecret(undefined), { kind: 'center', workflowId, centerId: 'x.y', universityId: 'x', call, policy: defaultPolicy }, Date.now());
+    for (const [what, startSignature, message] of [
+      ['unsigned', undefined, /carries no signature of the service/],
+      ["a center's signature", centerSigned, /does not match its input/],
+    ] as const) {
+      const forged = await h.client.workflow.start('callWorkflow', { workflowId, taskQueue: h.taskQueue, args: [{ ...fields, quota: 99, startSignature }] });
+      const failure = await forged.result().then(
+        () => null,
+        (err: unknown) => err as { cause?: { type?: string; message?: string } },
+      );
+      expect(failure?.cause?.type, what).toBe('NotStartedByService');
+      expect(failure?.cause?.message, what).toMatch(message);
+    }
+    expect(await createRepositories(h.knex).getCall(call.callId)).toBeUndefined();
+    // The id is free: the commission's own opening starts the real call.
+    expect(await openCall(h.ops, call, commission)).toMatchObject({ callId: call.callId, quota: call.quota, status: 'open' });
   });
 
   it('a command of 2.5 MB is refused by the client before it reaches Temporal, naming the limit; the center carries on', async () => {
