@@ -5,7 +5,7 @@
  */
 import { resolveStartSecret, verifyStart, type SignedStartFields, type StartVerdict } from '../config/start-secret';
 
-export interface VerifyCenterStartInput {
+export interface VerifyStartInput {
   fields: SignedStartFields;
   signature: unknown;
   /** The workflow's start time (workflowInfo().startTime): the signature's age is measured to it. */
@@ -14,8 +14,7 @@ export interface VerifyCenterStartInput {
 
 export function createStartActivities(deps: { startSecret?: string }) {
   return {
-    /** A center's or a call's start (the name is the first one's, kept for the histories that recorded it). */
-    async verifyCenterStart({ fields, signature, startedAtMs }: VerifyCenterStartInput): Promise<StartVerdict> {
+    async verifyStart({ fields, signature, startedAtMs }: VerifyStartInput): Promise<StartVerdict> {
       return verifyStart(resolveStartSecret(deps.startSecret), fields, signature, startedAtMs);
     },
   };

@@ -4,7 +4,7 @@
  * own — a lenient policy, a made-up call — and the university's real application would then be judged by it. So
  * the service (client/operations.ts, the only place that starts centers) signs what the start fixes — the workflow
  * id, the center, the university, the call and the policy — with HMAC-SHA256 under a secret the workers share, and
- * the workflow's first step has a worker check it (activities: verifyCenterStart). A start without the service's
+ * the workflow's first step has a worker check it (activities/start.ts: verifyStart). A start without the service's
  * signature, or one older than START_SIGNATURE_TTL_MS (an old signed input started again), fails at once, before
  * anything is written.
  */

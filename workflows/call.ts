@@ -20,7 +20,7 @@ import {
   type CallWorkflowInput,
   CallWorkflowInputSchema,
 } from '../contract';
-import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput, refuseUnlessSigned } from './shared';
+import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput, checkStart } from './shared';
 
 const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
 
@@ -31,15 +31,9 @@ const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
  */
 export async function callWorkflow(input: CallWorkflowInput): Promise<CallStatus> {
   refuseInvalidInput(CallWorkflowInputSchema, input, 'call');
-  // docs/security.md "Forged starts": since `call-start-signed`, a call opened (not continued as new) takes its input
-  // only with the service's signature on it. The check starts now; the handlers are set meanwhile (the call answers
-  // its query at once), and every write or signal to another workflow waits for the verdict. Null for continued runs
-  // and calls opened before the patch, which wait for nothing (no extra await: their histories replay as recorded).
-  const info = wf.workflowInfo();
-  const startChecked =
-    !info.continuedFromExecutionRunId && wf.patched('call-start-signed')
-      ? refuseUnlessSigned({ kind: 'call', workflowId: info.workflowId, call: input.call, openedBy: input.openedBy, commandId: input.commandId }, input.startSignature, 'call')
-      : null;
+  // docs/security.md "Forged starts" (checkStart): the handlers are set meanwhile (the call answers its query at
+  // once), and every write or signal to another workflow waits for the verdict.
+  const startChecked = checkStart('call-start-signed', { kind: 'call', call: input.call, openedBy: input.openedBy, commandId: input.commandId }, input.startSignature);
   const state: CallStatus = input.carried?.state ?? {
     ...input.call,
     status: 'open',

@@ -30,7 +30,7 @@ import {
   type CommandAttempt,
 } from '../contract';
 import { CenterCycleKey, CenterStateKey, NextDeadlineKey } from '../contract';
-import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput, refuseUnlessSigned } from './shared';
+import { createLock, dropSignal, nowIso, persistence, refusalFailure, refuseInvalidInput, checkStart } from './shared';
 import type { Activities } from '../activities';
 
 /**
@@ -116,32 +116,20 @@ const withdrawal = wf.proxyActivities<Activities>({
 });
 
 /**
- * docs/security.md "Forged starts": since `center-start-signed`, a run that was not continued from another (a new
- * center) takes its input only with the service's signature on it; anything else fails before a transition is
- * applied or a row is written, so the workflow id is free again for the university's real application. Continued
- * runs (new cycles) were started by the workflow itself, and runs started before the patch keep their unsigned inputs.
- */
-/** Whether this run checks its start: continued runs and runs started before the patch do not, and then wait for nothing (no extra await, so their histories replay as recorded). */
-const needsStartCheck = (): boolean => !wf.workflowInfo().continuedFromExecutionRunId && wf.patched('center-start-signed');
-async function refuseUnsignedStart(input: CenterWorkflowInput): Promise<void> {
-  const info = wf.workflowInfo();
-  await refuseUnlessSigned(
-    { kind: 'center', workflowId: info.workflowId, centerId: input.centerId, universityId: input.universityId, call: input.call, policy: input.policy },
-    input.startSignature,
-    'center',
-  );
-}
-
-/**
  * One center's whole life (SPEC §1): hosts the pure statechart, turns its deadlines into durable timers, checks
  * every command before anything is written, and persists every transition through activities.
  */
 export async function centerWorkflow(input: CenterWorkflowInput): Promise<CenterResult> {
   refuseInvalidInput(CenterWorkflowInputSchema, input, 'center');
   const { workflowId } = wf.workflowInfo();
-  // Started at once, awaited by every transition (apply) and by the main function below: the handlers are set
-  // meanwhile, so the update a start carries finds its handler, and waits for the verdict before anything is written.
-  const startChecked = needsStartCheck() ? refuseUnsignedStart(input) : null;
+  // docs/security.md "Forged starts" (checkStart): awaited by every transition (apply) and by the main function
+  // below; the handlers are set meanwhile, so the update a start carries finds its handler, and waits for the verdict
+  // before anything is written — a failed check leaves the workflow id free for the university's real application.
+  const startChecked = checkStart(
+    'center-start-signed',
+    { kind: 'center', centerId: input.centerId, universityId: input.universityId, call: input.call, policy: input.policy },
+    input.startSignature,
+  );
   let snapshot: CenterSnapshot = input.carried
     ? restoreSnapshot(input.carried.snapshot as Parameters<typeof restoreSnapshot>[0])
     : initialTransition(centerMachine, {
@@ -401,6 +389,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
       deliveries -= 1;
     }
   }
+  // A deadline's stable key is its idempotency key: the audit row carries it where a command carries its id.
+  const deadlineEvent = (key: string, actor: Actor, at: string): CenterEvent => ({ type: 'DEADLINE_REACHED', key, meta: { actor, commandId: `deadline:${key}`, at } });
   async function deliverUnderLock(key: string, actor: Actor): Promise<void> {
     await lock.run(async () => {
       if (actor === TIMER && dueOrder) {
@@ -413,14 +403,13 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
           if (isClosed(snapshot)) return;
           const at = nowIso();
           const next = dueInOrder(snapshot.context, at)
-            .map((d): CenterEvent => ({ type: 'DEADLINE_REACHED', key: d.key, meta: { actor, commandId: `deadline:${d.key}`, at } }))
+            .map((d) => deadlineEvent(d.key, actor, at))
             .find((e) => snapshot.can(e));
           if (!next) return;
           await apply(next);
         }
       }
-      // A deadline's stable key is its idempotency key: the audit row carries it where a command carries its id.
-      const event: CenterEvent = { type: 'DEADLINE_REACHED', key, meta: { actor, commandId: `deadline:${key}`, at: nowIso() } };
+      const event = deadlineEvent(key, actor, nowIso());
       if (isClosed(snapshot) || !snapshot.can(event)) return;
       await apply(event);
     });

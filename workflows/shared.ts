@@ -1,4 +1,4 @@
-import { ApplicationFailure, log, metricMeter, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, metricMeter, proxyActivities, patched, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { SignedStartFields } from '../config/start-secret';
 import type { MetricCounter } from '@temporalio/common';
 import type { Activities } from '../activities';
@@ -18,6 +18,9 @@ export const persistence = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/** A start's signed fields but the workflow id, which the workflow reads from its own info (each kind its own). */
+type StartFieldsOf<F> = F extends unknown ? Omit<F, 'workflowId'> : never;
+
 let dropped: MetricCounter | undefined;
 /**
  * A signal dropped at the workflow's edge (docs/security.md): malformed, from the wrong sender, or unasked. A signal
@@ -36,14 +39,22 @@ const startCheck = proxyLocalActivities<Activities>({
 });
 
 /**
- * docs/security.md "Forged starts": a worker checks the service's signature on what a start fixes; a start without
- * it fails non-retryably as NotStartedByService, naming why, before anything is written.
+ * docs/security.md "Forged starts": since the patch `patch`, a run that was not continued from another takes its
+ * input only with the service's signature on what its start fixes. The check (a worker's, activities/start.ts) starts
+ * now and its promise is awaited before anything is written; a start without the signature fails non-retryably as
+ * NotStartedByService, naming why. Null for continued runs (started by the workflow itself) and for runs started
+ * before the patch: they wait for nothing, with no extra await, so their histories replay as recorded.
  */
-export async function refuseUnlessSigned(fields: SignedStartFields, signature: unknown, what: 'center' | 'call'): Promise<void> {
-  const verdict = await startCheck.verifyCenterStart({ fields, signature, startedAtMs: workflowInfo().startTime.getTime() });
-  if (!verdict.ok) {
-    throw ApplicationFailure.create({ type: 'NotStartedByService', message: `Not a ${what} workflow the service started: ${verdict.reason}`, nonRetryable: true });
-  }
+export function checkStart(patch: string, fields: StartFieldsOf<SignedStartFields>, signature: unknown): Promise<void> | null {
+  const info = workflowInfo();
+  if (info.continuedFromExecutionRunId || !patched(patch)) return null;
+  return startCheck
+    .verifyStart({ fields: { ...fields, workflowId: info.workflowId } as SignedStartFields, signature, startedAtMs: info.startTime.getTime() })
+    .then((verdict) => {
+      if (!verdict.ok) {
+        throw ApplicationFailure.create({ type: 'NotStartedByService', message: `Not a ${fields.kind} workflow the service started: ${verdict.reason}`, nonRetryable: true });
+      }
+    });
 }
 
 /** A refused command (SPEC §3a): the failure's type is the reason, its message the human sentence. */
