@@ -29,7 +29,7 @@ export async function runWorker(cfg: AppConfig, opts: { address: string; signal?
   }
   const knex = createKnex(cfg.database);
   try {
-    log('Bundling workflow code…');
+    log('Loading the workflow code (bundled on the first start after a change, then reused from node_modules/.cache/centers)…');
     const worker = await createCenterWorker({
       connection,
       namespace: cfg.temporal.namespace,

@@ -1,12 +1,10 @@
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { createActivities } from '../activities';
 import type { NotificationChannel } from '../activities/outbox';
+import { cachedWorkflowBundle, workflowsPath } from './bundle';
 
-/** The workflows' entry point, bundled by the worker (SPEC §6: the sandbox). */
-export const workflowsPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../workflows/index.ts');
+export { workflowsPath };
 
 export interface CenterWorkerOptions {
   connection: NativeConnection;
@@ -21,13 +19,16 @@ export interface CenterWorkerOptions {
   options?: Partial<WorkerOptions>;
 }
 
-/** One worker for both workflows and all activities on one task queue; scale out by running more. */
+/**
+ * One worker for both workflows and all activities on one task queue; scale out by running more. Without a bundle
+ * given, it uses the bundle of this code (worker/bundle.ts: built on the first start after a change, then reused).
+ */
 export async function createCenterWorker({ connection, namespace, taskQueue, knex, notificationChannel, startSecret, options }: CenterWorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
-    ...(options?.workflowBundle ? {} : { workflowsPath }),
+    ...(options?.workflowBundle || options?.workflowsPath ? {} : { workflowBundle: (await cachedWorkflowBundle(workflowsPath)).workflowBundle }),
     activities: createActivities({ knex, notificationChannel, startSecret }),
     ...options,
   });

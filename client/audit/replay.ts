@@ -1,9 +1,10 @@
 /**
  * Replaying recorded runs with the current workflow code (SPEC §6 "Replay"): a run whose commands the code no
  * longer issues in the same order throws DeterminismViolationError — the change needed a `patched()` guard.
- * The code is bundled once and every run goes through one replay worker.
+ * The code is bundled once per version (and cached) and every run goes through one replay worker.
  */
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { cachedWorkflowBundle, type CachedBundleOptions } from '../../worker/bundle';
 import type { RunHistory } from './history';
 
 export interface ReplayOutcome {
@@ -17,11 +18,12 @@ export interface ReplayOutcome {
 /** The code to replay against: a workflows module (bundled here) or a bundle made before. */
 export type ReplayCode = { workflowsPath: string } | { workflowBundle: WorkflowBundle };
 
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } as never;
-
-/** Bundles a workflows module once, for several replays (bundling takes seconds). */
-export async function bundleForReplay(workflowsPath: string): Promise<{ workflowBundle: WorkflowBundle }> {
-  return { workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: quietLogger }) };
+/**
+ * The bundle of a workflows module, for several replays: bundling takes seconds, so it is done once per version of
+ * the code and kept (worker/bundle.ts: keyed by a hash of every file it is made of, never stale).
+ */
+export async function bundleForReplay(workflowsPath: string, options?: CachedBundleOptions): Promise<{ workflowBundle: WorkflowBundle }> {
+  return { workflowBundle: (await cachedWorkflowBundle(workflowsPath, options)).workflowBundle };
 }
 
 /** Replays every run; never throws for a run that does not replay, it reports it. */

@@ -6,6 +6,7 @@
  */
 import {
   auditExitCode,
+  bundleForReplay,
   centerTimeline,
   describeDifference,
   fetchCenterRuns,
@@ -21,6 +22,7 @@ import {
   type RunSummary,
   type TimelineEntry,
 } from '../audit';
+import { workflowsPath } from '../../worker/bundle';
 import type { CommandContext, Output } from '../commands';
 import { UsageError } from '../errors';
 import { actorText, section, table, time } from '../format';
@@ -97,9 +99,11 @@ export async function auditReplayCommand(ctx: CommandContext): Promise<Output> {
   }
 
   await quietRuntime();
+  const code = await bundleForReplay(workflowsPath, {
+    onBundle: () => ctx.warn('Bundling the workflow code (once for this version of the code; kept under node_modules/.cache/centers)…'),
+  });
   ctx.warn('Replaying with the current workflow code…');
-  const { workflowsPath } = await import('../../worker/worker');
-  const replay = await replayRuns(runs, { workflowsPath });
+  const replay = await replayRuns(runs, code);
   const summaries = runs.map(summarizeRun);
   const timeline = centerTimeline(runs);
   const deterministic = replay.every((r) => r.ok);

@@ -3,12 +3,13 @@
  * and a worker running the project's real workflows and activities.
  */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Worker, WorkflowBundle } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import { temporalTestServerPath } from '../../config/binaries';
 import { SEARCH_ATTRIBUTES } from '../../config/search-attributes';
 import { createActivities, type Activities } from '../../activities';
 import { createCenterWorker, workflowsPath } from '../../worker/worker';
+import { cachedWorkflowBundle } from '../../worker/bundle';
 import { defaultPolicy, type Policy } from '../../machines/policy';
 import type { OperationsContext } from '../../client/operations';
 import { removeTempDatabase, tempDatabase, type Dialect, type TempDatabase } from './database';
@@ -16,11 +17,9 @@ import { removeTempDatabase, tempDatabase, type Dialect, type TempDatabase } fro
 /** Kept here too for the tests that import it from this module. */
 export { tempDatabase };
 
-let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
-/** Bundling takes seconds: once per test file. */
-export const workflowBundle = () => (bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger }));
-
-const quietLogger = { trace() {}, debug() {}, info() {}, warn() {}, error: (m: string) => console.error(m), log() {} } as never;
+let bundle: Promise<WorkflowBundle> | undefined;
+/** Bundling takes seconds: once per version of the code (worker/bundle.ts), read once per test file. */
+export const workflowBundle = () => (bundle ??= cachedWorkflowBundle(workflowsPath).then((b) => b.workflowBundle));
 
 const TYPE_TO_INDEXED: Record<string, number> = { Text: 1, Keyword: 2, Int: 3, Double: 4, Bool: 5, Datetime: 6, KeywordList: 7 };
 
