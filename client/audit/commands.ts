@@ -50,4 +50,30 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
     examples: ['centers audit reconcile bjut.call-2026', 'centers audit reconcile --all', 'centers audit reconcile --all --json > reconciliation.json'],
     load: async () => (await import('../handlers/audit')).auditReconcileCommand,
   },
+  {
+    name: 'audit what-if',
+    group: 'Reading and audit',
+    summary: "Re-run stored centers' recorded commands under a candidate policy and report who would change",
+    args: [centerArg],
+    options: {
+      policy: { type: 'string', value: 'FILE', description: 'the candidate policy: the numbers of machines/policy.ts that change, as JSON (e.g. {"minFullTimeStaff": 4})', required: true },
+      all: { type: 'boolean', description: 'every center of the database (progress on stderr)' },
+      csv: { type: 'boolean', description: 'print CSV (one row per center) instead of the table' },
+    },
+    details:
+      DIRECT_ACCESS +
+      "Reads each center's workflow history (its start and the commands it accepted, each at its recorded time) and runs\n" +
+      'them through the statechart twice: under the policy the center runs under, and under that policy with the\n' +
+      "candidate's numbers. Deadlines come from each policy: the recorded firings are left out and every deadline the\n" +
+      "machine has pending fires at its due time before the next command. Reports who would change: eligibility (and\n" +
+      'which Art. 8 condition fails), grades and tier, annual summaries and rectification met or missed, support stopped\n' +
+      'or not, and the recorded commands the candidate would refuse. Writes nothing (no database row, no workflow).',
+    examples: [
+      'echo \'{"minFullTimeStaff": 4}\' > candidate.json && centers audit what-if --policy candidate.json --all',
+      'centers audit what-if --policy candidate.json bjut.call-2026',
+      'centers audit what-if --policy candidate.json --all --csv > what-if.csv',
+      'centers audit what-if --policy candidate.json --all --json',
+    ],
+    load: async () => (await import('../handlers/audit')).auditWhatIfCommand,
+  },
 ];

@@ -14,6 +14,7 @@ export * from './fetch';
 export * from './history';
 export * from './reconcile';
 export * from './replay';
+export * from './what-if';
 export { historyFromJSON, historyToJSON } from './proto-json';
 
 /** What reconciliation reads from the database (db/repositories). */

@@ -21,9 +21,13 @@ import {
   type RunHistory,
   type RunSummary,
   type TimelineEntry,
+  type WhatIfResult,
+  parseCandidatePolicy,
+  whatIfCenter,
 } from '../audit';
 import { workflowsPath } from '../../worker/bundle';
 import type { CommandContext, Output } from '../commands';
+import { readJson } from '../args';
 import { UsageError } from '../errors';
 import { actorText, section, table, time } from '../format';
 
@@ -206,4 +210,166 @@ export async function auditReconcileCommand(ctx: CommandContext): Promise<Output
     text,
     exitCode: auditExitCode({ reconciliations: results }),
   };
+}
+
+// ── audit what-if ───────────────────────────────────────────────────────────────────────────────────────────────
+
+/** A center's what-if, or why it could not be read. */
+type WhatIfRow = { centerId: string; result: WhatIfResult | null; error: string | null };
+
+const missedText = (o: WhatIfResult['recorded']) => o.deadlines.filter((d) => d.outcome === 'missed').map((d) => d.key).join(' ') || '-';
+const gradeText = (o: WhatIfResult['recorded']) => o.grades.map((g) => `${g.kind}:${g.grade}`).join(' ') || '-';
+const eligibilityCell = (o: WhatIfResult['recorded']) => (o.eligible === null ? '-' : o.eligible ? 'eligible' : `ineligible ${o.failingConditions.join(' ')}`);
+const stoppedCell = (o: WhatIfResult['recorded']) => (o.supportStopped ? `stopped ${o.supportStopped.at.slice(0, 10)}` : '-');
+const arrow = (a: string, b: string) => (a === b ? a : `${a} → ${b}`);
+
+function whatIfTable(rows: readonly WhatIfRow[]): string {
+  return table(
+    ['CENTER', 'CHANGES', 'ELIGIBILITY', 'GRADES', 'TIER', 'MISSED DEADLINES', 'SUPPORT', 'WOULD REFUSE'],
+    rows.map(({ centerId, result: r, error }) =>
+      r
+        ? [
+            centerId,
+            r.changes.length || '-',
+            arrow(eligibilityCell(r.recorded), eligibilityCell(r.candidate)),
+            arrow(gradeText(r.recorded), gradeText(r.candidate)),
+            arrow(r.recorded.tier ?? '-', r.candidate.tier ?? '-'),
+            arrow(missedText(r.recorded), missedText(r.candidate)),
+            arrow(stoppedCell(r.recorded), stoppedCell(r.candidate)),
+            r.firstRefused ? `${r.firstRefused.type} ${time(r.firstRefused.at)} (${r.firstRefused.reason})` : '-',
+          ]
+        : [centerId, 'ERROR', error, null, null, null, null, null],
+    ),
+    'No centers.',
+  );
+}
+
+function whatIfDetails(r: WhatIfResult): string {
+  const lines = r.changes.map((c) => `  ${c.field}: ${c.recorded} → ${c.candidate}`);
+  for (const x of r.candidate.refused.filter((x) => !r.recorded.refused.some((o) => o.commandId === x.commandId))) {
+    lines.push(`  refused ${x.type} (${x.commandId}) at ${time(x.at)}: ${x.reason}: ${x.message}`);
+  }
+  if (r.candidate.failingReasons.length) lines.push(...r.candidate.failingReasons.map((reason, i) => `  Art. ${r.candidate.failingConditions[i].split(' ')[0]}: ${reason}`));
+  return `${r.centerId}:\n${lines.join('\n')}`;
+}
+
+const WHAT_IF_CSV_HEADERS = [
+  'center_id',
+  'changed',
+  'changes',
+  'eligibility_recorded',
+  'eligibility_candidate',
+  'failing_conditions_candidate',
+  'grades_recorded',
+  'grades_candidate',
+  'tier_recorded',
+  'tier_candidate',
+  'missed_deadlines_recorded',
+  'missed_deadlines_candidate',
+  'support_stopped_recorded',
+  'support_stopped_candidate',
+  'state_recorded',
+  'state_candidate',
+  'first_refused_type',
+  'first_refused_at',
+  'first_refused_reason',
+  'refused_count',
+  'faithful',
+  'error',
+];
+
+export function whatIfCsv(rows: readonly WhatIfRow[]): string {
+  const quote = (c: string | number | boolean | null) => (c === null ? '' : typeof c !== 'string' || !/[",\n\r]/.test(c) ? String(c) : `"${c.replace(/"/g, '""')}"`);
+  const lines = rows.map(({ centerId, result: r, error }) =>
+    (r
+      ? [
+          centerId,
+          r.changed,
+          r.changes.length,
+          r.recorded.eligible === null ? '' : r.recorded.eligible ? 'eligible' : 'ineligible',
+          r.candidate.eligible === null ? '' : r.candidate.eligible ? 'eligible' : 'ineligible',
+          r.candidate.failingConditions.join(' '),
+          gradeText(r.recorded),
+          gradeText(r.candidate),
+          r.recorded.tier,
+          r.candidate.tier,
+          missedText(r.recorded),
+          missedText(r.candidate),
+          r.recorded.supportStopped?.at ?? '',
+          r.candidate.supportStopped?.at ?? '',
+          r.recorded.state,
+          r.candidate.state,
+          r.firstRefused?.type ?? '',
+          r.firstRefused?.at ?? '',
+          r.firstRefused?.reason ?? '',
+          r.candidate.refused.length - r.recorded.refused.length,
+          r.faithful,
+          '',
+        ]
+      : [centerId, ...WHAT_IF_CSV_HEADERS.slice(1, -1).map(() => null), error]
+    )
+      .map(quote)
+      .join(','),
+  );
+  return `${[WHAT_IF_CSV_HEADERS.join(','), ...lines].join('\r\n')}\r\n`;
+}
+
+export async function auditWhatIfCommand(ctx: CommandContext): Promise<Output> {
+  const file = str(ctx.values.policy);
+  const all = ctx.values.all === true;
+  const [ref] = ctx.positionals;
+  if (!file) throw new UsageError('Give the candidate policy with --policy FILE (JSON, e.g. {"minFullTimeStaff": 4}).', 'audit what-if');
+  if (all && ref) throw new UsageError('Give a center or --all, not both.', 'audit what-if');
+  if (!all && !ref) throw new UsageError('Give a center (e.g. bjut.call-2026) or --all.', 'audit what-if');
+  const label = file === '-' ? 'standard input' : file;
+  const candidate = parseCandidatePolicy(readJson(file), label);
+  const t = await ctx.services.temporal();
+
+  let rows: WhatIfRow[];
+  if (!all) {
+    const result = await whatIfCenter(t.client, ref, candidate, label);
+    rows = [{ centerId: result.centerId, result, error: null }];
+  } else {
+    const centers = (await (await ctx.services.repos()).listCenters()).map((c) => c.centerId).sort();
+    rows = [];
+    for (const centerId of centers) {
+      let row: WhatIfRow;
+      try {
+        const result = await whatIfCenter(t.client, centerId, candidate, label);
+        row = { centerId, result, error: null };
+      } catch (err) {
+        row = { centerId, result: null, error: (err as Error).message.split('\n')[0] };
+      }
+      rows.push(row);
+      ctx.warn(`[${rows.length}/${centers.length}] ${centerId}: ${row.result ? (row.result.changed ? `${row.result.changes.length} change(s)` : 'unchanged') : `cannot be read: ${row.error}`}`);
+    }
+  }
+  const results = rows.map((r) => r.result).filter((r): r is WhatIfResult => r !== null);
+  const changed = results.filter((r) => r.changed);
+  const refused = results.filter((r) => r.firstRefused);
+  const unfaithful = results.filter((r) => !r.faithful);
+  const data = {
+    policy: candidate,
+    centers: rows.length,
+    changed: changed.length,
+    wouldRefuse: refused.map((r) => r.centerId),
+    results: rows.map(({ centerId, result, error }) => (result ? { ...result, error: null } : { centerId, error })),
+  };
+  if (ctx.values.csv === true) return { data, text: whatIfCsv(rows).trimEnd() };
+  const text = [
+    `What-if of ${rows.length} center${rows.length === 1 ? '' : 's'} under ${label} (${Object.entries(candidate).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ') || 'no change'}): ` +
+      `${changed.length} would change, ${rows.length - results.length} could not be read. Nothing was written.`,
+    whatIfTable(rows),
+    ...(refused.length ? [section('Would have refused (the first recorded command the candidate policy refuses):', refused.map((r) => `${r.centerId}: ${r.firstRefused!.type} at ${time(r.firstRefused!.at)} — ${r.firstRefused!.message}`).join('\n'))] : []),
+    ...(changed.length ? [section('Changes', changed.map(whatIfDetails).join('\n\n'))] : []),
+    ...(unfaithful.length
+      ? [
+          section(
+            'Note: for these centers the recorded policy, simulated, does not end where the history does (a command refused after it was accepted, or a calendar round that fired a deadline late); read their rows with care:',
+            unfaithful.map((r) => `${r.centerId}: history ${r.recordedState}, simulated ${r.recorded.state}`).join('\n'),
+          ),
+        ]
+      : []),
+  ].join('\n\n');
+  return { data, text };
 }
