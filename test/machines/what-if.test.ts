@@ -9,7 +9,7 @@ import { callWindowKey, type CenterInput } from '../../machines/center';
 import type { Command } from '../../machines/commands';
 import { defaultPolicy, parsePolicy, type Policy } from '../../machines/policy';
 import { summaryDueKey, yearEndKey } from '../../machines/stages/summaries';
-import { annualSummary, application, callInfo, callView, cmd, commission, expertActor, experts, university } from '../helpers/fixtures';
+import { annualSummary, application, callInfo, callView, cmd, commission, expertActor, experts, scores, university } from '../helpers/fixtures';
 
 const T0 = Date.parse('2026-03-01T00:00:00.000Z');
 const DAY = 24 * 3600_000;
@@ -101,6 +101,35 @@ describe('policy what-if on the pure statechart', () => {
     // The late summary is still taken (Art. 18: flagged overdue, never refused).
     expect(candidate.refused).toEqual([]);
     expect(changes).toEqual([{ field: 'deadline', recorded: 'annual summary, cycle 1 year 1 (Art. 18): met', candidate: 'annual summary, cycle 1 year 1 (Art. 18): missed' }]);
+  });
+
+  it('Art. 19: a rectification report sent 200 days after the notice meets a 365-day period; under 180 days the deadline fires first, support is stopped and the late report refused', () => {
+    const uni = university('bjut');
+    // The mid-term after year 2 (the year ends fire by themselves), graded unqualified (Art. 18).
+    const m = Date.parse('2028-03-11T00:00:00.000Z') + DAY;
+    const panel = experts('tsinghua');
+    const assessAt = m + 4 * DAY;
+    const inputs = [
+      ...applicationInputs('bjut', 3),
+      at(cmd('SUBMIT_SELF_EVALUATION', uni, { scores: scores(40), report: 'Self-evaluation report' }), m),
+      at(cmd('RECORD_INSPECTION', commission, { inspectedOn: iso(m).slice(0, 10), inspectors: ['Inspector Liu'], findings: 'Seen' }), m + DAY),
+      at(cmd('ASSIGN_EVALUATION_EXPERTS', commission, { experts: panel }), m + 2 * DAY),
+      ...panel.map((e) => at(cmd('SUBMIT_EVALUATION_REVIEW', expertActor(e), { scores: scores(40), opinion: 'Weak' }), m + 3 * DAY)),
+      at(cmd('ASSESS', commission, { reason: 'Below the qualified threshold on four dimensions' }), assessAt),
+      at(cmd('SUBMIT_RECTIFICATION', uni, { report: 'What we changed' }), assessAt + 200 * DAY),
+    ];
+    const input: WhatIfInput = { start: startOf('bjut', parsePolicy({ rectificationDays: 365 })), inputs, until: iso(assessAt + 210 * DAY) };
+    const { recorded, candidate, changes } = recordedAndCandidate(input, parsePolicy({ rectificationDays: 180 }));
+
+    expect(recorded).toMatchObject({ state: 'building.evaluation.selfEvaluation', supportStopped: null, refused: [] });
+    expect(recorded.grades.map((g) => `${g.kind}:${g.grade}`)).toEqual(['midTerm:unqualified']);
+    expect(recorded.deadlines.filter((d) => d.what.startsWith('rectification')).map((d) => d.outcome)).toEqual(['met']);
+
+    expect(candidate.state).toBe('supportStopped');
+    expect(candidate.supportStopped?.at).toBe(iso(assessAt + 180 * DAY));
+    expect(candidate.deadlines.filter((d) => d.what.startsWith('rectification')).map((d) => d.outcome)).toEqual(['missed']);
+    expect(candidate.refused).toEqual([expect.objectContaining({ type: 'SUBMIT_RECTIFICATION', reason: 'not-allowed-in-state' })]);
+    expect(changes.map((c) => c.field)).toEqual(['deadline', 'supportStopped', 'state', 'refused']);
   });
 
   it('fires no deadline past the end of the record, and the recorded policy reproduces the recorded path', () => {
