@@ -21,6 +21,7 @@ import type { Grade, Tier } from './vocabulary';
 
 /** One recorded input of a center, in time order: an accepted command, or a status report of its call. */
 export type RecordedInput =
+  /** The command as sent (checked again by checkCommand: one today's schema refuses is reported as refused). */
   | { kind: 'command'; command: Command; at: string }
   /** The call's workflow's report (quota, approvals, an early close, Art. 7, 9): not a transition. */
   | { kind: 'callStatus'; quota: number; approvedCount: number; closedEarlyAt: string | null; at: string };
@@ -132,13 +133,14 @@ export function simulateCenter(input: WhatIfInput): SimulatedOutcome {
       continue;
     }
     const { command } = step;
+    const type = String(command.type ?? '(no type)');
     if (isClosed(snapshot)) {
-      refused.push({ commandId: command.commandId, type: command.type, at: step.at, reason: 'not-allowed-in-state', message: `The center is closed ("${stateName(snapshot)}").` });
+      refused.push({ commandId: command.commandId, type, at: step.at, reason: 'not-allowed-in-state', message: `The center is closed ("${stateName(snapshot)}").` });
       continue;
     }
     const check = checkCommand(snapshot, command, step.at);
     if (!check.ok) {
-      refused.push({ commandId: command.commandId, type: command.type, at: step.at, reason: check.refusal.reason, message: check.refusal.message });
+      refused.push({ commandId: command.commandId, type, at: step.at, reason: check.refusal.reason, message: check.refusal.message });
       continue;
     }
     apply(check.event);

@@ -7,7 +7,7 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { Client } from '@temporalio/client';
-import { CommandSchema, describeZodError, type Command } from '../../machines/commands';
+import { describeZodError, type Command } from '../../machines/commands';
 import { PolicySchema, type Policy } from '../../machines/policy';
 import { compareOutcomes, simulateCenter, type OutcomeChange, type RecordedInput, type SimulatedOutcome, type WhatIfInput } from '../../machines/what-if';
 import { CallStatusChangedSchema, CenterWorkflowInputSchema, centerCommand, callStatusChanged } from '../../contract';
@@ -57,8 +57,10 @@ export function recordedInputs(runs: readonly RunHistory[]): WhatIfInput & { cen
     for (const e of run.history.events ?? []) {
       const accepted = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
       if (accepted?.input?.name === centerCommand.name) {
-        const parsed = CommandSchema.safeParse(decodeFirst(accepted.input.args));
-        if (parsed.success) commands.set(parsed.data.commandId, parsed.data);
+        // Kept as sent, not parsed here: a command today's schema no longer takes is refused by the simulator's
+        // check (invalid-input) and reported, rather than dropped unseen.
+        const sent = decodeFirst(accepted.input.args) as Partial<Command> | undefined;
+        if (typeof sent?.commandId === 'string') commands.set(sent.commandId, sent as Command);
       }
       const signal = e.workflowExecutionSignaledEventAttributes;
       if (signal?.signalName === callStatusChanged.name) {
