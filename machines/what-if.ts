@@ -72,6 +72,8 @@ export interface SimulatedOutcome {
   /** Transitions applied: commands accepted and deadlines fired. */
   transitions: number;
   deadlinesFired: string[];
+  /** Every transition, in order, as an audit row names it (event, from-state → to-state, time). */
+  trace: { event: string; fromState: string; toState: string; at: string }[];
 }
 
 /** The simulated timers fire deadlines as the workflow's own timers do. */
@@ -86,13 +88,13 @@ export function simulateCenter(input: WhatIfInput): SimulatedOutcome {
   let snapshot: CenterSnapshot = initialTransition(centerMachine, input.start)[0];
   const refused: RefusedCommand[] = [];
   const fired: string[] = [];
-  let transitions = 0;
+  const trace: SimulatedOutcome['trace'] = [];
 
   const apply = (event: CenterEvent, counts = true) => {
     const [after] = transition(centerMachine, snapshot, event);
     if (after.status === 'error') throw new Error(`The statechart failed on ${event.type} at ${event.meta.at}: ${String(after.error)}`);
+    if (counts) trace.push({ event: event.type, fromState: stateName(snapshot), toState: stateName(after), at: event.meta.at });
     snapshot = after;
-    if (counts) transitions += 1;
   };
 
   /** Fires, in due order, every pending deadline due before `limitMs` (or at it, when `inclusive`). */
@@ -146,10 +148,10 @@ export function simulateCenter(input: WhatIfInput): SimulatedOutcome {
     apply(check.event);
   }
   fireDeadlines(Date.parse(input.until), true);
-  return outcomeOf(snapshot, refused, transitions, fired);
+  return outcomeOf(snapshot, refused, trace, fired);
 }
 
-function outcomeOf(snapshot: CenterSnapshot, refused: RefusedCommand[], transitions: number, deadlinesFired: string[]): SimulatedOutcome {
+function outcomeOf(snapshot: CenterSnapshot, refused: RefusedCommand[], trace: SimulatedOutcome['trace'], deadlinesFired: string[]): SimulatedOutcome {
   const ctx = snapshot.context;
   const failing = (ctx.eligibility ?? []).filter((c) => !c.passed);
   const grades = ctx.evaluations.map((e) => ({ evaluationId: e.evaluationId, kind: e.kind, grade: e.grade }));
@@ -181,8 +183,9 @@ function outcomeOf(snapshot: CenterSnapshot, refused: RefusedCommand[], transiti
     deadlines,
     supportStopped: ctx.supportStopped ? { reason: ctx.supportStopped.reason, at: ctx.supportStopped.at } : null,
     refused,
-    transitions,
+    transitions: trace.length,
     deadlinesFired,
+    trace,
   };
 }
 
