@@ -16,7 +16,7 @@ import { authorizeCenterRead, evidenceScope } from '../access';
 import { requireIdentity } from '../auth';
 import { ProblemError, ProblemSchema } from '../problem';
 
-const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 413: ProblemSchema };
+const errors = { 400: ProblemSchema, 401: ProblemSchema, 403: ProblemSchema, 404: ProblemSchema, 413: ProblemSchema, 422: ProblemSchema };
 
 export async function evidenceRoutes(app: FastifyInstance, deps: ApiDeps & { evidence: EvidenceStore }): Promise<void> {
   const store = deps.evidence;
