@@ -85,7 +85,9 @@ describe('loadConfig', () => {
     expect(CONFIG_ENV_VARS.policy).toBe('CENTERS_POLICY');
     expect(CONFIG_ENV_VARS['notifications.webhook']).toBe('CENTERS_NOTIFICATIONS_WEBHOOK');
     expect(CONFIG_ENV_VARS['notifications.smtp']).toBe('CENTERS_NOTIFICATIONS_SMTP');
-    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(34);
+    expect(CONFIG_ENV_VARS['evidence.dir']).toBe('CENTERS_EVIDENCE_DIR');
+    expect(CONFIG_ENV_VARS['evidence.maxBytes']).toBe('CENTERS_EVIDENCE_MAX_BYTES');
+    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(37);
   });
 
   it('takes numbers, strings, booleans, null and policy JSON from the environment', () => {
