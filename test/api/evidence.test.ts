@@ -169,3 +169,34 @@ describe('evidence files through the API, the database and the audit (issue 14 i
     }
   });
 });
+
+describe('--attach on the command line (issue 14 item 3)', () => {
+  it('stores the file, sends the command with its reference, reads it back, and refuses a file of another type with no trace', async () => {
+    const { openCall } = await import('../../client/operations');
+    const now = Date.now();
+    await openCall(api.h.ops, callInfo(now, { callId: 'call-ev-cli', quota: 1 }), { id: 'operator', role: 'commission' });
+    const env = { CENTERS_EVIDENCE_DIR: evidenceDir };
+    const appFile = path.join(api.h.dir, 'pku-application.json');
+    fs.writeFileSync(appFile, JSON.stringify(applicationAsOf('pku', now)));
+    const notes = path.join(api.h.dir, 'notes.txt');
+    fs.writeFileSync(notes, 'not a document');
+    const scan = path.join(api.h.dir, 'transfer-contracts.pdf');
+    fs.writeFileSync(scan, pdf('Art. 8(4): the transfer contracts'));
+
+    // A file of another type: refused before anything is sent.
+    const refused = await api.h.cli(['apply', '--call', 'call-ev-cli', '--file', appFile, '--attach', notes, '--as', 'university:pku-office@pku'], { env });
+    expect(refused.code).toBe(3);
+    expect(refused.stderr).toMatch(/notes\.txt is of a type the store does not recognise/);
+    await expect(api.h.client.workflow.getHandle('center-pku').describe()).rejects.toThrow(/not found/i);
+
+    const applied = await api.h.cli(['apply', '--call', 'call-ev-cli', '--file', appFile, '--attach', scan, '--as', 'university:pku-office@pku'], { env, json: true });
+    expect(applied.code, applied.stderr).toBe(0);
+    const [row] = await createRepositories(api.h.knex).evidenceFiles('pku.call-ev-cli');
+    expect(row).toMatchObject({ ownerKind: 'application', ownerKey: 'v1', name: 'transfer-contracts.pdf', mediaType: 'application/pdf', commandId: applied.json.commandId });
+
+    const out = path.join(api.h.dir, 'read-back.pdf');
+    const got = await api.h.cli(['evidence', 'get', 'pku.call-ev-cli', row.sha256, '--out', out], { env, json: true });
+    expect(got.code, got.stderr).toBe(0);
+    expect(fs.readFileSync(out)).toEqual(pdf('Art. 8(4): the transfer contracts'));
+  });
+});
