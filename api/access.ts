@@ -60,3 +60,12 @@ export async function authorizeCenterRead(
 export function requireRole(identity: Identity, roles: readonly Role[], what: string): void {
   if (!roles.includes(identity.role)) throw new ProblemError('forbidden-role', `${what} is for ${roles.join(' or ')}, not a ${identity.role}.`);
 }
+
+/**
+ * Evidence files (issue 14 item 3) are read like the record they belong to: a funding request's opinions (Art. 15)
+ * with the center's accounts, every other file (application, summary, evaluation, rectification) with its dossier.
+ * A file attached to several records needs the most private of their scopes.
+ */
+export function evidenceScope(ownerKinds: readonly string[]): ReadScope {
+  return ownerKinds.includes('fundingRequest') ? 'accounts' : 'dossier';
+}

@@ -28,6 +28,8 @@ import { readRoutes } from './routes/reads';
 import { sessionRoutes } from './routes/session';
 import { auditRoutes } from './routes/audit';
 import { consoleRoutes } from './routes/console';
+import { evidenceRoutes } from './routes/evidence';
+import { createEvidenceStore, type EvidenceStore } from '../evidence/store';
 import { consolePage, consoleStatic } from './console';
 import { createApiMetrics, registerMetrics } from './metrics';
 import { probeWritable } from '../db/knex';
@@ -48,6 +50,8 @@ export interface ApiDeps {
   replayCode?: () => Promise<ReplayCode>;
   /** Fastify's logger options (and where the lines go: stdout by default); false in tests. Credentials are redacted from every log line. */
   logger?: boolean | { level: string; stream?: { write(line: string): void } };
+  /** The evidence content store (default: the one config `evidence` names); commands naming a file are checked against it. */
+  evidence?: EvidenceStore;
   /** Called by every command route as its handler ends (the benchmark's `--via-api` measures the API with it). */
   timing?: (t: CommandTiming) => void;
 }
@@ -66,7 +70,10 @@ export interface CommandTiming {
   requestMs: number;
 }
 
-export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
+export async function buildApi(given: ApiDeps): Promise<FastifyInstance> {
+  // One evidence store for the uploads, the reads and the commands' check that every file they name is stored.
+  const evidence = given.evidence ?? createEvidenceStore(given.cfg.evidence);
+  const deps = { ...given, evidence, ops: { ...given.ops, evidence: given.ops.evidence ?? evidence } };
   const app = Fastify({
     bodyLimit: BODY_LIMIT,
     logger: deps.logger === undefined || deps.logger === false ? false : { ...(deps.logger === true ? {} : deps.logger), redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["x-csrf-token"]'] },
@@ -148,7 +155,11 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     if (named.name === 'UsageError') return reply.status(400).type('application/problem+json').send(problem('invalid-input', named.message, { status: 400, instance }));
     if (named.name === 'NotFoundError') return reply.status(404).type('application/problem+json').send(problem('not-found', named.message, { instance }));
     const status = named.statusCode ?? 500;
-    if (status === 413) return reply.status(413).type('application/problem+json').send(problem('invalid-input', `The body is larger than ${BODY_LIMIT} bytes.`, { status: 413, instance }));
+    if (status === 413) {
+      const limit = request.routeOptions.bodyLimit ?? BODY_LIMIT;
+      const what = request.routeOptions.url?.endsWith('/evidence') ? ' (evidence.maxBytes): split or compress the file' : '';
+      return reply.status(413).type('application/problem+json').send(problem('invalid-input', `The body is larger than ${limit} bytes${what}.`, { status: 413, instance }));
+    }
     if (status >= 400 && status < 500) return reply.status(status).type('application/problem+json').send(problem('invalid-input', named.message, { status, instance }));
     request.log.error({ err: error }, 'request failed');
     return reply.status(500).type('application/problem+json').send(problem('internal', 'The service failed to answer; the error is in its log. Try again, or tell the operators.', { instance }));
@@ -176,6 +187,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
       await commandRoutes(api, deps);
       await readRoutes(api, deps);
       await auditRoutes(api, deps);
+      await evidenceRoutes(api, deps);
       await consoleRoutes(api, deps);
     },
     { prefix: API_PREFIX },

@@ -14,6 +14,7 @@ import { bundleForReplay, type ReplayCode } from '../client/audit/replay';
 import { buildApi, type ApiDeps } from './app';
 import { createIdentities } from './identities';
 import { createOidcVerifier } from './oidc';
+import { createEvidenceStore } from '../evidence/store';
 
 export interface RunningApi {
   /** Where the API listens, e.g. http://127.0.0.1:8080. */
@@ -29,7 +30,7 @@ export async function startApi(cfg: AppConfig, opts: { address?: string; port?: 
   let replay: Promise<ReplayCode> | null = null;
   const app = await buildApi({
     cfg,
-    ops: { client, taskQueue: cfg.temporal.taskQueue, policy: cfg.policy, startSecret: cfg.temporal.startSecret ?? undefined },
+    ops: { client, taskQueue: cfg.temporal.taskQueue, policy: cfg.policy, startSecret: cfg.temporal.startSecret ?? undefined, evidence: createEvidenceStore(cfg.evidence) },
     knex,
     repos: createRepositories(knex),
     identities: createIdentities(knex, { tokenDays: cfg.api.tokenDays, sessionHours: cfg.api.sessionHours }),

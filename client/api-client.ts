@@ -73,17 +73,46 @@ export class NotAuthenticatedError extends Error {
 export interface ApiClient {
   url: string;
   request<T = any>(method: 'GET' | 'POST' | 'DELETE', route: string, opts?: { body?: unknown; idempotencyKey?: string; query?: Record<string, string | number | undefined>; anonymous?: boolean }): Promise<T>;
+  /** Bytes in or out (evidence files): the body sent as it is, the answer's bytes and headers. */
+  bytes(method: 'GET' | 'POST', route: string, opts?: { body?: Uint8Array; headers?: Record<string, string> }): Promise<{ bytes: Buffer; headers: Headers }>;
+}
+
+/** A refused answer as the error the direct path throws for it. */
+function refusal(status: number, text: string): Error {
+  let body: any = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = { detail: text };
+  }
+  const reason: string = body?.reason ?? 'refused';
+  const detail: string = body?.detail ?? `HTTP ${status}`;
+  if (status === 401) return new NotAuthenticatedError(`${detail}`);
+  if (status === 404) return new NotFoundError(detail);
+  if (status === 429 || status >= 500) return new Error(`The API answered ${status}: ${detail}`);
+  return new CommandRefusedError(reason, detail);
 }
 
 export function createApiClient(url: string, token: string | null): ApiClient {
+  const noToken = () =>
+    new NotAuthenticatedError(`No API token. Set ${TOKEN_ENV_VAR}, or run \`centers login\` with the token a commission administrator gave you (\`centers users add\` prints one).`);
   return {
     url,
-    async request(method, route, opts = {}) {
-      if (!token && !opts.anonymous) {
-        throw new NotAuthenticatedError(
-          `No API token. Set ${TOKEN_ENV_VAR}, or run \`centers login\` with the token a commission administrator gave you (\`centers users add\` prints one).`,
-        );
+    async bytes(method, route, opts = {}) {
+      if (!token) throw noToken();
+      const headers: Record<string, string> = { ...opts.headers, authorization: `Bearer ${token}` };
+      let res: Response;
+      try {
+        res = await fetch(`${url}/api/v1${route}`, { method, headers, body: opts.body });
+      } catch (err) {
+        throw new ApiUnreachableError(url, (err as { cause?: unknown }).cause ?? err);
       }
+      const bytes = Buffer.from(await res.arrayBuffer());
+      if (res.ok) return { bytes, headers: res.headers };
+      throw refusal(res.status, bytes.toString('utf8'));
+    },
+    async request(method, route, opts = {}) {
+      if (!token && !opts.anonymous) throw noToken();
       const query = Object.entries(opts.query ?? {}).filter(([, v]) => v !== undefined);
       const target = `${url}/api/v1${route}${query.length ? `?${new URLSearchParams(query.map(([k, v]): [string, string] => [k, String(v)])).toString()}` : ''}`;
       const headers: Record<string, string> = { accept: 'application/json' };
@@ -97,19 +126,12 @@ export function createApiClient(url: string, token: string | null): ApiClient {
         throw new ApiUnreachableError(url, (err as { cause?: unknown }).cause ?? err);
       }
       const text = await res.text();
-      let body: any = null;
+      if (!res.ok) throw refusal(res.status, text);
       try {
-        body = text ? JSON.parse(text) : null;
+        return text ? JSON.parse(text) : null;
       } catch {
-        body = { detail: text };
+        return { detail: text };
       }
-      if (res.ok) return body;
-      const reason: string = body?.reason ?? 'refused';
-      const detail: string = body?.detail ?? `HTTP ${res.status}`;
-      if (res.status === 401) throw new NotAuthenticatedError(`${detail}`);
-      if (res.status === 404) throw new NotFoundError(detail);
-      if (res.status === 429 || res.status >= 500) throw new Error(`The API answered ${res.status}: ${detail}`);
-      throw new CommandRefusedError(reason, detail);
     },
   };
 }

@@ -6,6 +6,7 @@
  */
 import { COMMAND_TABLE, type AnyCommandType } from '../machines/commands';
 import { STAGES, type CommandDef, type Stage } from '../machines/core';
+import { carriesEvidence, MAX_EVIDENCE_FILES } from '../machines/evidence';
 import { AUDIT_COMMANDS } from './audit/commands';
 import { USERS_COMMANDS } from './users/commands';
 import { SESSION_COMMANDS } from './session/commands';
@@ -69,6 +70,14 @@ function fromTable(type: AnyCommandType): CommandSpec {
   );
   if (cli.file) {
     options.file = { type: 'string', value: 'FILE', description: `${cli.file.description} (JSON; "-" reads standard input)`, required: !cli.file.optional };
+  }
+  if (carriesEvidence(type)) {
+    options.attach = {
+      type: 'string',
+      multiple: true,
+      value: 'FILE',
+      description: `an evidence file (PDF, PNG, JPEG, Word, Excel or PowerPoint), stored by its SHA-256 and named in the command's evidence list; may be repeated (at most ${MAX_EVIDENCE_FILES})`,
+    };
   }
   return {
     name: cli.name,
@@ -222,6 +231,28 @@ const READING: CommandSpec[] = [
       'year it was given. ALL rows are the sums over every university. See docs/reports.md.',
     examples: ['centers report', 'centers report --from 2026 --to 2028 --csv report.csv --svg charts', 'centers report --university bjut --json'],
     load: async () => (await import('./handlers/reports')).monitoringReportCommand,
+  },
+  {
+    name: 'evidence get',
+    group: 'Reading and audit',
+    summary: 'Write an evidence file a command of the center carried (by its SHA-256), read like the record it belongs to',
+    args: [center, { name: '<sha256>', description: "the file's SHA-256, as the command's evidence list names it" }],
+    options: { out: { type: 'string', value: 'FILE', description: 'where to write it (default: its name, in this directory)' } },
+    details:
+      "Through the API the file is read with your identity: a university its own centers' files, an expert those of the\n" +
+      "centers assigned to them (not a funding request's, which belong to the accounts), the commission and auditors all.\n" +
+      'The file is checked against its hash as it is read.',
+    examples: ['centers evidence get bjut 3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b --out opinion.pdf'],
+    load: async () => (await import('./handlers/evidence')).getEvidenceCommand,
+  },
+  {
+    name: 'evidence put',
+    group: 'Reading and audit',
+    summary: "Store evidence files and print their references (for a command's evidence list; --attach does this for you)",
+    args: [{ name: '<file>', description: 'a PDF, PNG, JPEG, Word, Excel or PowerPoint file' }],
+    options: {},
+    examples: ['centers evidence put opinion.pdf --json'],
+    load: async () => (await import('./handlers/evidence')).putEvidenceCommand,
   },
   {
     name: 'audit log',

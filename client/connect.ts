@@ -12,6 +12,7 @@ import type { Repositories } from '../db/repositories';
 import type { OperationsContext } from './operations';
 import { apiUrl, createApiClient, savedToken, TOKEN_ENV_VAR, type ApiClient } from './api-client';
 import { DatabaseError, UnreachableError } from './errors';
+import { createEvidenceStore } from '../evidence/store';
 
 /** A CLI waits this long for the server before saying it cannot reach it. */
 const CONNECT_TIMEOUT_MS = 5_000;
@@ -56,7 +57,7 @@ export function openServices(cfg: AppConfig, env: NodeJS.ProcessEnv = process.en
       throw new UnreachableError(address, err);
     }
     const client = new Client({ connection, namespace: cfg.temporal.namespace });
-    return { client, connection, ops: { client, taskQueue: cfg.temporal.taskQueue, policy: cfg.policy, startSecret: cfg.temporal.startSecret ?? undefined } };
+    return { client, connection, ops: { client, taskQueue: cfg.temporal.taskQueue, policy: cfg.policy, startSecret: cfg.temporal.startSecret ?? undefined, evidence: createEvidenceStore(cfg.evidence) } };
   }
 
   async function openDatabase(): Promise<{ knex: Knex; repos: Repositories }> {

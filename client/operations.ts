@@ -19,6 +19,8 @@ import { centerMachine } from '../machines/center';
 import { CommandSchema, describeZodError, type Command } from '../machines/commands';
 import { CallInfoSchema, type Actor, type CallInfo } from '../machines/domain';
 import type { Policy } from '../machines/policy';
+import { evidenceOf } from '../machines/evidence';
+import { missingEvidence, type EvidenceStore } from '../evidence/store';
 import {
   callCommand,
   callStatus,
@@ -46,6 +48,20 @@ export interface OperationsContext {
   now?: () => Promise<number>;
   /** The secret a center's start is signed with (config/start-secret.ts); default: temporal.startSecret's fallback file. */
   startSecret?: string;
+  /** The evidence content store (evidence/store.ts): a command naming a file is sent only if the file is stored. */
+  evidence?: Pick<EvidenceStore, 'has'>;
+}
+
+/**
+ * Issue 14 item 3: every file a command names must be in the evidence store before the command is sent, so the
+ * history never names a file that is not kept. Refused here, before anything is signalled: no trace.
+ */
+async function checkEvidence(ctx: OperationsContext, command: Command): Promise<void> {
+  const refs = evidenceOf(command);
+  if (refs.length === 0) return;
+  if (!ctx.evidence) throw new CommandRefusedError('invalid-input', 'This command names evidence files, but no evidence store is configured here (config `evidence.dir`): send it through the API, which keeps the store.');
+  const missing = await missingEvidence(ctx.evidence, refs);
+  if (missing) throw new CommandRefusedError('invalid-input', missing);
 }
 
 const clock = async (ctx: OperationsContext): Promise<number> => (ctx.now ? ctx.now() : Date.now());
@@ -148,6 +164,7 @@ export async function submitApplication(ctx: OperationsContext, command: Command
   const parsed = CommandSchema.safeParse(command);
   if (!parsed.success) throw new CommandRefusedError('invalid-input', `Invalid command: ${describeZodError(parsed.error)}`);
   if (parsed.data.type !== 'SUBMIT_APPLICATION') throw new CommandRefusedError('invalid-input', 'expected a SUBMIT_APPLICATION command');
+  await checkEvidence(ctx, parsed.data);
   const { callId, application } = parsed.data.payload;
   const call = await getCall(ctx, callId);
   const universityId = application.universityId;
@@ -210,6 +227,7 @@ export async function sendCenterCommand(ctx: OperationsContext, ref: string, com
   const parsed = CommandSchema.safeParse(command);
   if (!parsed.success) throw new CommandRefusedError('invalid-input', `Invalid command: ${describeZodError(parsed.error)}`);
   if (parsed.data.type === 'SUBMIT_APPLICATION') return submitApplication(ctx, parsed.data);
+  await checkEvidence(ctx, parsed.data);
   // A center id is checked against the university's live workflow first; a university id needs no look-up.
   const { workflowId } = resolveCenter(ref).centerId ? await showCenter(ctx, ref) : resolveCenter(ref);
   return send(() =>

@@ -11,7 +11,7 @@
  *      "true"/"false" -> booleans); "null" means null; an empty variable counts as unset. A setting that is an
  *      object (rounds.annualSummary, rounds.midTerm) takes a JSON object, deep-merged over the file's value:
  *      CENTERS_ROUNDS_ANNUAL_SUMMARY='{"month":3,"day":31}'.
- * Relative file paths (devServer.dbFilename, database.filename, notifications.deliveryLog, the PEM files of
+ * Relative file paths (devServer.dbFilename, database.filename, notifications.deliveryLog, evidence.dir, the PEM files of
  * temporal.tls) are resolved against the repository root.
  *
  * Secrets (temporal.apiKey, a private key's text, a connection string's password) never appear in a ConfigError:
@@ -274,6 +274,30 @@ const ApiSchema = z
   })
   .strict();
 
+/**
+ * Evidence files (issue 14 item 3, evidence/store.ts): where the content store keeps them and what it accepts.
+ * Operational limits, not the regulation's numbers, so they are configuration and not policy: they bound a disk and
+ * a request, and a center's rules do not depend on them (a file already stored stays readable if they change).
+ */
+export const EVIDENCE_MEDIA_TYPES = [
+  'application/pdf',
+  'image/png',
+  'image/jpeg',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+] as const;
+const EvidenceSchema = z
+  .object({
+    /** The content store's directory: <dir>/<first two hex digits>/<sha256>. Back it up with the database. */
+    dir: z.string().min(1).default('data/evidence'),
+    /** The largest file accepted, in bytes (also the API upload's body limit). Default 20 MiB. */
+    maxBytes: z.number().int().min(1).max(1024 * 1024 * 1024).default(20 * 1024 * 1024),
+    /** The media types accepted, each recognised from the file's first bytes (PDF, PNG, JPEG, Office Open XML). */
+    mediaTypes: z.array(z.enum(EVIDENCE_MEDIA_TYPES)).min(1).default([...EVIDENCE_MEDIA_TYPES]),
+  })
+  .strict();
+
 const SECTIONS = {
   temporal: TemporalSchema,
   devServer: DevServerSchema,
@@ -282,6 +306,7 @@ const SECTIONS = {
   rounds: RoundsSchema,
   notifications: NotificationsSchema,
   api: ApiSchema,
+  evidence: EvidenceSchema,
 } as const;
 type SectionName = keyof typeof SECTIONS;
 
@@ -294,6 +319,7 @@ export const ConfigSchema = z
     rounds: RoundsSchema.default({}),
     notifications: NotificationsSchema.default({}),
     api: ApiSchema.default({}),
+    evidence: EvidenceSchema.default({}),
     policy: PolicySchema.default({}),
   })
   .strict()
@@ -547,6 +573,7 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; file?: string } = {}
   cfg.devServer.dbFilename = resolvePath(cfg.devServer.dbFilename);
   if (cfg.database.client === 'sqlite3') cfg.database.filename = resolvePath(cfg.database.filename);
   cfg.notifications.deliveryLog = resolvePath(cfg.notifications.deliveryLog);
+  cfg.evidence.dir = resolvePath(cfg.evidence.dir)!;
   if (typeof cfg.temporal.tls === 'object') {
     const tls = cfg.temporal.tls;
     for (const key of TLS_FILE_SETTINGS) if (tls[key] !== undefined) tls[key] = path.resolve(repoRoot, tls[key]);

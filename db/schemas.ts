@@ -475,6 +475,24 @@ export const OrganisationChangesSchema = z.object({
 });
 export type OrganisationChangeRecord = z.infer<typeof OrganisationChangesSchema>;
 
+// ── evidence_files (issue 14 item 3) ────────────────────────────────────────────────────────────────────────────
+export const EvidenceFilesSchema = z.object({
+  centerId: id,
+  seq: int,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  ownerKind: z.string().min(1).max(32),
+  ownerKey: id,
+  command: z.string().min(1).max(64),
+  commandId: id.nullable(),
+  name: id,
+  mediaType: id,
+  /** bigint: read like money (a number on both databases). */
+  sizeBytes: fen,
+  attachedAt: isoText,
+  attachedBy: id,
+});
+export type EvidenceFileRecord = z.infer<typeof EvidenceFilesSchema>;
+
 // ── users, api_tokens, sessions (SPEC §4 "HTTP API": every person known, every action theirs) ─────────────────────
 /** A sha256 digest, hex: what is stored of a token's secret, a session cookie or a CSRF token. */
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);

@@ -44,6 +44,8 @@ export const TableName = {
   SupportStops: 'support_stops',
   /** Art. 6, 8(7): director and staff changes. */
   OrganisationChanges: 'organisation_changes',
+  /** Evidence files: each file a command carried, by SHA-256, and the record it belongs to (the file is in the content store). */
+  EvidenceFiles: 'evidence_files',
   /** SPEC §4 "HTTP API": every person known to the service, with their role and organisation. */
   Users: 'users',
   /** API tokens: only the sha256 of each token's secret is stored. */

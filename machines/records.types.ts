@@ -1,6 +1,7 @@
 import type { SummaryEntry } from './stages/summaries';
 import type { EvaluationEntry } from './stages/evaluation';
 import type { CallEventKind, EvaluationKind } from './vocabulary';
+import type { EvidenceCommand, EvidenceOwnerKind, EvidenceRef } from './evidence';
 import type { Actor, Application, CallInfo, DimensionScores, Director, Expert, FundingRequest, Grade, IntegrityIncident, Review, StaffMember } from './domain';
 
 /**
@@ -79,7 +80,9 @@ export type DomainRecord =
       recordedBy: string;
     }
   /** Art. 19: support stopped — the center's record is closed with the reason and the date. */
-  | { kind: 'supportStopped'; centerId: string; reason: string; stoppedAt: string };
+  | { kind: 'supportStopped'; centerId: string; reason: string; stoppedAt: string }
+  /** Evidence files (machines/evidence.ts): the files a command carried, by hash, and the record they belong to. */
+  | { kind: 'evidence'; centerId: string; ownerKind: EvidenceOwnerKind; ownerKey: string; command: EvidenceCommand; commandId: string | null; files: EvidenceRef[]; attachedAt: string; attachedBy: string };
 
 /** The center's row in the read model (SPEC §1: the database is the read model for lists and reports). */
 export interface CenterRow {

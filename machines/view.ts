@@ -4,6 +4,7 @@ import { centerMachine, isClosed, stateName, type CenterEvent, type CenterSnapsh
 import type { CommandType } from './commands';
 import { earliestPending, type CallView, type CenterContext, type Deadline } from './context';
 import type { PersistParams } from './core';
+import { evidenceRecords } from './evidence';
 import type { CenterRow, ConditionResult, DomainRecord } from './records.types';
 import type { Role, Tier } from './vocabulary';
 import { applicationPanel, type Decision } from './stages/application';
@@ -128,7 +129,7 @@ export function centerSummary(snapshot: CenterSnapshot, seq: number): CenterSumm
 /** One transition and the records it persists: what the workflow does with every event (pure). */
 export function applyEvent(snapshot: CenterSnapshot, event: CenterEvent): { after: CenterSnapshot; records: DomainRecord[] } {
   const [after, actions] = transition(centerMachine, snapshot, event);
-  return { after, records: recordsOf(actions) };
+  return { after, records: [...recordsOf(actions), ...evidenceRecords(snapshot.context, after.context, event)] };
 }
 
 /** The earliest pending deadline, for the read model and the NextDeadline search attribute. */

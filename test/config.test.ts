@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_ENV_VARS, ConfigError, ConfigSchema, loadConfig, repoRoot, SEARCH_ATTRIBUTES } from '../config';
+import { CONFIG_ENV_VARS, ConfigError, ConfigSchema, EVIDENCE_MEDIA_TYPES, loadConfig, repoRoot, SEARCH_ATTRIBUTES } from '../config';
 import { describeTemporalSecurity, temporalCliFlags, temporalConnectionOptions } from '../config/temporal-connection';
 import { defaultPolicy } from '../machines/policy';
 import { makeTestPki, openssl, type TestPki } from './helpers/tls';
@@ -60,6 +60,7 @@ describe('loadConfig', () => {
         secureCookies: false,
         oidc: null,
       },
+      evidence: { dir: path.join(repoRoot, 'data/evidence'), maxBytes: 20 * 1024 * 1024, mediaTypes: [...EVIDENCE_MEDIA_TYPES] },
       policy: defaultPolicy,
     });
     expect(fs.existsSync(path.join(repoRoot, 'temporal.config.json'))).toBe(true);
@@ -84,7 +85,9 @@ describe('loadConfig', () => {
     expect(CONFIG_ENV_VARS.policy).toBe('CENTERS_POLICY');
     expect(CONFIG_ENV_VARS['notifications.webhook']).toBe('CENTERS_NOTIFICATIONS_WEBHOOK');
     expect(CONFIG_ENV_VARS['notifications.smtp']).toBe('CENTERS_NOTIFICATIONS_SMTP');
-    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(34);
+    expect(CONFIG_ENV_VARS['evidence.dir']).toBe('CENTERS_EVIDENCE_DIR');
+    expect(CONFIG_ENV_VARS['evidence.maxBytes']).toBe('CENTERS_EVIDENCE_MAX_BYTES');
+    expect(Object.keys(CONFIG_ENV_VARS)).toHaveLength(37);
   });
 
   it('takes numbers, strings, booleans, null and policy JSON from the environment', () => {

@@ -2,6 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { initialTransition, transition } from 'xstate';
 import { checkCommand } from '../machines/authorize';
 import { centerRowFor, centerSummary, centerView, nextDeadline, recordsOf } from '../machines/view';
+import { evidenceRecords } from '../machines/evidence';
 import { toEvent, type Command } from '../machines/commands';
 import { commandFingerprint } from '../machines/fingerprint';
 import { callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
@@ -173,7 +174,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
     seq += 1;
     let at = event.meta.at;
     // Effects flow forward: the transition names what it persists (machines/core.ts `effect`).
-    const records = recordsOf(actions);
+    // The files the command carried (by hash): rows of their own, beside the records the transition names.
+    const records = [...recordsOf(actions), ...evidenceRecords(before.context, after.context, event)];
     const persist = persistLocally() ? persistTransitionLocallyFirst : persistence.persistTransition;
     const stored = await persist({
       audit: {

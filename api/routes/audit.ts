@@ -46,13 +46,13 @@ export async function auditRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
 
   api.get('/centers/:center/reconcile', { schema: { operationId: 'reconcileCenter', tags: ['Audit'], summary: "The center's history-derived timeline against its audit rows, each difference named", params: CenterParams, response: { 200: Any, ...errors } } }, async (request) => {
     const centerId = await authorized(requireIdentity(request), request.params.center);
-    const { history: _history, ...result } = await reconcileCenter(client, repos, centerId);
+    const { history: _history, ...result } = await reconcileCenter(client, repos, centerId, deps.evidence);
     return result;
   });
 
   api.get('/audit/reconcile', { schema: { operationId: 'reconcileAll', tags: ['Audit'], summary: 'Every center reconciled (commission and auditors)', response: { 200: Any, ...errors } } }, async (request) => {
     requireRole(requireIdentity(request), ['commission', 'auditor'], 'Reconciling every center');
-    const results = await reconcileAll(client, repos, { temporalCenters: await listTemporalCenters(client).catch(() => []) });
+    const results = await reconcileAll(client, repos, { temporalCenters: await listTemporalCenters(client).catch(() => []), evidence: deps.evidence });
     return { clean: results.every((r) => r.clean), centers: results.length, results };
   });
 }

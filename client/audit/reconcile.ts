@@ -26,7 +26,9 @@ export type Difference =
   /** Same sequence number, different content: each differing field with both values. */
   | { kind: 'altered'; seq: number; fields: FieldDifference[]; history: TimelineEntry; database: AuditRow }
   /** The history itself numbers two transitions alike (the workflow must never do so). */
-  | { kind: 'duplicate'; seq: number; history: TimelineEntry };
+  | { kind: 'duplicate'; seq: number; history: TimelineEntry }
+  /** An evidence file the transition's command carried is missing from the content store, or no longer matches its hash. */
+  | { kind: 'evidence'; seq: number; status: 'missing' | 'changed'; name: string; path: string; expected: string; actual: string | null };
 
 export interface Reconciliation {
   centerId: string;
@@ -116,6 +118,10 @@ export function describeDifference(d: Difference): string {
       return `seq ${d.seq} altered: ${d.fields.map((f) => `${f.field} is ${show(f.database)} in the database but ${show(f.history)} in the history`).join('; ')}`;
     case 'duplicate':
       return `seq ${d.seq} appears twice in the history (run ${d.history.runId}, event ${d.history.eventId})`;
+    case 'evidence':
+      return d.status === 'missing'
+        ? `seq ${d.seq} evidence file ${d.name} missing: ${d.path} is not in the store (expected sha256 ${d.expected}); restore it from a backup`
+        : `seq ${d.seq} evidence file ${d.name} changed: ${d.path} has sha256 ${d.actual}, expected ${d.expected}; restore it from a backup`;
   }
 }
 

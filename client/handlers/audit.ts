@@ -4,6 +4,7 @@
  * reconcile` compares that timeline with the database's audit rows. Any non-determinism or difference exits
  * with AUDIT_FAILED_EXIT_CODE (6), after printing the whole report.
  */
+import { createEvidenceStore } from '../../evidence/store';
 import {
   auditExitCode,
   bundleForReplay,
@@ -140,6 +141,7 @@ function differencesTable(r: Reconciliation): string {
     if (d.kind === 'altered') for (const f of d.fields) rows.push(['altered', d.seq, f.field, f.history === null ? 'null' : String(f.history), f.database === null ? 'null' : String(f.database)]);
     else if (d.kind === 'missing') rows.push(['missing', d.seq, null, brief(d.history), '(no audit row)']);
     else if (d.kind === 'extra') rows.push(['extra', d.seq, null, '(no such transition)', brief(d.database)]);
+    else if (d.kind === 'evidence') rows.push([`evidence ${d.status}`, d.seq, d.path, `sha256 ${d.expected}`, d.actual === null ? '(no file)' : `sha256 ${d.actual}`]);
     else rows.push(['duplicate', d.seq, null, brief(d.history), null]);
   }
   return table(['DIFFERENCE', 'SEQ', 'FIELD', 'HISTORY', 'DATABASE'], rows);
@@ -180,7 +182,7 @@ export async function auditReconcileCommand(ctx: CommandContext): Promise<Output
   const repos = await ctx.services.repos();
 
   if (!all) {
-    const r = await reconcileCenter(t.client, repos, ref);
+    const r = await reconcileCenter(t.client, repos, ref, createEvidenceStore(ctx.services.cfg.evidence));
     return { data: plain(r), text: reconciliationText(r), exitCode: auditExitCode({ reconciliations: [r] }) };
   }
 
@@ -192,6 +194,7 @@ export async function auditReconcileCommand(ctx: CommandContext): Promise<Output
   }
   const results = await reconcileAll(t.client, repos, {
     temporalCenters,
+    evidence: createEvidenceStore(ctx.services.cfg.evidence),
     onProgress: (done, total, r) => ctx.warn(`[${done}/${total}] ${r.centerId}: ${verdict(r)}`),
   });
   const failing = results.filter((r) => !r.clean);

@@ -8,6 +8,8 @@ import { COMMAND_TABLE, type AnyCommandType, type CommandType } from '../../mach
 import { DEFAULT_COMMISSION_ACTOR } from '../args';
 import type { Handler } from '../commands';
 import { commandPayload } from '../inputs';
+import { carriesEvidence, type EvidenceRef } from '../../machines/evidence';
+import { attachFiles } from './evidence';
 import { sendsFor } from '../options';
 import { sendToCall } from './calls';
 import { applicationRenders } from './centers';
@@ -26,6 +28,12 @@ export function tableCommand(type: AnyCommandType): Handler {
   const sender = { command: def.cli.name, defaultActor: sends.defaultActor ? DEFAULT_COMMISSION_ACTOR : null, actorExample: sends.actorExample };
   return async (ctx) => {
     const payload = commandPayload(type, ctx.values);
+    // Issue 14 item 3: the --attach files are stored first; the command carries their references.
+    const attached = carriesEvidence(type) ? await attachFiles(ctx) : [];
+    if (attached.length) {
+      const p = payload as { evidence?: EvidenceRef[] };
+      p.evidence = [...(p.evidence ?? []), ...attached];
+    }
     if (def.host === 'call') return sendToCall(ctx, type as 'OPEN_CALL' | 'RAISE_QUOTA' | 'CLOSE_EARLY', payload, sender);
     const center = type as CommandType;
     const sent = await send(ctx, def.cli.target === 'center' ? ctx.positionals[0] : null, { type: center, payload: payload as never, ...sender });

@@ -10,6 +10,7 @@ import { createRecordsRepository } from './records';
 import { createReportsRepository } from './reports';
 import { createRectificationsRepository } from './rectifications';
 import { createOrganisationRepository } from './organisation';
+import { createEvidenceRepository } from './evidence';
 
 export type * from './types';
 export type { MonitoringReport, ReportFilter, ReportYear, UniversityReport } from './reports';
@@ -35,6 +36,7 @@ export function createRepositories(knex: Knex) {
     ...createRectificationsRepository(knex),
     ...createOrganisationRepository(knex),
     ...createReportsRepository(knex),
+    ...createEvidenceRepository(knex),
   };
 }
 

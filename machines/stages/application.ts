@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { condition, defineCommands, effect, OptionalReason, refuse, when, type Rule, type Update } from '../core';
 import { cancelPending, markDeadlineFired, deadlineIs, type CenterContext } from '../context';
 import { ApplicationSchema, ExpertSchema, ReasonSchema, ReviewSchema, SlugSchema, type Expert } from '../domain';
+import { evidenceField } from '../evidence';
 import { checkEligibility, isEligible } from '../eligibility';
 import { centerNames } from '../names';
 import type { DecisionOutcome } from '../vocabulary';
@@ -33,7 +34,7 @@ export const applicationCommands = defineCommands({
     summary: "Submit a university's application to an open call (checked against Art. 8's seven conditions)",
     roles: ['university'],
     host: 'center',
-    payload: z.object({ callId: SlugSchema, application: ApplicationSchema }).strict(),
+    payload: z.object({ callId: SlugSchema, application: ApplicationSchema, ...evidenceField }).strict(),
     cli: {
       name: 'apply',
       target: 'none',
@@ -49,7 +50,7 @@ export const applicationCommands = defineCommands({
     summary: 'Amend an application (while the call is open, before review starts)',
     roles: ['university'],
     host: 'center',
-    payload: z.object({ application: ApplicationSchema }).strict(),
+    payload: z.object({ application: ApplicationSchema, ...evidenceField }).strict(),
     cli: {
       name: 'amend',
       target: 'center',

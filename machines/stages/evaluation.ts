@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { condition, defineCommands, effect, LongText, OptionalReason, refuse, when, type Rule, type Update } from '../core';
+import { evidenceField } from '../evidence';
 import type { CenterContext, DeadlineEvent } from '../context';
 import { DIMENSIONS, policyValue, type Policy } from '../policy';
 import { DimensionScoresSchema, Expert, InspectionSchema, type DimensionScores } from '../domain';
@@ -55,7 +56,7 @@ export const evaluationCommands = defineCommands({
     summary: "Submit the university's self-evaluation: scores on the five key tasks and a report",
     roles: ['university'],
     host: 'center',
-    payload: z.object({ scores: DimensionScoresSchema, report: LongText }).strict(),
+    payload: z.object({ scores: DimensionScoresSchema, report: LongText, ...evidenceField }).strict(),
     cli: {
       name: 'evaluation self',
       target: 'center',
@@ -73,7 +74,7 @@ export const evaluationCommands = defineCommands({
     summary: 'Record the on-site inspection: date, inspectors, findings',
     roles: ['commission'],
     host: 'center',
-    payload: InspectionSchema,
+    payload: InspectionSchema.extend(evidenceField),
     cli: {
       name: 'evaluation inspect',
       target: 'center',

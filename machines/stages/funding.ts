@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { defineCommands, effect, OptionalReason, PositiveFen, refuse, when, type Rule } from '../core';
+import { evidenceField } from '../evidence';
 import type { CenterContext } from '../context';
 import { FundingRequestSchema, ReasonSchema, type FundingRequest } from '../domain';
 import type { DomainRecord } from '../records.types';
@@ -39,7 +40,7 @@ export const fundingCommands = defineCommands({
     summary: "Request funding for the build year's tasks: a promotion or a guidance project",
     roles: ['university'],
     host: 'center',
-    payload: z.object({ request: FundingRequestSchema }).strict(),
+    payload: z.object({ request: FundingRequestSchema, ...evidenceField }).strict(),
     cli: {
       name: 'funding request',
       target: 'center',

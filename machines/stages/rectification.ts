@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { defineCommands, effect, LongText, refuse, when, type Rule, type Update } from '../core';
+import { evidenceField } from '../evidence';
 import { cancelPending, deadline, deadlineIs, type CenterContext, type Deadline } from '../context';
 import { ReasonSchema } from '../domain';
 import type { DomainRecord } from '../records.types';
@@ -55,7 +56,7 @@ export const rectificationCommands = defineCommands({
     summary: 'Submit the rectification report before the deadline; the re-evaluation starts',
     roles: ['university'],
     host: 'center',
-    payload: z.object({ report: LongText }).strict(),
+    payload: z.object({ report: LongText, ...evidenceField }).strict(),
     cli: {
       name: 'rectification submit',
       target: 'center',

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { defineCommands, effect, refuse, when, type Rule, type Update } from '../core';
+import { evidenceField } from '../evidence';
 import { deadline, deadlineIs, markFired, type CenterContext, type Deadline, type DeadlineEvent } from '../context';
 import { AnnualSummarySchema, ReasonSchema, type AnnualSummary } from '../domain';
 import type { DomainRecord } from '../records.types';
@@ -40,7 +41,7 @@ export const summaryCommands = defineCommands({
     summary: "Submit (or resubmit, once returned) a build year's annual summary",
     roles: ['university'],
     host: 'center',
-    payload: z.object({ ...summaryRef, summary: AnnualSummarySchema }).strict(),
+    payload: z.object({ ...summaryRef, summary: AnnualSummarySchema, ...evidenceField }).strict(),
     cli: {
       name: 'summary submit',
       target: 'center',
