@@ -44,6 +44,8 @@ export const TableName = {
   SupportStops: 'support_stops',
   /** Art. 6, 8(7): director and staff changes. */
   OrganisationChanges: 'organisation_changes',
+  /** Op. 4(4), Art. 15: each center's results reserve and patent pool. */
+  ReserveResults: 'reserve_results',
   /** SPEC §4 "HTTP API": every person known to the service, with their role and organisation. */
   Users: 'users',
   /** API tokens: only the sha256 of each token's secret is stored. */

@@ -10,6 +10,7 @@ import { createRecordsRepository } from './records';
 import { createReportsRepository } from './reports';
 import { createRectificationsRepository } from './rectifications';
 import { createOrganisationRepository } from './organisation';
+import { createReserveRepository } from './reserve';
 
 export type * from './types';
 export type { MonitoringReport, ReportFilter, ReportYear, UniversityReport } from './reports';
@@ -34,6 +35,7 @@ export function createRepositories(knex: Knex) {
     ...createEvaluationsRepository(knex),
     ...createRectificationsRepository(knex),
     ...createOrganisationRepository(knex),
+    ...createReserveRepository(knex),
     ...createReportsRepository(knex),
   };
 }
