@@ -203,6 +203,8 @@ async function writeRecord(repos: Repositories, record: DomainRecord, seq: numbe
       return repos.insertOrganisationChange(record, tx);
     case 'evidence':
       return repos.insertEvidence(record, seq, tx);
+    case 'reserveResult':
+      return repos.upsertReserveResult(record, seq, tx);
     // A new kind: add it to DomainRecord (machines/records.types.ts), a migration and schema for its table, a
     // writer in db/repositories, and a case here. The `never` below makes the compiler list every kind not handled.
     default:

@@ -18,6 +18,7 @@ import {
   experts,
   guidanceRequest,
   promotionRequest,
+  reserveResult,
   scores,
   university,
 } from '../test/helpers/fixtures';
@@ -119,7 +120,12 @@ export function nextCommands(v: CenterView, plan: Plan, i: number, cycleYears: n
     }
     const year = v.yearsEnded + 1;
     if (v.cycle > 0 && year <= cycleYears && !v.funding.some((f) => f.cycle === v.cycle && f.year === year)) {
-      routine.push(cmd('REQUEST_FUNDING', uni, { request: year % 2 === 0 ? guidanceRequest() : promotionRequest() }));
+      if (year % 2 !== 0) routine.push(cmd('REQUEST_FUNDING', uni, { request: promotionRequest() }));
+      else {
+        // Art. 15: a guidance project transfers a result of the center's reserve — added first when none is free.
+        const free = v.reserve.find((r) => r.status === 'inReserve');
+        routine.push(free ? cmd('REQUEST_FUNDING', uni, { request: guidanceRequest(undefined, [free.result.resultId]) }) : cmd('RECORD_RESULT', uni, { result: reserveResult(`r-c${v.cycle}-y${year}`) }));
+      }
     }
   }
   if (routine.length) return routine;

@@ -146,6 +146,15 @@ const STAGE_READING: Partial<Record<Stage, CommandSpec[]>> = {
     examples: ['centers funding list bjut', 'centers funding list bjut --cycle 1 --year 2 --json'],
     load: async () => (await import('./handlers/funding')).listFundingCommand,
   },
+  {
+    name: 'reserve list',
+    group: STAGES.funding,
+    summary: "A center's results reserve and patent pool (Op. 4(4)): each result, its value, and how it was transferred (database)",
+    args: [center],
+    options: {},
+    examples: ['centers reserve list bjut', 'centers reserve list bjut --json'],
+    load: async () => (await import('./handlers/reserve')).listReserveCommand,
+  },
   ],
   summaries: [
   {

@@ -17,9 +17,12 @@ import {
   ORGANISATION_CHANGES,
   RECOMMENDATIONS,
   RECTIFICATION_STATUSES,
+  RESULT_KINDS,
+  RESULT_STATUSES,
   ROLES,
   SUMMARY_STATUSES,
   TIERS,
+  TRANSFER_MODES,
   USER_STATUSES,
 } from '../machines/vocabulary';
 
@@ -492,6 +495,26 @@ export const EvidenceFilesSchema = z.object({
   attachedBy: id,
 });
 export type EvidenceFileRecord = z.infer<typeof EvidenceFilesSchema>;
+// ── reserve_results (Op. 4(4), Art. 15) ──────────────────────────────────────────────────────────────────────────
+export const ReserveResultsSchema = z.object({
+  centerId: id,
+  resultId: id,
+  resultKind: z.enum(RESULT_KINDS),
+  title: z.string(),
+  identifier: z.string().nullable(),
+  valueFen: fen,
+  status: z.enum(RESULT_STATUSES),
+  requestId: id.nullable(),
+  transferMode: z.enum(TRANSFER_MODES).nullable(),
+  transferredOn: isoText.nullable(),
+  counterparty: z.string().nullable(),
+  contractAmountFen: fen.nullable(),
+  recordedAt: isoText,
+  recordedBy: id,
+  updatedAt: isoText,
+});
+/** A result of the reserve as the table holds it (the DomainRecord 'reserveResult' without its kind). */
+export type ReserveResultRecord = z.infer<typeof ReserveResultsSchema>;
 
 // ── users, api_tokens, sessions (SPEC §4 "HTTP API": every person known, every action theirs) ─────────────────────
 /** A sha256 digest, hex: what is stored of a token's secret, a session cookie or a CSRF token. */

@@ -46,6 +46,8 @@ export const TableName = {
   OrganisationChanges: 'organisation_changes',
   /** Evidence files: each file a command carried, by SHA-256, and the record it belongs to (the file is in the content store). */
   EvidenceFiles: 'evidence_files',
+  /** Op. 4(4), Art. 15: each center's results reserve and patent pool. */
+  ReserveResults: 'reserve_results',
   /** SPEC §4 "HTTP API": every person known to the service, with their role and organisation. */
   Users: 'users',
   /** API tokens: only the sha256 of each token's secret is stored. */

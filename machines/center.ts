@@ -7,6 +7,7 @@ import { evaluationAssigners, evaluationStates } from './stages/evaluation';
 import { fundingAssigners, fundingHandlers } from './stages/funding';
 import { organisationAssigners, organisationHandlers } from './stages/organisation';
 import { rectificationAssigners, rectificationStates } from './stages/rectification';
+import { reserveAssigners, reserveHandlers } from './stages/reserve';
 import { summaryAssigners, summaryDeadlines, summaryHandlers } from './stages/summaries';
 
 export type { CenterContext, CenterInput, CallView, Deadline } from './context';
@@ -32,7 +33,7 @@ const assigners = <T extends Record<string, (ctx: CenterContext, event: never) =
  */
 const contextDefaults = (): Pick<
   CenterContext,
-  'cycleStartAt' | 'yearsEnded' | 'funding' | 'summaries' | 'evaluation' | 'evaluations' | 'incidents' | 'rectification' | 'notices' | 'supportStopped' | 'director' | 'staff' | 'organisationChanges'
+  'cycleStartAt' | 'yearsEnded' | 'funding' | 'summaries' | 'evaluation' | 'evaluations' | 'incidents' | 'reserve' | 'rectification' | 'notices' | 'supportStopped' | 'director' | 'staff' | 'organisationChanges'
 > => ({
   cycleStartAt: null,
   yearsEnded: 0,
@@ -41,6 +42,7 @@ const contextDefaults = (): Pick<
   evaluation: null,
   evaluations: [],
   incidents: [],
+  reserve: [],
   rectification: null,
   notices: [],
   supportStopped: null,
@@ -52,7 +54,7 @@ const contextDefaults = (): Pick<
 export const centerSetup = setup({
   types: { context: {} as CenterContext, events: {} as CenterEvent, input: {} as CenterInput },
   actions: {
-    ...assigners({ ...applicationAssigners, ...fundingAssigners, ...summaryAssigners, ...evaluationAssigners, ...rectificationAssigners, ...organisationAssigners }),
+    ...assigners({ ...applicationAssigners, ...fundingAssigners, ...summaryAssigners, ...evaluationAssigners, ...rectificationAssigners, ...organisationAssigners, ...reserveAssigners }),
     /** An effect: the workflow collects these from `transition()` and persists their records (core.ts `effect`). */
     persist: (_: unknown, _params: PersistParams) => {},
   },
@@ -97,6 +99,7 @@ export const centerMachine = centerSetup.createMachine({
       initial: 'running',
       on: {
         ...fundingHandlers,
+        ...reserveHandlers,
         ...summaryHandlers,
         ...organisationHandlers,
         CALL_STATUS: { actions: 'updateCallStatus' },

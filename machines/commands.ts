@@ -14,6 +14,7 @@ import { evaluationCommands } from './stages/evaluation';
 import { fundingCommands } from './stages/funding';
 import { organisationCommands } from './stages/organisation';
 import { rectificationCommands } from './stages/rectification';
+import { reserveCommands } from './stages/reserve';
 import { summaryCommands } from './stages/summaries';
 
 export { REFUSAL_REASONS, type Refusal, type RefusalReason, type EventMeta } from './core';
@@ -22,6 +23,7 @@ export { REFUSAL_REASONS, type Refusal, type RefusalReason, type EventMeta } fro
 export const CENTER_COMMANDS = {
   ...applicationCommands,
   ...fundingCommands,
+  ...reserveCommands,
   ...summaryCommands,
   ...evaluationCommands,
   ...rectificationCommands,

@@ -13,6 +13,7 @@ import type { SummaryEntry } from './stages/summaries';
 import type { EvaluationEntry, GradedEvaluation } from './stages/evaluation';
 import type { Notice, Rectification, SupportStopped } from './stages/rectification';
 import type { IncidentEntry } from './stages/organisation';
+import type { ReserveEntry } from './stages/reserve';
 
 export interface Deadline {
   /** Stable key: firing the same key twice has no second effect (SPEC §3 "Time"). */
@@ -56,6 +57,8 @@ export interface CenterContext {
   /** Graded evaluations, newest last (kept small: id, kind, grade, score). */
   evaluations: GradedEvaluation[];
   incidents: IncidentEntry[];
+  /** Op. 4(4), Art. 15: the results reserve and patent pool. */
+  reserve: ReserveEntry[];
   rectification: Rectification | null;
   notices: Notice[];
   supportStopped: SupportStopped | null;

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cleanText, PlausibleDate, PlausibleTime } from './text';
-import { FundingKind, IncidentCategory, IncidentSeverity, OpinionSource, Recommendation, Role as RoleSchema, StaffBackground } from './vocabulary';
+import { FundingKind, IncidentCategory, IncidentSeverity, OpinionSource, Recommendation, ResultKind, Role as RoleSchema, StaffBackground, TransferMode } from './vocabulary';
 
 /** Identifiers are slugs so they can be used in workflow ids, file names and URLs. */
 export const SlugSchema = z
@@ -151,9 +151,18 @@ export const FundingRequestSchema = z
     amountFen: fen.refine((v) => v > 0, 'the amount must be positive'),
     budgetLines: z.array(z.object({ item: text, amountFen: fen }).strict()).max(100).default([]),
     opinions: z.array(ExternalOpinionSchema).max(50).default([]),
+    /** Art. 15, Op. 4(4): the results of the center's reserve a guidance project would transfer (their ids). */
+    reserveEntries: z.array(SlugSchema).max(50).optional(),
   })
   .strict()
   .superRefine((r, ctx) => {
+    const entries = r.reserveEntries ?? [];
+    if (r.kind === 'promotion' && entries.length > 0) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['reserveEntries'], message: 'a promotion project transfers no results: only a guidance project names reserve entries (Art. 14–15)' });
+    }
+    if (new Set(entries).size !== entries.length) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['reserveEntries'], message: 'each reserve entry is named once' });
+    }
     if (r.kind === 'guidance' && r.opinions.length === 0) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['opinions'], message: 'a guidance project carries the opinions of professional bodies or enterprises (Art. 15)' });
     }
@@ -162,6 +171,25 @@ export const FundingRequestSchema = z
     }
   });
 export type FundingRequest = z.infer<typeof FundingRequestSchema>;
+
+/** Op. 4(4): a result the center keeps in its reserve and patent pool, with what it is worth (fen, Art. 16). */
+export const ReserveResultSchema = z
+  .object({
+    resultId: SlugSchema,
+    kind: ResultKind,
+    title: line(1, 200),
+    /** A patent or registration number, when there is one. */
+    identifier: line(1, 100).optional(),
+    /** The estimated value, in fen. */
+    valueFen: fen,
+  })
+  .strict();
+export type ReserveResult = z.infer<typeof ReserveResultSchema>;
+/** Art. 2–3, Op. 4(4): how a result of the reserve was transferred, to whom, when and for how much (fen). */
+export const ResultTransferSchema = z
+  .object({ mode: TransferMode, transferredOn: PlausibleDate, counterparty: line(1, 200), contractAmountFen: fen })
+  .strict();
+export type ResultTransfer = z.infer<typeof ResultTransferSchema>;
 
 const count = z.number().int().min(0).max(1_000_000);
 const transfer = z.object({ count, contractAmountFen: fen }).strict();
@@ -172,7 +200,7 @@ export const IndicatorsSchema = z
     patentApplications: count,
     patentGrants: count,
     preApplicationAssessments: count,
-    transfers: z.object({ assignment: transfer, licence: transfer, equityInvestment: transfer, spinOff: transfer }).strict(),
+    transfers: z.object({ assignment: transfer, licence: transfer, equityInvestment: transfer, spinOff: transfer } satisfies Record<TransferMode, typeof transfer>).strict(),
     peopleTrained: count,
   })
   .strict();

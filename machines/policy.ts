@@ -96,6 +96,16 @@ export const PolicySchema = z
      * Policy default: yes.
      */
     severeIncidentExcellentNeedsReason: z.boolean().default(true),
+    /**
+     * Art. 15 中心储备的成果: a guidance request names the results of the center's reserve it would transfer (Op. 4(4)).
+     * Policy default: yes (centers started before the reserve carry a policy without it and keep their rules).
+     */
+    guidanceNamesReserveEntries: z.boolean().default(true),
+    /**
+     * Art. 18, Op. 4(4): an annual summary reports at least the transfers (number and contract amount, way by way) the
+     * center's reserve recorded in that build year. Policy default: yes (absent from older centers' policies: off).
+     */
+    summaryTransfersMatchReserve: z.boolean().default(true),
     /** Art. 18–19: policy default, the fewest characters of a reason that overrides a computed grade or publishes a notice. */
     minReasonLength: z.number().int().min(1).max(200).default(3),
     /** Art. 9: policy default, the fewest experts the commission may assign to one review. */

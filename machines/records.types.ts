@@ -1,6 +1,6 @@
 import type { SummaryEntry } from './stages/summaries';
 import type { EvaluationEntry } from './stages/evaluation';
-import type { CallEventKind, EvaluationKind } from './vocabulary';
+import type { CallEventKind, EvaluationKind, ResultKind, ResultStatus, TransferMode } from './vocabulary';
 import type { EvidenceCommand, EvidenceOwnerKind, EvidenceRef } from './evidence';
 import type { Actor, Application, CallInfo, DimensionScores, Director, Expert, FundingRequest, Grade, IntegrityIncident, Review, StaffMember } from './domain';
 
@@ -78,6 +78,25 @@ export type DomainRecord =
       belowStaffMinimum: boolean;
       recordedAt: string;
       recordedBy: string;
+    }
+  /** Op. 4(4), Art. 15: a result of the reserve, upserted as it moves (in reserve, under transfer, transferred). */
+  | {
+      kind: 'reserveResult';
+      centerId: string;
+      resultId: string;
+      resultKind: ResultKind;
+      title: string;
+      identifier: string | null;
+      valueFen: number;
+      status: ResultStatus;
+      requestId: string | null;
+      transferMode: TransferMode | null;
+      transferredOn: string | null;
+      counterparty: string | null;
+      contractAmountFen: number | null;
+      recordedAt: string;
+      recordedBy: string;
+      updatedAt: string;
     }
   /** Art. 19: support stopped — the center's record is closed with the reason and the date. */
   | { kind: 'supportStopped'; centerId: string; reason: string; stoppedAt: string }

@@ -15,6 +15,15 @@ export function yearEndAt(policy: Policy, cycleStartAt: string, k: number): stri
   return end.toISOString();
 }
 
+/** The start of the build year that ends at `yearEnd`: a year before (a compressed year before, for benchmarks). */
+export function yearStartBefore(policy: Policy, yearEnd: string): string {
+  const end = new Date(yearEnd);
+  if (policy.compressedYearMs) return new Date(end.getTime() - policy.compressedYearMs).toISOString();
+  const start = new Date(end);
+  start.setUTCFullYear(end.getUTCFullYear() - 1);
+  return start.toISOString();
+}
+
 /** A policy duration in days, as milliseconds (scaled with a compressed year). */
 export function daysMs(policy: Policy, days: number): number {
   return policy.compressedYearMs ? Math.round((days * policy.compressedYearMs) / 365) : days * DAY_MS;

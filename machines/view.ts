@@ -45,6 +45,8 @@ export interface CenterView {
   evaluation: CenterContext['evaluation'];
   evaluations: CenterContext['evaluations'];
   incidents: CenterContext['incidents'];
+  /** Op. 4(4), Art. 15: the results reserve and patent pool. */
+  reserve: CenterContext['reserve'];
   rectification: CenterContext['rectification'];
   notices: CenterContext['notices'];
   supportStopped: CenterContext['supportStopped'];
@@ -100,6 +102,7 @@ export function centerView(snapshot: CenterSnapshot, seq: number): CenterView {
     evaluation: ctx.evaluation,
     evaluations: ctx.evaluations,
     incidents: ctx.incidents,
+    reserve: ctx.reserve ?? [],
     rectification: ctx.rectification,
     notices: ctx.notices,
     supportStopped: ctx.supportStopped,

@@ -35,6 +35,19 @@ export const FUNDING_KINDS = ['promotion', 'guidance'] as const;
 export const FundingKind = z.enum(FUNDING_KINDS);
 export type FundingKind = z.infer<typeof FundingKind>;
 
+/** Op. 4(4): what a center keeps in its results reserve and patent pool — patents, software, know-how. */
+export const RESULT_KINDS = ['patent', 'software', 'knowHow'] as const;
+export const ResultKind = z.enum(RESULT_KINDS);
+export type ResultKind = z.infer<typeof ResultKind>;
+/** Op. 4(4), Art. 15: a result of the reserve is in reserve, under transfer (a granted guidance project), or transferred. */
+export const RESULT_STATUSES = ['inReserve', 'underTransfer', 'transferred'] as const;
+export const ResultStatus = z.enum(RESULT_STATUSES);
+export type ResultStatus = z.infer<typeof ResultStatus>;
+/** Art. 2–3: the ways a result is transferred (as the annual summary's indicators count them, Art. 18). */
+export const TRANSFER_MODES = ['assignment', 'licence', 'equityInvestment', 'spinOff'] as const;
+export const TransferMode = z.enum(TRANSFER_MODES);
+export type TransferMode = z.infer<typeof TransferMode>;
+
 /** Art. 13–16, 19: a funding request's life; `held` while support is suspended for rectification. */
 export const FUNDING_STATUSES = ['pending', 'held', 'granted', 'declined', 'cancelled'] as const;
 export const FundingStatus = z.enum(FUNDING_STATUSES);

@@ -484,6 +484,8 @@ const COMMANDS: Record<string, [string, string]> = {
   RECORD_INTEGRITY_INCIDENT: ['记录诚信事件', 'Record an integrity incident'],
   RECORD_DIRECTOR_CHANGE: ['记录主任变更', 'Record a change of director'],
   RECORD_STAFF_CHANGE: ['记录人员变更', 'Record a staff change'],
+  RECORD_RESULT: ['成果入库（成果储备库）', 'Add a result to the reserve'],
+  RECORD_TRANSFER: ['记录成果转化', 'Record a transfer of a result'],
   DEADLINE_REACHED: ['截止时间到', 'Deadline reached'],
   CALL_STATUS: ['申报通知状态更新', 'Call status update'],
 };

@@ -10,6 +10,7 @@ import * as userEmail from './20261203000100_user_email';
 import * as publicNoticeNotifications from './20261203000200_public_notice_notifications';
 import * as reviewScores from './20261203000300_review_scores';
 import * as evidenceFiles from './20261203001000_evidence_files';
+import * as resultsReserve from './20261203007000_results_reserve';
 
 /**
  * Every migration, in order, imported explicitly. knex's file-system loader guesses at extensions and uses
@@ -36,6 +37,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261203000200_public_notice_notifications', migration: publicNoticeNotifications },
   { name: '20261203000300_review_scores', migration: reviewScores },
   { name: '20261203001000_evidence_files', migration: evidenceFiles },
+  { name: '20261203007000_results_reserve', migration: resultsReserve },
 ];
 
 /** The knex MigrationSource over the list above. */

@@ -11,6 +11,7 @@ import { createReportsRepository } from './reports';
 import { createRectificationsRepository } from './rectifications';
 import { createOrganisationRepository } from './organisation';
 import { createEvidenceRepository } from './evidence';
+import { createReserveRepository } from './reserve';
 
 export type * from './types';
 export type { MonitoringReport, ReportFilter, ReportYear, UniversityReport } from './reports';
@@ -35,6 +36,7 @@ export function createRepositories(knex: Knex) {
     ...createEvaluationsRepository(knex),
     ...createRectificationsRepository(knex),
     ...createOrganisationRepository(knex),
+    ...createReserveRepository(knex),
     ...createReportsRepository(knex),
     ...createEvidenceRepository(knex),
   };

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { FUNDING_KINDS, GRADES, type FundingKind, type Grade } from '../../machines/vocabulary';
+import { FUNDING_KINDS, GRADES, TRANSFER_MODES, type FundingKind, type Grade, type TransferMode } from '../../machines/vocabulary';
 import { AnnualSummariesSchema, CyclesSchema, EvaluationsSchema } from '../schemas';
 import { TableName } from '../tables';
 import { z } from 'zod';
@@ -19,8 +19,9 @@ import { z } from 'zod';
  * or accepted: a summary returned for rework or still open has no indicators the commission took in).
  */
 
-export const TRANSFER_KINDS = ['assignment', 'licence', 'equityInvestment', 'spinOff'] as const;
-export type TransferKind = (typeof TRANSFER_KINDS)[number];
+/** The ways of transfer (machines/vocabulary.ts), as the report names them. */
+export const TRANSFER_KINDS = TRANSFER_MODES;
+export type TransferKind = TransferMode;
 
 /** What one university (or the whole commission) reported and received in one calendar year. */
 export interface ReportYear {

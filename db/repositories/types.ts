@@ -23,6 +23,7 @@ export type {
   NoticeRecord,
   NotificationRecord,
   OrganisationChangeRecord,
+  ReserveResultRecord,
   RectificationRecord,
   ReviewRecord,
   SupportStopRecord,

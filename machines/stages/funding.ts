@@ -13,6 +13,7 @@ import type { DomainRecord } from '../records.types';
 import type { FundingStatus } from '../vocabulary';
 import type { CenterEvent, EventOf } from '../commands';
 import { currentYear } from './summaries';
+import { namesReserveEntries, putUnderTransfer, reserveRows } from './reserve';
 
 /** Art. 13–16: one funding request and what became of it. */
 export interface FundingEntry {
@@ -105,6 +106,8 @@ const mayRequest: Rule<EventOf<'REQUEST_FUNDING'>> = (ctx) => {
   if (currentYear(ctx) === null) return refuse('not-allowed-in-state', `Cycle ${ctx.cycle}'s ${ctx.policy.cycleYears} build years have ended; funding is requested for the year under way (Art. 13).`);
   return null;
 };
+/** Art. 15: a guidance project transfers results from the center's reserve (stages/reserve.ts). */
+const fromReserve: Rule<EventOf<'REQUEST_FUNDING'>> = (ctx, event) => namesReserveEntries(ctx, event.request);
 /** A decision is taken on a pending request, never while support is suspended (Art. 19). */
 const pendingRequest: Rule<EventOf<'GRANT_FUNDING' | 'DECLINE_FUNDING'>> = (ctx, event) => {
   const request = findRequest(ctx, event.requestId);
@@ -176,6 +179,7 @@ export const fundingAssigners = {
   },
   grantFunding: (ctx: CenterContext, event: EventOf<'GRANT_FUNDING'>): Partial<CenterContext> => ({
     funding: decide(ctx, event.requestId, { status: 'granted', grantedFen: event.amountFen, reason: event.reason ?? null, decidedAt: event.meta.at, decidedBy: event.meta.actor.id }),
+    reserve: putUnderTransfer(ctx.reserve, findRequest(ctx, event.requestId)!, event.meta.at),
   }),
   declineFunding: (ctx: CenterContext, event: EventOf<'DECLINE_FUNDING'>): Partial<CenterContext> => ({
     funding: decide(ctx, event.requestId, { status: 'declined', reason: event.reason, decidedAt: event.meta.at, decidedBy: event.meta.actor.id }),
@@ -210,10 +214,14 @@ const requestRecord = effect<EventOf<'REQUEST_FUNDING'>>((ctx) => {
   const f = ctx.funding.at(-1)!;
   return [{ kind: 'fundingRequest', centerId: ctx.centerId, requestId: f.requestId, cycle: f.cycle, year: f.year, request: f.request, requestedAt: f.requestedAt, requestedBy: f.requestedBy }];
 });
-const decisionRecord = effect<EventOf<'GRANT_FUNDING' | 'DECLINE_FUNDING'>>((ctx, event) => [fundingDecisionRow(ctx, findRequest(ctx, event.requestId)!, event)]);
+const decisionRecord = effect<EventOf<'GRANT_FUNDING' | 'DECLINE_FUNDING'>>((ctx, event) => {
+  const f = findRequest(ctx, event.requestId)!;
+  // Art. 15: a granted guidance project's reserve entries are now under transfer.
+  return [fundingDecisionRow(ctx, f, event), ...(f.status === 'granted' ? reserveRows(ctx, f.request.reserveEntries ?? []) : [])];
+});
 
 export const fundingHandlers = {
-  REQUEST_FUNDING: { guard: when(mayRequest), actions: ['addFundingRequest', requestRecord] },
+  REQUEST_FUNDING: { guard: when(mayRequest, fromReserve), actions: ['addFundingRequest', requestRecord] },
   GRANT_FUNDING: { guard: when(pendingRequest, withinRequest, withinCeiling), actions: ['grantFunding', decisionRecord] },
   DECLINE_FUNDING: { guard: when(pendingRequest), actions: ['declineFunding', decisionRecord] },
 } as const;

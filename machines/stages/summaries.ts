@@ -13,6 +13,7 @@ import type { DomainRecord } from '../records.types';
 import { addMs, daysMs, yearEndAt } from '../time';
 import type { SummaryStatus } from '../vocabulary';
 import type { EventOf } from '../commands';
+import { transfersMatchReserve } from './reserve';
 
 /** Art. 18: the annual summary of one build year. */
 export interface SummaryEntry {
@@ -117,6 +118,9 @@ const summaryIs = (wanted: readonly SummaryStatus[]): Rule<SummaryCommand> => (c
   return wanted.includes(s.status) ? null : refuse('not-allowed-in-state', `The annual summary of cycle ${ref.cycle}, year ${ref.year} is ${s.status}; ${event.type} needs it ${wanted.join(' or ')}.`);
 };
 
+/** Art. 18, Op. 4(4): the summary's transfers are the reserve's of that build year (stages/reserve.ts). */
+const matchesReserve: Rule<EventOf<'SUBMIT_SUMMARY'>> = (ctx, event) => transfersMatchReserve(ctx, event.summary, findSummary(ctx, event)!.openedAt);
+
 // ---- Context updates ----
 
 const withSummary = (ctx: CenterContext, ref: { cycle: number; year: number }, change: (s: SummaryEntry) => Partial<SummaryEntry>) => ({
@@ -199,7 +203,7 @@ export const yearEndActions = ['endYear', openedRecord] as const;
 
 /** Transitions every building state takes: the summary commands and the summary deadlines. */
 export const summaryHandlers = {
-  SUBMIT_SUMMARY: { guard: when(summaryIs(['open', 'returned'])), actions: ['submitSummary', summaryRecord] },
+  SUBMIT_SUMMARY: { guard: when(summaryIs(['open', 'returned']), matchesReserve), actions: ['submitSummary', summaryRecord] },
   ACCEPT_SUMMARY: { guard: when(summaryIs(['submitted'])), actions: ['acceptSummary', summaryRecord] },
   RETURN_SUMMARY: { guard: when(summaryIs(['submitted'])), actions: ['returnSummary', summaryRecord] },
 } as const;

@@ -32,6 +32,8 @@ const CASES: { file: string; type: AnyCommandType; options?: Record<string, stri
   { file: 'review-rubric.json', type: 'SUBMIT_REVIEW', actor: expert },
   { file: 'funding-promotion.json', type: 'REQUEST_FUNDING', actor: university },
   { file: 'funding-guidance.json', type: 'REQUEST_FUNDING', actor: university },
+  { file: 'reserve-result.json', type: 'RECORD_RESULT', actor: university },
+  { file: 'reserve-transfer.json', type: 'RECORD_TRANSFER', options: { result: 'p-2027-001' }, actor: university },
   { file: 'summary.json', type: 'SUBMIT_SUMMARY', options: { year: '1' }, actor: university },
   { file: 'self-evaluation.json', type: 'SUBMIT_SELF_EVALUATION', actor: university },
   { file: 'inspection.json', type: 'RECORD_INSPECTION', actor: commission },

@@ -60,7 +60,7 @@ export function callInfo(now: number, over: Partial<CallInfo> = {}): CallInfo {
 
 export const callView = (info: CallInfo, over: Partial<CallView> = {}): CallView => ({ ...info, approvedCount: 0, closedEarlyAt: null, ...over });
 
-import type { AnnualSummary, DimensionScores, FundingRequest } from '../../machines/domain';
+import type { AnnualSummary, DimensionScores, FundingRequest, ReserveResult } from '../../machines/domain';
 
 export const promotionRequest = (amountFen = 500_000_00): FundingRequest => ({
   kind: 'promotion',
@@ -71,14 +71,19 @@ export const promotionRequest = (amountFen = 500_000_00): FundingRequest => ({
   opinions: [],
 });
 
-export const guidanceRequest = (amountFen = 1_200_000_00): FundingRequest => ({
+/** Art. 15: a guidance project, transferring the named results of the center's reserve (reserveResult). */
+export const guidanceRequest = (amountFen = 1_200_000_00, reserveEntries: string[] = ['p-guidance']): FundingRequest => ({
   kind: 'guidance',
   title: 'Pilot production of a low-carbon concrete additive',
   tasks: ['Pilot line with a partner enterprise'],
   amountFen,
   budgetLines: [],
   opinions: [{ from: 'Beijing Technology Exchange', kind: 'professionalBody', opinion: 'Clear market prospects' }],
+  reserveEntries,
 });
+
+/** Op. 4(4): a patent of the center's reserve. */
+export const reserveResult = (resultId = 'p-guidance', valueFen = 3_000_000_00): ReserveResult => ({ resultId, kind: 'patent', title: `Patent ${resultId}`, valueFen });
 
 export const annualSummary = (): AnnualSummary => ({
   indicators: {

@@ -44,6 +44,8 @@ export const SAMPLES: Samples = {
   STOP_SUPPORT: () => ({ reason: 'No rectification report by the deadline' }),
   RECORD_INTEGRITY_INCIDENT: () => ({ incident: { occurredOn: '2026-03-05', category: 'credit', description: 'A licence reported in a summary was rescinded before signature.' } }),
   RECORD_DIRECTOR_CHANGE: () => ({ director: { name: 'Liu Fang', title: 'Director', department: 'Office of Technology Transfer' }, effectiveOn: '2026-09-01', reason: 'Wang Li retired' }),
+  RECORD_RESULT: () => ({ result: { resultId: 'p-matrix-1', kind: 'patent', title: 'A sample patent of the reserve', valueFen: 100_000_00 } }),
+  RECORD_TRANSFER: () => ({ resultId: 'p-matrix-1', transfer: { mode: 'licence', transferredOn: '2027-06-01', counterparty: 'Sample Enterprise Co.', contractAmountFen: 50_000_00 } }),
   RECORD_STAFF_CHANGE: () => ({
     staff: [
       { name: 'Li Na', fullTime: true, background: 'techTransfer' },

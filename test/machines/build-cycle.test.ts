@@ -18,6 +18,7 @@ import {
   experts,
   guidanceRequest,
   promotionRequest,
+  reserveResult,
   scores,
   university,
 } from '../helpers/fixtures';
@@ -63,6 +64,7 @@ describe('Art. 13–16: yearly funding', () => {
     const req = send(s, cmd('REQUEST_FUNDING', uni, { request: promotionRequest(500_000_00) }), iso(T0 + 20 * DAY));
     s = req.snapshot;
     expect(req.records.map((r) => r.kind)).toContain('fundingRequest');
+    s = send(s, cmd('RECORD_RESULT', uni, { result: reserveResult() }), iso(T0 + 21 * DAY)).snapshot;
     s = send(s, cmd('REQUEST_FUNDING', uni, { request: guidanceRequest() }), iso(T0 + 21 * DAY)).snapshot;
     const [p, g] = s.context.funding;
     expect([p.requestId, p.year, g.requestId]).toEqual(['c1-y1-f1', 1, 'c1-y1-f2']);
@@ -285,8 +287,14 @@ describe('Art. 19 分级给予支持: the tier sets the yearly funding ceiling p
   });
   const grant = (s: CenterSnapshot, requestId: string, amountFen: number, at: number, reason?: string) =>
     send(s, cmd('GRANT_FUNDING', commission, { requestId, amountFen, ...(reason ? { reason } : {}) }), iso(at)).snapshot;
-  const request = (s: CenterSnapshot, amountFen: number, at: number, kind: 'promotion' | 'guidance' = 'promotion') =>
-    send(s, cmd('REQUEST_FUNDING', uni, { request: kind === 'promotion' ? promotionRequest(amountFen) : guidanceRequest(amountFen) }), iso(at)).snapshot;
+  let results = 0;
+  const request = (s: CenterSnapshot, amountFen: number, at: number, kind: 'promotion' | 'guidance' = 'promotion') => {
+    if (kind === 'promotion') return send(s, cmd('REQUEST_FUNDING', uni, { request: promotionRequest(amountFen) }), iso(at)).snapshot;
+    // Art. 15: each guidance project transfers its own result of the reserve.
+    const resultId = `p-${++results}`;
+    s = send(s, cmd('RECORD_RESULT', uni, { result: reserveResult(resultId) }), iso(at)).snapshot;
+    return send(s, cmd('REQUEST_FUNDING', uni, { request: guidanceRequest(amountFen, [resultId]) }), iso(at)).snapshot;
+  };
 
   it("in the first cycle (no tier yet) the year's grants of one kind stop at the untiered ceiling; the other kind and the next year have their own", () => {
     let s = established(iso(T0 + 10 * DAY), policy);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openCall, submitApplication } from '../../client/operations';
 import { centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
-import { annualSummary, application, callInfo, cmd, commission, expertActor, experts, guidanceRequest, promotionRequest } from '../helpers/fixtures';
+import { annualSummary, application, callInfo, cmd, commission, expertActor, experts, guidanceRequest, promotionRequest, reserveResult } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 
@@ -41,7 +41,9 @@ describe('Art. 6, 13–19: the five-year build cycle, end to end', () => {
     let lateSummaryChecked = false;
     for (let year = 1; year <= 5; year++) {
       // Art. 13–16: a funding request for the year's tasks, granted by the commission.
-      const kind = year % 2 === 0 ? guidanceRequest() : promotionRequest();
+      // Art. 15: a guidance project transfers a result the center first adds to its reserve (Op. 4(4)).
+      if (year % 2 === 0) await send(cmd('RECORD_RESULT', uni, { result: reserveResult(`p-y${year}`) }));
+      const kind = year % 2 === 0 ? guidanceRequest(undefined, [`p-y${year}`]) : promotionRequest();
       await send(cmd('REQUEST_FUNDING', uni, { request: kind }));
       const requestId = `c1-y${year}-f1`;
       await send(cmd('GRANT_FUNDING', commission, { requestId, amountFen: kind.amountFen }));
@@ -106,6 +108,13 @@ describe('Art. 6, 13–19: the five-year build cycle, end to end', () => {
 
     // The database: ledger, summaries, evaluations, cycles, read model and a gap-free audit log.
     expect(await repos.ledger(centerId, { cycle: 1 })).toHaveLength(5);
+    // Op. 4(4), Art. 15: the results reserve — each granted guidance project's result under transfer, carried across
+    // the continue-as-new (the next cycle's view still holds it).
+    expect((await repos.reserveResults(centerId)).map((r) => [r.resultId, r.status, r.requestId])).toEqual([
+      ['p-y2', 'underTransfer', 'c1-y2-f1'],
+      ['p-y4', 'underTransfer', 'c1-y4-f1'],
+    ]);
+    expect((await view()).reserve.map((r) => r.status)).toEqual(['underTransfer', 'underTransfer']);
     expect((await repos.cycles(centerId)).map((c) => [c.cycle, c.tier])).toEqual([
       [1, null],
       [2, 'A'],

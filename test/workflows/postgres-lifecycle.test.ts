@@ -15,7 +15,7 @@ import { reconcileCenter } from '../../client/audit';
 import { main, type Io } from '../../client/cli';
 import { centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
-import { annualSummary, cmd, commission, guidanceRequest, promotionRequest } from '../helpers/fixtures';
+import { annualSummary, cmd, commission, guidanceRequest, promotionRequest, reserveResult } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
 import { postgresEnabled } from '../helpers/postgres';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
@@ -41,7 +41,9 @@ describe.skipIf(!postgresEnabled())('a whole lifecycle on PostgreSQL', { timeout
     const centerId = 'bjtu.call-pg-a';
     const start = (await c.establish('call-pg-a')).cycleStartAt!;
     for (let year = 1; year <= 5; year++) {
-      const request = year % 2 === 0 ? guidanceRequest() : promotionRequest();
+      // Art. 15: a guidance project transfers a result of the center's reserve (Op. 4(4)), added first.
+      if (year % 2 === 0) await c.send(cmd('RECORD_RESULT', c.uni, { result: reserveResult(`p-y${year}`) }));
+      const request = year % 2 === 0 ? guidanceRequest(undefined, [`p-y${year}`]) : promotionRequest();
       await c.send(cmd('REQUEST_FUNDING', c.uni, { request }));
       await c.send(cmd('GRANT_FUNDING', commission, { requestId: `c1-y${year}-f1`, amountFen: request.amountFen }));
       await c.skipTo(c.anniversary(start, year) + HOUR, (v) => v.yearsEnded === year);
