@@ -118,6 +118,35 @@ const records: DomainRecord[] = [
   },
   { kind: 'organisationChange', centerId: CENTER, changeId: 'o1', change: 'staff', details: [{ name: '李雷', fullTime: false, background: 'law' }], effectiveOn: '2026-06-01', reason: 'left', belowStaffMinimum: true, recordedAt: WRITTEN, recordedBy: bjut.id } as RecordOf<'organisationChange'>,
   { kind: 'supportStopped', centerId: CENTER, reason: 'rectification failed', stoppedAt: WRITTEN },
+  {
+    kind: 'evidence',
+    centerId: CENTER,
+    ownerKind: 'application',
+    ownerKey: '1',
+    command: 'SUBMIT_APPLICATION',
+    commandId: 'cmd-submit',
+    files: [{ sha256: 'd'.repeat(64), name: '章程.pdf', mediaType: 'application/pdf', sizeBytes: BEYOND_32_BITS }],
+    attachedAt: WRITTEN,
+    attachedBy: bjut.id,
+  },
+  {
+    kind: 'reserveResult',
+    centerId: CENTER,
+    resultId: 'p1',
+    resultKind: 'patent',
+    title: '一种储能材料',
+    identifier: 'ZL202610000001.X',
+    valueFen: MAX_FEN,
+    status: 'transferred',
+    requestId: 'r1',
+    transferMode: 'licence',
+    transferredOn: '2027-06-30',
+    counterparty: '京能科技',
+    contractAmountFen: BEYOND_32_BITS,
+    recordedAt: WRITTEN,
+    recordedBy: bjut.id,
+    updatedAt: WRITTEN,
+  },
 ];
 
 const actor: Actor = commission;
@@ -162,6 +191,8 @@ async function roundTrip(db: TempDatabase): Promise<Record<string, unknown>> {
     notices: await repos.noticesWithRectifications(),
     supportStop: await repos.supportStop(CENTER),
     organisationChanges: await repos.organisationChanges(CENTER),
+    evidenceFiles: await repos.evidenceFiles(CENTER),
+    reserve: await repos.reserveResults(CENTER),
     users: (await db.knex(TableName.Users).select()).map((r) => UsersSchema.parse(r)),
     apiTokens: (await db.knex(TableName.ApiTokens).select()).map((r) => ApiTokensSchema.parse(r)),
     sessions: (await db.knex(TableName.Sessions).select()).map((r) => SessionsSchema.parse(r)),
@@ -189,6 +220,8 @@ describe.each(DIALECTS)('%s', (dialect) => {
     expect(read.eligibility).toMatchObject([{ passed: true }, { passed: false }]);
     expect(read.organisationChanges).toMatchObject([{ belowStaffMinimum: true, effectiveOn: '2026-06-01', details: [{ name: '李雷', fullTime: false, background: 'law' }] }]);
     expect(read.incidents).toMatchObject([{ incident: { occurredOn: '2028-02-29' } }]);
+    expect(read.evidenceFiles).toEqual([{ centerId: CENTER, seq: 1, sha256: 'd'.repeat(64), ownerKind: 'application', ownerKey: '1', command: 'SUBMIT_APPLICATION', commandId: 'cmd-submit', name: '章程.pdf', mediaType: 'application/pdf', sizeBytes: BEYOND_32_BITS, attachedAt: AT, attachedBy: bjut.id }]);
+    expect(read.reserve).toMatchObject([{ resultId: 'p1', valueFen: MAX_FEN, contractAmountFen: BEYOND_32_BITS, transferredOn: '2027-06-30', status: 'transferred', recordedAt: AT, updatedAt: AT }]);
     expect(read.users).toEqual([{ id: 'wang-fang', name: 'Wang Fang', role: 'commission', orgId: null, admin: true, email: 'wang.fang@kw.beijing.gov.cn', status: 'active', passwordHash: null, createdAt: AT, updatedAt: AT }]);
     // The call's opensAt (written without milliseconds) reads back in the one form.
     expect(read.calls).toMatchObject([{ opensAt: '2026-01-01T00:00:00.000Z', closesAt: LATER, createdAt: AT }]);

@@ -37,6 +37,11 @@ afterAll(async () => {
   else fs.rmSync(dir, { recursive: true, force: true });
 });
 
+/** The tables that remain once every migration from `name` on is undone. */
+const tablesBefore = (name: string): string[] => {
+  const dropped = from(name).flatMap((m) => CREATES[m] ?? []);
+  return TABLES.filter((t) => !dropped.includes(t)).sort();
+};
 /** Every migration from `name` to the newest, in order. */
 const from = (name: string): string[] => ALL.slice(ALL.indexOf(name));
 /** Undoes the migrations one by one, newest first, down to `name` included (knex undoes the newest first). */
@@ -96,6 +101,17 @@ const RECTIFICATION_TABLES: TableName[] = [TableName.Notices, TableName.Rectific
 /** The tables the identities migration (SPEC §4 "HTTP API") adds. */
 const IDENTITY_TABLES: TableName[] = [TableName.Users, TableName.ApiTokens, TableName.Sessions];
 
+/** The tables each migration after the initial one creates (the initial one creates the rest). */
+const CREATES: Record<string, TableName[]> = {
+  '20261126000200_build_cycle': BUILD_CYCLE_TABLES,
+  '20261126000300_rectification': RECTIFICATION_TABLES,
+  '20261126000400_organisation_changes': [TableName.OrganisationChanges],
+  '20261202000100_identities': IDENTITY_TABLES,
+  '20261203001000_evidence_files': [TableName.EvidenceFiles],
+  '20261203007000_results_reserve': [TableName.ReserveResults],
+};
+
+
 async function withKnex<T>(fn: (knex: ReturnType<typeof createKnex>) => Promise<T>): Promise<T> {
   const knex = createKnex(database);
   try {
@@ -116,10 +132,7 @@ describe('the build-cycle migration (Art. 6, 12–19)', () => {
   it('its down drops exactly its tables and leaves the application tables; latest creates them again', async () => {
     // The later migrations reference nothing of this one's tables, but go down first: knex undoes the newest.
     await downTo('20261126000200_build_cycle');
-    const initialTables = TABLES.filter(
-      (t) => !BUILD_CYCLE_TABLES.includes(t) && !RECTIFICATION_TABLES.includes(t) && t !== TableName.OrganisationChanges && !IDENTITY_TABLES.includes(t),
-    );
-    expect((await existingTables()).sort()).toEqual([...initialTables].sort());
+    expect((await existingTables()).sort()).toEqual(tablesBefore('20261126000200_build_cycle'));
     expect(await migrationStatus({ database })).toEqual({
       completed: ['20261126000100_initial'],
       pending: from('20261126000200_build_cycle'),
@@ -196,8 +209,7 @@ describe('the rectification migration (Art. 19)', () => {
 
   it('its down drops exactly its tables and leaves the others; latest creates them again', async () => {
     await downTo('20261126000300_rectification');
-    const others = TABLES.filter((t) => !RECTIFICATION_TABLES.includes(t) && t !== TableName.OrganisationChanges && !IDENTITY_TABLES.includes(t));
-    expect((await existingTables()).sort()).toEqual([...others].sort());
+    expect((await existingTables()).sort()).toEqual(tablesBefore('20261126000300_rectification'));
     expect(await migrationStatus({ database })).toEqual({
       completed: ['20261126000100_initial', '20261126000200_build_cycle'],
       pending: from('20261126000300_rectification'),
@@ -259,7 +271,7 @@ describe('the identities migration (SPEC §4 "HTTP API")', () => {
 
   it('its down drops exactly its tables; latest creates them again', async () => {
     await downTo('20261202000100_identities');
-    expect((await existingTables()).sort()).toEqual(TABLES.filter((t) => !IDENTITY_TABLES.includes(t)).sort());
+    expect((await existingTables()).sort()).toEqual(tablesBefore('20261202000100_identities'));
     expect(await migrateLatest({ database })).toEqual({ applied: from('20261202000100_identities') });
     expect((await existingTables()).sort()).toEqual([...TABLES].sort());
   });
