@@ -34,7 +34,10 @@ export function parseCandidatePolicy(json: unknown, label: string): CandidatePol
 export function candidateFor(recorded: Policy, candidate: CandidatePolicy, label: string): Policy {
   const merged = PolicySchema.safeParse({ ...recorded, ...candidate });
   if (!merged.success) throw new InputError(`${label} does not make a valid policy with the center's own: ${describeZodError(merged.error)}.`);
-  return merged.data;
+  // A switch the center's policy predates (and the candidate does not name) stays off for it, as in the workflow:
+  // the defaults the parse filled in for it are dropped again.
+  const named = { ...recorded, ...candidate } as Record<string, unknown>;
+  return Object.fromEntries(Object.entries(merged.data).filter(([k]) => k in named)) as Policy;
 }
 
 const decodeFirst = (payloads: { payloads?: unknown[] | null } | null | undefined): unknown => {
@@ -45,7 +48,8 @@ const decodeFirst = (payloads: { payloads?: unknown[] | null } | null | undefine
 /** A center's start and recorded inputs, from its runs (first → last). */
 export function recordedInputs(runs: readonly RunHistory[]): WhatIfInput & { centerId: string; workflowId: string; recordedState: string | null } {
   if (runs.length === 0) throw new InputError('No runs to read.');
-  const first = CenterWorkflowInputSchema.safeParse(workflowInput(runs[0].history));
+  const raw = workflowInput(runs[0].history);
+  const first = CenterWorkflowInputSchema.safeParse(raw);
   if (!first.success) throw new InputError(`Run ${runs[0].runId} is not a center workflow's first run: ${describeZodError(first.error)}.`);
   if (first.data.carried) throw new InputError(`Run ${runs[0].runId} continues an earlier run; read the center's runs from its first.`);
   const timeline = centerTimeline(runs);
@@ -82,7 +86,11 @@ export function recordedInputs(runs: readonly RunHistory[]): WhatIfInput & { cen
   }
   inputs.push(...pending);
   const last = summarizeRun(runs.at(-1)!);
-  const { centerId, universityId, call, policy } = first.data;
+  const { centerId, universityId, call } = first.data;
+  // The policy as the workflow holds it (workflows/center.ts validates its input but keeps it as sent): parsing it
+  // here would fill in the defaults of switches added since (the reserve's, Art. 15/18), which a center started
+  // before them does not hold, and the simulation would refuse commands the workflow accepted.
+  const policy = (raw as { policy: unknown }).policy;
   return {
     centerId,
     workflowId: runs[0].workflowId,

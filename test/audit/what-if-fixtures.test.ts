@@ -45,4 +45,12 @@ describe('the what-if simulator on the committed histories', () => {
       expect(commands.every((c) => c.kind === 'command' && c.command.type !== ('DEADLINE_REACHED' as never))).toBe(true);
     }
   });
+
+  it('a center started before the reserve (Art. 15) keeps its rules; a candidate that turns the rule on names the request it would refuse', () => {
+    const runs = runsOf('cycle');
+    expect('guidanceNamesReserveEntries' in recordedInputs(runs).start.policy).toBe(false);
+    const r = whatIfOfRuns(runs, { guidanceNamesReserveEntries: true });
+    expect(r.recorded.refused).toEqual([]);
+    expect(r.firstRefused).toMatchObject({ type: 'REQUEST_FUNDING', reason: 'invalid-input', message: expect.stringContaining('Art. 15') });
+  });
 });
