@@ -11,7 +11,7 @@ import os from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEvidenceStore, sniffMediaType } from '../../evidence/store';
 import { createRepositories } from '../../db/repositories';
-import { applicationAsOf, callInfo, guidanceRequest } from '../helpers/fixtures';
+import { applicationAsOf, callInfo, guidanceRequest, reserveResult } from '../helpers/fixtures';
 import { rowCounts } from '../helpers/database';
 import { useApi } from '../helpers/api';
 
@@ -117,6 +117,8 @@ describe('evidence files through the API, the database and the audit (issue 14 i
       // Art. 15: a guidance project's external opinion, as a scanned image.
       const opinion = await upload(bjut, png, 'opinion.png');
       expect(opinion.status).toBe(201);
+      // The project transfers a result of the center's reserve (Art. 15): the result is recorded first.
+      expect((await post(bjut, `/centers/${centerId}/commands/record-result`, { result: reserveResult() })).status).toBe(200);
       const requested = await post(bjut, `/centers/${centerId}/commands/request-funding`, { request: guidanceRequest(), evidence: [opinion.body] });
       expect(requested.status, JSON.stringify(requested.body)).toBe(200);
 
