@@ -67,19 +67,20 @@ const domId = (formId: string, path: string) => `f-${formId}-${path.replace(/[^A
 function initialState(schema: JsonSchema, prefill: Record<string, unknown>): { raw: Raw; counts: Record<string, number> } {
   const raw: Raw = {};
   const counts: Record<string, number> = {};
-  const walk = (s0: JsonSchema, path: string, given: unknown) => {
+  // An optional list (such as a command's evidence files) starts empty: its least length binds only once it is given.
+  const walk = (s0: JsonSchema, path: string, given: unknown, required = true) => {
     const s = norm(s0);
     const value = given !== undefined ? given : s.default;
     if (s.type === 'object' || s.properties) {
       for (const [k, child] of Object.entries(s.properties ?? {})) {
         const p = path ? `${path}.${k}` : k;
-        walk(child, p, prefill[p] !== undefined ? prefill[p] : value && typeof value === 'object' ? (value as Record<string, unknown>)[k] : undefined);
+        walk(child, p, prefill[p] !== undefined ? prefill[p] : value && typeof value === 'object' ? (value as Record<string, unknown>)[k] : undefined, (s.required ?? []).includes(k));
       }
       return;
     }
     if (s.type === 'array') {
       const list = Array.isArray(value) ? value : [];
-      counts[path] = Math.max(list.length, s.minItems ?? 0);
+      counts[path] = Math.max(list.length, required ? (s.minItems ?? 0) : 0);
       for (let i = 0; i < counts[path]; i++) walk(s.items ?? {}, `${path}.${i}`, prefill[`${path}.${i}`] ?? list[i]);
       return;
     }
@@ -105,6 +106,7 @@ function buildBody(schema: JsonSchema, raw: Raw, counts: Record<string, number>,
       }
       return !required && path && Object.keys(out).length === 0 ? undefined : out;
     }
+    if (s.type === 'array' && !required && (counts[path] ?? 0) === 0) return undefined;
     if (s.type === 'array') return Array.from({ length: counts[path] ?? 0 }, (_, i) => build(s.items ?? {}, `${path}.${i}`, true) ?? null);
     const v = raw[path];
     if (s.type === 'boolean') return v === true;
@@ -277,7 +279,7 @@ export function CommandFormView({ form, target, w, prefill = {}, suggestions = {
                   {field({ ...items }, `${path}.${i}`, true, '')}
                 </fieldset>
               )}
-              {i === n - 1 && n > (s.minItems ?? 0) ? (
+              {i === n - 1 && n > (required ? (s.minItems ?? 0) : 0) ? (
                 <button type="button" class="secondary small" data-remove={path} onClick={() => setCounts((c) => ({ ...c, [path]: n - 1 }))} aria-label={`${w.t('common.remove')}：${label} ${i + 1}`}>
                   {w.t('common.remove')}
                 </button>
