@@ -253,6 +253,12 @@ export const AuditLogSchema = AuditLogInsertSchema.extend({ id: int });
 /** A transition as the workflow handed it over (AuditRow) with its row id: the actor nested. */
 export const AuditRecordSchema = AuditLogSchema.transform(withActor);
 export type AuditRecord = z.infer<typeof AuditRecordSchema>;
+/** Issue 15 item 2: an audit row with its place in the center's hash chain (db/audit-chain.ts). */
+const chainHash = z.string().regex(/^[0-9a-f]{64}$/);
+export const AuditChainInsertSchema = AuditLogInsertSchema.extend({ prevHash: chainHash, hash: chainHash });
+/** As read back: rows written before the chain existed and not chained by its migration would have no hashes. */
+export const AuditChainSchema = AuditLogSchema.extend({ prevHash: chainHash.nullable(), hash: chainHash.nullable() });
+export type AuditChainRow = z.infer<typeof AuditChainSchema>;
 
 // ── the build cycle (Art. 6, 12–19) ─────────────────────────────────────────────────────────────────────────────
 

@@ -51,6 +51,20 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
     load: async () => (await import('../handlers/audit')).auditReconcileCommand,
   },
   {
+    name: 'audit verify',
+    group: 'Reading and audit',
+    summary: "Check a center's audit log as a hash chain, from the database alone, naming the first broken link",
+    args: [centerArg],
+    options: { all: { type: 'boolean', description: 'every center of the database (progress on stderr)' } },
+    details:
+      'Reads only the database (no Temporal server): each audit row carries the hash of the row before it and of its own\n' +
+      'content (db/audit-chain.ts). Names the first broken link of each center: a row edited after it was written, a row\n' +
+      "that no longer links to the one before it (a row deleted between them), or a chain that ends before the center's\n" +
+      `last transition (the newest rows deleted). Exit code ${AUDIT_FAILED_EXIT_CODE} when a chain is broken.`,
+    examples: ['centers audit verify --all', 'centers audit verify bjut.call-2026', 'centers audit verify --all --json'],
+    load: async () => (await import('../handlers/verify')).auditVerifyCommand,
+  },
+  {
     name: 'audit what-if',
     group: 'Reading and audit',
     summary: "Re-run stored centers' recorded commands under a candidate policy and report who would change",

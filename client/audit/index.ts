@@ -17,6 +17,7 @@ export * from './history';
 export * from './reconcile';
 export * from './replay';
 export * from './what-if';
+export * from './verify';
 export { historyFromJSON, historyToJSON } from './proto-json';
 
 /** What reconciliation reads from the database (db/repositories). */

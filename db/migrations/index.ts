@@ -11,6 +11,7 @@ import * as publicNoticeNotifications from './20261203000200_public_notice_notif
 import * as reviewScores from './20261203000300_review_scores';
 import * as evidenceFiles from './20261203001000_evidence_files';
 import * as resultsReserve from './20261203007000_results_reserve';
+import * as auditChain from './20261204000100_audit_chain';
 
 /**
  * Every migration, in order, imported explicitly. knex's file-system loader guesses at extensions and uses
@@ -38,6 +39,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261203000300_review_scores', migration: reviewScores },
   { name: '20261203001000_evidence_files', migration: evidenceFiles },
   { name: '20261203007000_results_reserve', migration: resultsReserve },
+  { name: '20261204000100_audit_chain', migration: auditChain },
 ];
 
 /** The knex MigrationSource over the list above. */

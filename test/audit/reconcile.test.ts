@@ -5,7 +5,8 @@
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconcileCenter, type TimelineEntry } from '../../client/audit';
+import { reconcileCenter, verifyChain, type TimelineEntry } from '../../client/audit';
+import { GENESIS } from '../../db/audit-chain';
 import { main, type Io } from '../../client/cli';
 import { createRepositories } from '../../db/repositories';
 import { TableName } from '../../db/tables';
@@ -45,6 +46,17 @@ async function centers(...argv: string[]): Promise<{ code: number; stdout: strin
   const io: Io = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), env };
   const code = await main(argv, io);
   return { code, stdout, stderr };
+}
+
+/** The CLI with some settings changed. */
+async function centersWith(over: NodeJS.ProcessEnv, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const saved = env;
+  env = { ...env, ...over };
+  try {
+    return await centers(...argv);
+  } finally {
+    env = saved;
+  }
 }
 
 /** The audit fields of a timeline entry, as the database holds them. */
@@ -97,6 +109,20 @@ describe('SPEC §4 Auditors: given only a center id', () => {
     expect(clean.stdout).toMatch(/— clean\./);
   });
 
+  it('issue 15 item 2: the audit rows form one hash chain across both cycles and the continue-as-new; `audit verify` says intact (exit 0)', async () => {
+    const chain = await repos.auditChain(CENTER);
+    expect(chain.length).toBeGreaterThan(10);
+    expect(new Set(chain.map((r) => r.cycle))).toEqual(new Set([0, 1, 2]));
+    expect(chain[0].prevHash).toBe(GENESIS);
+    chain.slice(1).forEach((r, i) => expect(r.prevHash).toBe(chain[i].hash));
+    expect(verifyChain(CENTER, chain, (await repos.getCenter(CENTER))!.lastSeq)).toMatchObject({ clean: true, broken: null, lastSeq: chain.at(-1)!.seq, expectedLastSeq: chain.at(-1)!.seq });
+    // From the database alone: no Temporal address at all.
+    const verify = await centersWith({ CENTERS_TEMPORAL_ADDRESS: '127.0.0.1:1' }, 'audit', 'verify', '--all');
+    expect(verify.code, verify.stderr).toBe(0);
+    expect(verify.stdout).toMatch(/1 intact, 0 broken/);
+    expect(verify.stdout).toMatch(new RegExp(`${CENTER.replace('.', '\\.')}\\s+${chain.length}\\s+${chain.at(-1)!.seq}\\s+${chain.at(-1)!.seq}\\s+intact`));
+  });
+
   it('names an altered row with each field and both values, a deleted row as missing, an inserted row as extra', async () => {
     const rows = await repos.auditLog(CENTER);
     const [second, fourth] = [rows[1], rows[3]];
@@ -132,6 +158,14 @@ describe('SPEC §4 Auditors: given only a center id', () => {
     expect(r.differences[1]).toMatchObject({ history: { seq: 4, event: fourth.event, commandId: fourth.commandId } });
     expect(r.differences[2]).toMatchObject({ database: { seq: 999, commandId: 'cmd-forged-grant' } });
     expect(r.matched).toBe(rows.length - 2);
+
+    // The chain alone names the first broken link: row 2, edited after it was written.
+    const chained = verifyChain(CENTER, await repos.auditChain(CENTER), (await repos.getCenter(CENTER))!.lastSeq);
+    expect(chained).toMatchObject({ clean: false, broken: { kind: 'edited', seq: 2 } });
+    const verify = await centers('audit', 'verify', CENTER);
+    expect(verify.code).toBe(6);
+    expect(verify.stdout).toMatch(/broken at seq 2 \(edited\)/);
+    expect(verify.stdout).toMatch(/audit row seq 2 was changed after it was written/);
   });
 
   it('the CLI names each difference and exits 6; --all reports progress on stderr and exits 6', async () => {
