@@ -110,3 +110,12 @@ export function unwrapKey(value: unknown, key: string): unknown {
     ? (value as Record<string, unknown>)[key]
     : value;
 }
+
+/** The one center (`<center>`) or every center (`--all`) an audit command reads: exactly one of the two. */
+export function centerOrAll(values: { all?: unknown }, positionals: readonly string[], command: string): { all: true; ref: undefined } | { all: false; ref: string } {
+  const all = values.all === true;
+  const [ref] = positionals;
+  if (all && ref) throw new UsageError('Give a center or --all, not both.', command);
+  if (!all && !ref) throw new UsageError('Give a center (e.g. bjut.call-2026) or --all.', command);
+  return all ? { all, ref: undefined } : { all, ref };
+}

@@ -9,25 +9,17 @@
  * (it is never reset), so one chain spans a center's whole life.
  */
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { AuditLogInsertSchema } from './schemas';
 
 /** What the first row of a center links to. */
 export const GENESIS = '0'.repeat(64);
 
-/** The fields of an audit row the hash covers: every column but the database's own id and the chain's two. */
-export interface ChainedContent {
-  centerId: string;
-  cycle: number;
-  seq: number;
-  fromState: string;
-  event: string;
-  toState: string;
-  actorId: string;
-  actorRole: string;
-  actorOrgId: string | null;
-  commandId: string | null;
-  /** An instant: hashed in its one ISO-8601 UTC spelling, whatever spelling a database hands back. */
-  at: string;
-}
+/**
+ * The fields of an audit row the hash covers: every column of an insert (the audit_log schema), i.e. all but the
+ * database's own id and the chain's two. `at` is hashed in its one ISO-8601 UTC spelling, whatever a database hands back.
+ */
+export type ChainedContent = z.infer<typeof AuditLogInsertSchema>;
 
 /** Hex SHA-256 of the previous row's hash and the row's content, in a fixed order (version 1 of the chain). */
 export function auditRowHash(prevHash: string, row: ChainedContent): string {

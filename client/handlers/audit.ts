@@ -28,7 +28,7 @@ import {
 } from '../audit';
 import { workflowsPath } from '../../worker/bundle';
 import type { CommandContext, Output } from '../commands';
-import { readJson } from '../args';
+import { centerOrAll, readJson } from '../args';
 import { UsageError } from '../errors';
 import { actorText, section, table, time } from '../format';
 
@@ -174,10 +174,7 @@ const plain = (r: Reconciliation) => ({
 });
 
 export async function auditReconcileCommand(ctx: CommandContext): Promise<Output> {
-  const all = ctx.values.all === true;
-  const [ref] = ctx.positionals;
-  if (all && ref) throw new UsageError('Give a center or --all, not both.', 'audit reconcile');
-  if (!all && !ref) throw new UsageError('Give a center (e.g. bjut.call-2026) or --all.', 'audit reconcile');
+  const { all, ref } = centerOrAll(ctx.values, ctx.positionals, 'audit reconcile');
   const t = await ctx.services.temporal();
   const repos = await ctx.services.repos();
 
@@ -319,11 +316,8 @@ export function whatIfCsv(rows: readonly WhatIfRow[]): string {
 
 export async function auditWhatIfCommand(ctx: CommandContext): Promise<Output> {
   const file = str(ctx.values.policy);
-  const all = ctx.values.all === true;
-  const [ref] = ctx.positionals;
   if (!file) throw new UsageError('Give the candidate policy with --policy FILE (JSON, e.g. {"minFullTimeStaff": 4}).', 'audit what-if');
-  if (all && ref) throw new UsageError('Give a center or --all, not both.', 'audit what-if');
-  if (!all && !ref) throw new UsageError('Give a center (e.g. bjut.call-2026) or --all.', 'audit what-if');
+  const { all, ref } = centerOrAll(ctx.values, ctx.positionals, 'audit what-if');
   const label = file === '-' ? 'standard input' : file;
   const candidate = parseCandidatePolicy(readJson(file), label);
   const t = await ctx.services.temporal();

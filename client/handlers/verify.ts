@@ -4,6 +4,7 @@
  */
 import { AUDIT_FAILED_EXIT_CODE } from '../audit/reconcile';
 import { describeBrokenLink, verifyAll, verifyCenter, type ChainVerification } from '../audit/verify';
+import { centerOrAll } from '../args';
 import type { CommandContext, Output } from '../commands';
 import { UsageError } from '../errors';
 import { table } from '../format';
@@ -11,10 +12,7 @@ import { table } from '../format';
 const verdict = (r: ChainVerification): string => (r.clean ? 'intact' : `broken at seq ${r.broken!.seq} (${r.broken!.kind})`);
 
 export async function auditVerifyCommand(ctx: CommandContext): Promise<Output> {
-  const all = ctx.values.all === true;
-  const [ref] = ctx.positionals;
-  if (all && ref) throw new UsageError('Give a center or --all, not both.', 'audit verify');
-  if (!all && !ref) throw new UsageError('Give a center (e.g. bjut.call-2026) or --all.', 'audit verify');
+  const { all, ref } = centerOrAll(ctx.values, ctx.positionals, 'audit verify');
   const repos = await ctx.services.repos();
   const results = all ? await verifyAll(repos, (done, total, r) => ctx.warn(`[${done}/${total}] ${r.centerId}: ${verdict(r)}`)) : [await verifyCenter(repos, ref)];
   if (!all && results[0].rows === 0 && results[0].expectedLastSeq === null) {

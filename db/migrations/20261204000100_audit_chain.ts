@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { auditRowHash, GENESIS } from '../audit-chain';
+import { auditRowHash, GENESIS, type ChainedContent } from '../audit-chain';
 import { TableName } from '../tables';
 
 /**
@@ -28,7 +28,7 @@ export async function up(knex: Knex): Promise<void> {
       event: String(col(row, 'event')),
       toState: String(col(row, 'to_state')),
       actorId: String(col(row, 'actor_id')),
-      actorRole: String(col(row, 'actor_role')),
+      actorRole: col(row, 'actor_role') as ChainedContent['actorRole'],
       actorOrgId: (col(row, 'actor_org_id') as string | null) ?? null,
       commandId: (col(row, 'command_id') as string | null) ?? null,
       at: at instanceof Date ? at.toISOString() : String(at),
