@@ -141,9 +141,10 @@ function activityLog(message: string, attributes: Record<string, unknown>): void
 /**
  * Writes one domain record to its table(s), idempotently: append-only records by their natural key (insert, on
  * conflict do nothing); records that move (annual summary, evaluation, rectification) as an upsert guarded by the audit `seq`,
- * so a late retry of an older transition never overwrites a newer row.
+ * so a late retry of an older transition never overwrites a newer row. Exported for the auditor, which folds a
+ * history's inputs through this same code to know what the database should hold (client/audit/index.ts).
  */
-async function writeRecord(repos: Repositories, record: DomainRecord, seq: number, tx: Knex.Transaction): Promise<void> {
+export async function writeRecord(repos: Repositories, record: DomainRecord, seq: number, tx: Knex.Transaction): Promise<void> {
   switch (record.kind) {
     case 'application':
       return repos.insertApplication(record, tx);

@@ -235,3 +235,41 @@ export function readHistoryFile(file: string, workflowId?: string): RunHistory {
   // The workflow id only matters to code that reads workflowInfo(): the center's first run puts it in its context.
   return { workflowId: workflowId ?? workflowIdOf(history) ?? 'replayed-workflow', runId: runIdOf(history), history };
 }
+
+/** The `persistTransition` inputs a center's history records, in order, for the dossier (issue 15 item 1). */
+export interface TransitionInputs {
+  inputs: PersistTransitionInput[];
+  /**
+   * Transitions written by a local activity (`persist-transition-locally`): the history keeps only their result (the
+   * audit row), not the records or the center row, so the dossier cannot be derived from it. Zero on newer runs.
+   */
+  local: number;
+}
+
+/**
+ * Every `persistTransition` input of the runs (first → last), as the ActivityTaskScheduled events record it: the audit
+ * row (checked as runTimeline checks it), the center's read-model row and the records of the transition. A local
+ * attempt that failed left no result and an activity scheduled after it: only that activity's input is taken.
+ */
+export function transitionInputs(runs: readonly RunHistory[]): TransitionInputs {
+  const inputs: PersistTransitionInput[] = [];
+  let local = 0;
+  for (const run of runs) {
+    for (const e of run.history.events ?? []) {
+      if (localPersist(e)) {
+        local++;
+        continue;
+      }
+      const scheduled = e.activityTaskScheduledEventAttributes;
+      if (scheduled?.activityType?.name !== PERSIST_TRANSITION) continue;
+      const eventId = num(e.eventId);
+      const input = decode<Partial<PersistTransitionInput>>(scheduled.input, `event ${eventId} (${PERSIST_TRANSITION})`);
+      const audit = AuditRowSchema.safeParse(input?.audit);
+      if (!audit.success || !input.center || !Array.isArray(input.records)) {
+        throw new InputError(`Run ${run.runId}, event ${eventId}: the ${PERSIST_TRANSITION} input carries no valid audit row, center row and records.`);
+      }
+      inputs.push({ audit: audit.data as AuditRow, center: input.center, records: input.records });
+    }
+  }
+  return { inputs, local };
+}

@@ -3,15 +3,23 @@
  * workflow, replay them with the current code, rebuild the timeline of transitions from the history, and
  * reconcile it with the database's audit rows.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { AuditRecord, CenterRecord } from '../../db/repositories';
+import { createRepositories, type AuditRecord, type CenterRecord, type Repositories } from '../../db/repositories';
+import { createKnex } from '../../db/knex';
+import { writeRecord } from '../../activities';
 import { CenterIdKey } from '../../contract';
+import type { PersistTransitionInput } from '../../machines/records.types';
 import { fetchCenterRuns, parseCenterRef, type CenterRuns } from './fetch';
-import { centerTimeline, summarizeRun, type RunSummary, type TimelineEntry } from './history';
-import { reconcile, type Difference, type Reconciliation } from './reconcile';
+import { centerTimeline, summarizeRun, transitionInputs, type RunSummary, type TimelineEntry } from './history';
+import { differenceOrder, reconcile, type Difference, type DossierSummary, type Reconciliation } from './reconcile';
+import { DOSSIER_TABLES, reconcileDossier, type Dossier } from './dossier';
 import type { EvidenceFileRecord } from '../../db/schemas';
 import type { EvidenceStore } from '../../evidence/store';
 
+export * from './dossier';
 export * from './fetch';
 export * from './history';
 export * from './reconcile';
@@ -26,6 +34,117 @@ export interface AuditRepositories {
   listCenters(): Promise<CenterRecord[]>;
   /** The evidence rows (issue 14 item 3): each stored file is checked against its hash when a store is given. */
   evidenceFiles?(centerId: string): Promise<EvidenceFileRecord[]>;
+}
+
+/** What the dossier comparison reads (issue 15 item 1): every record table's reader of db/repositories. */
+export type DossierRepositories = Pick<
+  Repositories,
+  | 'getCenter'
+  | 'applications'
+  | 'eligibility'
+  | 'assignments'
+  | 'reviews'
+  | 'decision'
+  | 'cycles'
+  | 'fundingRequests'
+  | 'ledger'
+  | 'summaries'
+  | 'notifications'
+  | 'evaluations'
+  | 'evaluationReviews'
+  | 'incidents'
+  | 'notices'
+  | 'rectifications'
+  | 'supportStop'
+  | 'organisationChanges'
+  | 'reserveResults'
+  | 'evidenceFiles'
+>;
+
+const hasDossier = (repos: AuditRepositories): repos is AuditRepositories & DossierRepositories =>
+  typeof (repos as Partial<DossierRepositories>).getCenter === 'function' && typeof (repos as Partial<DossierRepositories>).ledger === 'function';
+
+/** A center's rows in every dossier table, read through the repositories (the shape they answer). */
+export async function readDossier(repos: DossierRepositories, centerId: string): Promise<Dossier> {
+  const one = <T>(row: T | undefined): T[] => (row === undefined ? [] : [row]);
+  const rows: { [K in keyof Dossier]-?: Promise<readonly object[]> } = {
+    centers: repos.getCenter(centerId).then(one),
+    applications: repos.applications(centerId),
+    eligibility_results: repos.eligibility(centerId),
+    expert_assignments: repos.assignments(centerId),
+    reviews: repos.reviews(centerId),
+    decisions: repos.decision(centerId).then(one),
+    cycles: repos.cycles(centerId),
+    funding_requests: repos.fundingRequests(centerId),
+    funding_ledger: repos.ledger(centerId),
+    annual_summaries: repos.summaries(centerId),
+    notifications: repos.notifications({ centerId }),
+    evaluations: repos.evaluations(centerId),
+    evaluation_reviews: repos.evaluationReviews(centerId),
+    integrity_incidents: repos.incidents(centerId),
+    notices: repos.notices({ centerId }),
+    rectifications: repos.rectifications(centerId),
+    support_stops: repos.supportStop(centerId).then(one),
+    organisation_changes: repos.organisationChanges(centerId),
+    reserve_results: repos.reserveResults(centerId),
+    evidence_files: repos.evidenceFiles(centerId),
+  };
+  const out: Dossier = {};
+  // One at a time: a SQLite connection pool has one connection, and the order keeps the reads easy to follow.
+  for (const { table } of DOSSIER_TABLES) out[table] = (await rows[table]) as Dossier[typeof table];
+  return out;
+}
+
+/**
+ * What the database should hold for a center, by the history: its `persistTransition` inputs folded in order through
+ * the activity's own writers (activities/index.ts writeRecord, db/repositories) into a scratch SQLite database —
+ * the same audit gate (a seq written once), the center row's lastSeq guard, inserts that keep the first row, upserts
+ * guarded by their seq, the Art. 16 ledger row of a granted decision, the Art. 19 notice's outbox row — then read
+ * back through the repositories, exactly as the real database is read. The scratch database is removed after.
+ */
+export async function expectedDossier(centerId: string, inputs: readonly PersistTransitionInput[]): Promise<Dossier> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-dossier-'));
+  const knex = createKnex({ client: 'sqlite3', filename: path.join(dir, 'dossier.sqlite'), connection: null });
+  try {
+    await knex.migrate.latest();
+    const repos = createRepositories(knex);
+    for (const input of inputs) {
+      await knex.transaction(async (tx) => {
+        // The activity's gate: a transition already written (same center and seq) writes nothing again.
+        if (!(await repos.insertAudit(input.audit, tx))) return;
+        await repos.upsertCenter(input.center, input.audit.seq, tx);
+        for (const record of input.records) await writeRecord(repos, record, input.audit.seq, tx);
+      });
+    }
+    return await readDossier(repos, centerId);
+  } finally {
+    await knex.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The dossier of a center (every record table beside the audit rows) against its history: the differences and a
+ * summary. A history whose transitions were written by a local activity does not carry their rows: not checked.
+ */
+export async function dossierDifferences(repos: DossierRepositories, centerId: string, runs: CenterRuns['runs']): Promise<{ differences: Difference[]; summary: DossierSummary }> {
+  const tables = DOSSIER_TABLES.length;
+  const { inputs, local } = transitionInputs(runs);
+  if (local > 0) {
+    const reason = `${local} transition${local === 1 ? ' was' : 's were'} written by a local activity (persist-transition-locally): the history keeps no rows of ${local === 1 ? 'it' : 'them'}`;
+    return { differences: [], summary: { checked: false, reason, tables, historyRows: 0, databaseRows: 0, matched: 0 } };
+  }
+  let expected: Dossier;
+  try {
+    expected = await expectedDossier(centerId, inputs.filter((i) => i.audit.centerId === centerId));
+  } catch (err) {
+    throw new Error(`the dossier of ${centerId} could not be derived from its history: ${(err as Error).message}`);
+  }
+  const result = reconcileDossier(expected, await readDossier(repos, centerId));
+  return {
+    differences: result.differences,
+    summary: { checked: true, reason: null, tables, historyRows: result.historyRows, databaseRows: result.databaseRows, matched: result.matched },
+  };
 }
 
 /** Where reconciliation finds the evidence files (evidence/store.ts); without one, files are not checked. */
@@ -48,7 +167,7 @@ export async function evidenceDifferences(repos: AuditRepositories, store: Evide
 /** A reconciliation with the evidence differences added (in sequence order), clean only if there are none. */
 function withEvidence<R extends Reconciliation>(r: R, extra: Difference[]): R {
   if (extra.length === 0) return r;
-  const differences = [...r.differences, ...extra].sort((a, b) => a.seq - b.seq);
+  const differences = [...r.differences, ...extra].sort(differenceOrder);
   return { ...r, differences, clean: false };
 }
 
@@ -79,7 +198,12 @@ export async function reconcileCenter(client: Client, repos: AuditRepositories, 
   }
   const centerId = history.centerId ?? ref;
   const rows = await repos.auditLog(centerId);
-  return withEvidence({ ...reconcile({ centerId, workflowId: history.workflowId, runs: history.runs.length, timeline: history.timeline, rows }), history }, await evidenceDifferences(repos, store, centerId));
+  const audited = withEvidence({ ...reconcile({ centerId, workflowId: history.workflowId, runs: history.runs.length, timeline: history.timeline, rows }), history }, await evidenceDifferences(repos, store, centerId));
+  if (!hasDossier(repos)) return audited;
+  // Issue 15 item 1: every record table beside the audit rows, after the audit's own differences.
+  const dossier = await dossierDifferences(repos, centerId, history.runs);
+  const differences = [...audited.differences, ...dossier.differences];
+  return { ...audited, differences, clean: differences.length === 0, dossier: dossier.summary };
 }
 
 /** A center that could not be reconciled at all still counts as a difference. */

@@ -7,6 +7,7 @@ import type { Actor } from '../../machines/domain';
 import type { AuditRow } from '../../machines/records.types';
 import type { ReplayOutcome } from './replay';
 import type { TimelineEntry } from './history';
+import { describeRecordDifference, type RecordDifference } from './dossier';
 
 /** The audit fields compared, in the order a reader expects them. */
 export const AUDIT_FIELDS = ['centerId', 'cycle', 'fromState', 'event', 'toState', 'actor', 'commandId', 'at'] as const;
@@ -28,7 +29,29 @@ export type Difference =
   /** The history itself numbers two transitions alike (the workflow must never do so). */
   | { kind: 'duplicate'; seq: number; history: TimelineEntry }
   /** An evidence file the transition's command carried is missing from the content store, or no longer matches its hash. */
-  | { kind: 'evidence'; seq: number; status: 'missing' | 'changed'; name: string; path: string; expected: string; actual: string | null };
+  | { kind: 'evidence'; seq: number; status: 'missing' | 'changed'; name: string; path: string; expected: string; actual: string | null }
+  /**
+   * The rest of the dossier (issue 15 item 1, client/audit/dossier.ts): a field of a record table that differs
+   * (`record`), a row the history writes that the database lacks (`missingRecord`), a row the history does not
+   * account for (`extraRecord`) — each with its table and key. No sequence number (seq null): listed after the rest.
+   */
+  | RecordDifference;
+
+/** What the dossier comparison found (absent when it was not made: the center could not be reconciled at all). */
+export interface DossierSummary {
+  /** False when the history does not carry every transition's rows (written by a local activity): see `reason`. */
+  checked: boolean;
+  reason: string | null;
+  tables: number;
+  historyRows: number;
+  databaseRows: number;
+  matched: number;
+}
+
+/** Differences in sequence order; those without one (the dossier's) after, in the order they were found. */
+export function differenceOrder(a: Difference, b: Difference): number {
+  return (a.seq ?? Number.POSITIVE_INFINITY) - (b.seq ?? Number.POSITIVE_INFINITY) || 0;
+}
 
 export interface Reconciliation {
   centerId: string;
@@ -41,6 +64,8 @@ export interface Reconciliation {
   differences: Difference[];
   /** Set when the center could not be reconciled at all (no workflow, history unreadable). */
   error: string | null;
+  /** The record tables beside the audit rows (issue 15 item 1). */
+  dossier?: DossierSummary;
 }
 
 export const actorText = (a: Actor): string => `${a.role}:${a.id}${a.orgId ? `@${a.orgId}` : ''}`;
@@ -87,7 +112,7 @@ export function reconcile(input: { centerId: string; workflowId?: string | null;
     else matched++;
   }
   for (const row of input.rows) if (!bySeq.has(row.seq)) differences.push({ kind: 'extra', seq: row.seq, database: row });
-  differences.sort((a, b) => a.seq - b.seq);
+  differences.sort(differenceOrder);
   return {
     centerId: input.centerId,
     workflowId: input.workflowId ?? null,
@@ -122,6 +147,10 @@ export function describeDifference(d: Difference): string {
       return d.status === 'missing'
         ? `seq ${d.seq} evidence file ${d.name} missing: ${d.path} is not in the store (expected sha256 ${d.expected}); restore it from a backup`
         : `seq ${d.seq} evidence file ${d.name} changed: ${d.path} has sha256 ${d.actual}, expected ${d.expected}; restore it from a backup`;
+    case 'record':
+    case 'missingRecord':
+    case 'extraRecord':
+      return describeRecordDifference(d);
   }
 }
 

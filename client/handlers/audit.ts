@@ -16,6 +16,7 @@ import {
   reconcileAll,
   reconcileCenter,
   replayRuns,
+  showValue,
   summarizeRun,
   type Reconciliation,
   type ReplayOutcome,
@@ -138,6 +139,7 @@ function differencesTable(r: Reconciliation): string {
   const brief = (x: { event: string; fromState: string; toState: string; actor: { id: string; role: string; orgId?: string } }) =>
     `${x.event} ${x.fromState} → ${x.toState} by ${actorText(x.actor as never)}`;
   for (const d of r.differences) {
+    if (d.kind === 'record' || d.kind === 'missingRecord' || d.kind === 'extraRecord') continue;
     if (d.kind === 'altered') for (const f of d.fields) rows.push(['altered', d.seq, f.field, f.history === null ? 'null' : String(f.history), f.database === null ? 'null' : String(f.database)]);
     else if (d.kind === 'missing') rows.push(['missing', d.seq, null, brief(d.history), '(no audit row)']);
     else if (d.kind === 'extra') rows.push(['extra', d.seq, null, '(no such transition)', brief(d.database)]);
@@ -145,6 +147,30 @@ function differencesTable(r: Reconciliation): string {
     else rows.push(['duplicate', d.seq, null, brief(d.history), null]);
   }
   return table(['DIFFERENCE', 'SEQ', 'FIELD', 'HISTORY', 'DATABASE'], rows);
+}
+
+/** A row or value of the dossier, short enough for a table cell (the whole of it is in --json). */
+const cell = (v: unknown, width = 100): string => {
+  const text = showValue(v);
+  return text.length > width ? `${text.slice(0, width - 1)}…` : text;
+};
+
+/** Issue 15 item 1: the record tables' differences, each with its table, key, field and both values. */
+function recordDifferencesTable(r: Reconciliation): string | null {
+  const rows: (string | number | null)[][] = [];
+  for (const d of r.differences) {
+    if (d.kind === 'record') rows.push(['altered', d.table, d.key, d.field, cell(d.history), cell(d.database)]);
+    else if (d.kind === 'missingRecord') rows.push(['missing', d.table, d.key, null, cell(d.history), '(no row)']);
+    else if (d.kind === 'extraRecord') rows.push(['extra', d.table, d.key, null, '(no such record)', cell(d.database)]);
+  }
+  return rows.length ? table(['DIFFERENCE', 'TABLE', 'KEY', 'FIELD', 'HISTORY', 'DATABASE'], rows) : null;
+}
+
+function dossierLine(r: Reconciliation): string | null {
+  const d = r.dossier;
+  if (!d) return null;
+  if (!d.checked) return `Record tables not checked: ${d.reason}.`;
+  return `Record tables (${d.tables}): ${d.historyRows} rows by the history, ${d.databaseRows} in the database, ${d.matched} matching.`;
 }
 
 function verdict(r: Reconciliation): string {
@@ -157,7 +183,9 @@ function reconciliationText(r: Reconciliation): string {
   const head =
     `Reconciliation of ${r.centerId}${r.workflowId ? ` (workflow ${r.workflowId}, ${r.runs} run${r.runs === 1 ? '' : 's'})` : ''}: ` +
     `${r.historyTransitions} transitions in the history, ${r.databaseRows} audit rows, ${r.matched} matching — ${verdict(r)}.`;
-  return r.differences.length ? `${head}\n\n${differencesTable(r)}` : head;
+  const line = dossierLine(r);
+  const audit = r.differences.some((d) => d.seq !== null) ? differencesTable(r) : null;
+  return [line ? `${head}\n${line}` : head, audit, recordDifferencesTable(r)].filter((x) => x !== null).join('\n\n');
 }
 
 /** A reconciliation without the fetched histories, for --json. */
@@ -170,6 +198,7 @@ const plain = (r: Reconciliation) => ({
   matched: r.matched,
   clean: r.clean,
   error: r.error,
+  dossier: r.dossier ?? null,
   differences: r.differences.map((d) => ({ ...d, description: describeDifference(d) })),
 });
 
