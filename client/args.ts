@@ -81,6 +81,11 @@ export function readJson(file: string): unknown {
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(code === 'ENOENT' ? `No such file: ${label}` : code === 'EACCES' ? `Cannot read ${label}: permission denied` : `Cannot read ${label} (${code ?? 'error'})`);
   }
+  return parseJsonText(text, label);
+}
+
+/** JSON text read from `label`, or an InputError naming where it breaks. */
+export function parseJsonText(text: string, label: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {

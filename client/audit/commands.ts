@@ -19,7 +19,8 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
       file: {
         type: 'string',
         value: 'FILE',
-        description: 'replay one run exported by `temporal workflow show -w ID [-r RUN_ID] --output json` instead of fetching them ("-": standard input)',
+        description:
+          'replay the runs of an export of `centers audit export`, or one run exported by `temporal workflow show -w ID [-r RUN_ID] --output json`, instead of fetching them; no server needed ("-": standard input)',
       },
       'workflow-id': { type: 'string', value: 'ID', description: "with --file: the workflow's id (default: derived from the history's input)" },
     },
@@ -28,9 +29,11 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
       "Fetches every run of the center's workflow (across continue-as-new, first to last), replays each with the workflow code\n" +
       'of this checkout and prints the runs, whether each replays, and the timeline the history records: time, actor,\n' +
       'event, from-state → to-state and command id of every transition (the inputs of its persistTransition activities).\n' +
-      `Exit code ${AUDIT_FAILED_EXIT_CODE} when a run does not replay (a workflow change that needed a patched() guard).`,
+      `Exit code ${AUDIT_FAILED_EXIT_CODE} when a run does not replay (a workflow change that needed a patched() guard), or when an\n` +
+      "export given to --file no longer matches its digests (it was changed after it was exported; nothing is replayed).",
     examples: [
       'centers audit replay bjut.call-2026',
+      'centers audit replay --file bjut.call-2026.audit-export.json.gz',
       'temporal workflow show -w center-bjut --output json > history.json && centers audit replay --file history.json',
       'centers audit replay bjut --json',
     ],
@@ -55,14 +58,38 @@ export const AUDIT_COMMANDS: CommandSpec[] = [
     group: 'Reading and audit',
     summary: "Check a center's audit log as a hash chain, from the database alone, naming the first broken link",
     args: [centerArg],
-    options: { all: { type: 'boolean', description: 'every center of the database (progress on stderr)' } },
+    options: {
+      all: { type: 'boolean', description: 'every center of the database (progress on stderr)' },
+      file: { type: 'string', value: 'FILE', description: 'an export of `centers audit export` instead of the database: no server and no database needed ("-": standard input)' },
+    },
     details:
       'Reads only the database (no Temporal server): each audit row carries the hash of the row before it and of its own\n' +
       'content (db/audit-chain.ts). Names the first broken link of each center: a row edited after it was written, a row\n' +
       "that no longer links to the one before it (a row deleted between them), or a chain that ends before the center's\n" +
-      `last transition (the newest rows deleted). Exit code ${AUDIT_FAILED_EXIT_CODE} when a chain is broken.`,
-    examples: ['centers audit verify --all', 'centers audit verify bjut.call-2026', 'centers audit verify --all --json'],
+      `last transition (the newest rows deleted). Exit code ${AUDIT_FAILED_EXIT_CODE} when a chain is broken.\n` +
+      'With --file, reads only the export (neither Temporal nor the database): its digests (a changed or corrupted copy is\n' +
+      "refused, naming the part), the chain of its audit rows, and its history against its audit rows and record tables\n" +
+      `as \`audit reconcile\` compares them. Exit code ${AUDIT_FAILED_EXIT_CODE} on any of these.`,
+    examples: ['centers audit verify --all', 'centers audit verify bjut.call-2026', 'centers audit verify --all --json', 'centers audit verify --file bjut.call-2026.audit-export.json.gz'],
     load: async () => (await import('../handlers/verify')).auditVerifyCommand,
+  },
+  {
+    name: 'audit export',
+    group: 'Reading and audit',
+    summary: "Write a center's dossier to one file: every run's history, the audit rows, the records and the evidence files' hashes",
+    args: [{ ...centerArg, optional: false }],
+    options: {
+      out: { type: 'string', value: 'FILE', description: 'where to write it (default: <center>.audit-export-<time>.json.gz here); an existing file is never replaced' },
+    },
+    details:
+      DIRECT_ACCESS +
+      "Reads every run of the center's workflow from Temporal (across continue-as-new) and, from the database, its audit rows\n" +
+      'with their hash chain, the rows of every record table `audit reconcile` compares, and its evidence files (their\n' +
+      'SHA-256, size and type, each checked against the content store; not the files themselves). Writes them as one\n' +
+      'gzipped JSON file whose every part carries its SHA-256. `centers audit replay --file` and `centers audit verify\n' +
+      '--file` read it on any machine, with no Temporal server and no database. Progress on stderr.',
+    examples: ['centers audit export bjut.call-2026', 'centers audit export bjut.call-2026 --out /media/audit/bjut-2026.json.gz', 'centers audit export bjut --json'],
+    load: async () => (await import('../handlers/audit')).auditExportCommand,
   },
   {
     name: 'audit what-if',

@@ -230,8 +230,12 @@ export function parseHistoryJson(json: unknown, label: string): History {
 
 /** Reads an exported history file; its workflow id is derived from the center's input unless given. */
 export function readHistoryFile(file: string, workflowId?: string): RunHistory {
-  const label = file === '-' ? 'standard input' : file;
-  const history = parseHistoryJson(readJson(file), label);
+  return historyFileRun(readJson(file), file === '-' ? 'standard input' : file, workflowId);
+}
+
+/** A history file's JSON as one run; its workflow id is derived from the center's input unless given. */
+export function historyFileRun(json: unknown, label: string, workflowId?: string): RunHistory {
+  const history = parseHistoryJson(json, label);
   // The workflow id only matters to code that reads workflowInfo(): the center's first run puts it in its context.
   return { workflowId: workflowId ?? workflowIdOf(history) ?? 'replayed-workflow', runId: runIdOf(history), history };
 }

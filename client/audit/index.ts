@@ -16,10 +16,12 @@ import { fetchCenterRuns, parseCenterRef, type CenterRuns } from './fetch';
 import { centerTimeline, summarizeRun, transitionInputs, type RunSummary, type TimelineEntry } from './history';
 import { differenceOrder, reconcile, type Difference, type DossierSummary, type Reconciliation } from './reconcile';
 import { DOSSIER_TABLES, reconcileDossier, type Dossier } from './dossier';
-import type { EvidenceFileRecord } from '../../db/schemas';
+import { AuditRecordSchema, type EvidenceFileRecord } from '../../db/schemas';
 import type { EvidenceStore } from '../../evidence/store';
+import { archiveRuns, buildArchive, type Archive, type ArchiveEvidence } from './export';
 
 export * from './dossier';
+export * from './export';
 export * from './fetch';
 export * from './history';
 export * from './reconcile';
@@ -128,6 +130,11 @@ export async function expectedDossier(centerId: string, inputs: readonly Persist
  * summary. A history whose transitions were written by a local activity does not carry their rows: not checked.
  */
 export async function dossierDifferences(repos: DossierRepositories, centerId: string, runs: CenterRuns['runs']): Promise<{ differences: Difference[]; summary: DossierSummary }> {
+  return dossierAgainstHistory(() => readDossier(repos, centerId), centerId, runs);
+}
+
+/** The same, against a dossier read elsewhere (an archive of `audit export`): read only when it will be compared. */
+export async function dossierAgainstHistory(actual: () => Promise<Dossier> | Dossier, centerId: string, runs: CenterRuns['runs']): Promise<{ differences: Difference[]; summary: DossierSummary }> {
   const tables = DOSSIER_TABLES.length;
   const { inputs, local } = transitionInputs(runs);
   if (local > 0) {
@@ -140,7 +147,7 @@ export async function dossierDifferences(repos: DossierRepositories, centerId: s
   } catch (err) {
     throw new Error(`the dossier of ${centerId} could not be derived from its history: ${(err as Error).message}`);
   }
-  const result = reconcileDossier(expected, await readDossier(repos, centerId));
+  const result = reconcileDossier(expected, await actual());
   return {
     differences: result.differences,
     summary: { checked: true, reason: null, tables, historyRows: result.historyRows, databaseRows: result.databaseRows, matched: result.matched },
@@ -261,4 +268,54 @@ export async function listTemporalCenters(client: Client): Promise<string[]> {
     if (id) ids.add(id);
   }
   return [...ids];
+}
+
+/** What an export reads from the database: the audit chain and every dossier table. */
+export type ExportRepositories = DossierRepositories & Pick<Repositories, 'auditChain'>;
+
+/**
+ * Issue 15 item 6: a center's dossier as one archive (client/audit/export.ts) — every run of its history from
+ * Temporal, its audit rows (with the chain), every record table and its evidence files' hashes (each checked against
+ * the store when one is given) from the database.
+ */
+export async function exportCenter(
+  client: Client,
+  repos: ExportRepositories,
+  ref: string,
+  options: { store?: EvidenceChecker; onProgress?(line: string): void; now?: Date } = {},
+): Promise<Archive> {
+  const { workflowId, centerId: fromRuns, runs } = await fetchCenterRuns(client, ref);
+  const centerId = fromRuns ?? parseCenterRef(ref).centerId ?? ref;
+  options.onProgress?.(`Fetched ${runs.length} run${runs.length === 1 ? '' : 's'} of ${workflowId} (${runs.reduce((n, r) => n + (r.history.events?.length ?? 0), 0)} events).`);
+  const auditRows = await repos.auditChain(centerId);
+  const records = await readDossier(repos, centerId);
+  const recordRows = Object.values(records).reduce((n, rows) => n + (rows?.length ?? 0), 0);
+  options.onProgress?.(`Read ${auditRows.length} audit rows and ${recordRows} record rows of ${centerId} from the database.`);
+  const evidence: ArchiveEvidence[] = [];
+  // readDossier filled the table from repos.evidenceFiles: its rows are EvidenceFileRecords.
+  for (const row of (records.evidence_files ?? []) as readonly EvidenceFileRecord[]) {
+    if (evidence.some((e) => e.sha256 === row.sha256)) continue;
+    const stored = options.store ? (await options.store.check(row.sha256)).status : 'unchecked';
+    evidence.push({ sha256: row.sha256, mediaType: row.mediaType, sizeBytes: row.sizeBytes, stored });
+  }
+  if (evidence.length) {
+    const bad = evidence.filter((e) => e.stored === 'missing' || e.stored === 'changed').length;
+    options.onProgress?.(`Checked ${evidence.length} evidence file${evidence.length === 1 ? '' : 's'} against the store${bad ? `: ${bad} missing or changed (recorded as such)` : ''}.`);
+  }
+  return buildArchive({ centerId, workflowId, runs, auditRows, records, evidence, exportedAt: options.now });
+}
+
+/**
+ * An archive's history against its own audit rows and record tables (issue 15 item 6), as `reconcileCenter` compares
+ * the server's history with the database: no server, no database (the history's dossier is folded in a scratch SQLite
+ * file, as always). An archive whose history or rows were edited, and its digests rewritten to match, is caught here.
+ */
+export async function reconcileArchive(archive: Archive, label: string): Promise<Reconciliation> {
+  const { centerId, workflowId } = archive.content;
+  const runs = archiveRuns(archive, label);
+  const rows = archive.content.auditRows.map((r) => AuditRecordSchema.parse(r));
+  const audited = reconcile({ centerId, workflowId, runs: runs.length, timeline: centerTimeline(runs), rows });
+  const dossier = await dossierAgainstHistory(() => archive.content.records as Dossier, centerId, runs);
+  const differences = [...audited.differences, ...dossier.differences];
+  return { ...audited, differences, clean: differences.length === 0, dossier: dossier.summary };
 }

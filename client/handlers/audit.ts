@@ -4,6 +4,7 @@
  * reconcile` compares that timeline with the database's audit rows. Any non-determinism or difference exits
  * with AUDIT_FAILED_EXIT_CODE (6), after printing the whole report.
  */
+import fs from 'node:fs';
 import { createEvidenceStore } from '../../evidence/store';
 import {
   auditExitCode,
@@ -12,7 +13,14 @@ import {
   describeDifference,
   fetchCenterRuns,
   listTemporalCenters,
-  readHistoryFile,
+  AUDIT_FAILED_EXIT_CODE,
+  archiveRuns,
+  exportCenter,
+  writeArchive,
+  describeMismatches,
+  readAuditFile,
+  type Archive,
+  type ArchiveMismatch,
   reconcileAll,
   reconcileCenter,
   replayRuns,
@@ -81,6 +89,18 @@ function runsTable(summaries: readonly RunSummary[], replay: readonly ReplayOutc
   );
 }
 
+/**
+ * An export whose parts no longer match their digests (issue 15 item 6): nothing in it is replayed or verified, the
+ * parts are named, and the audit fails (exit AUDIT_FAILED_EXIT_CODE): the copy is not what was exported.
+ */
+export function archiveRefusal(label: string, mismatches: readonly ArchiveMismatch[]): Output {
+  return {
+    data: { source: 'archive', file: label, intact: false, mismatches },
+    text: describeMismatches(label, mismatches),
+    exitCode: AUDIT_FAILED_EXIT_CODE,
+  };
+}
+
 export async function auditReplayCommand(ctx: CommandContext): Promise<Output> {
   const file = str(ctx.values.file);
   const [ref] = ctx.positionals;
@@ -92,11 +112,22 @@ export async function auditReplayCommand(ctx: CommandContext): Promise<Output> {
   let runs: RunHistory[];
   let workflowId: string;
   let centerId: string | null;
+  let archive: Archive | null = null;
   if (file) {
-    const run = readHistoryFile(file, givenWorkflowId);
-    runs = [run];
-    ({ workflowId } = run);
-    centerId = summarizeRun(run).centerId;
+    const given = readAuditFile(file, givenWorkflowId);
+    if (given.kind === 'archive') {
+      // Issue 15 item 6: an export of `centers audit export` — every run of the center, no server needed.
+      if (givenWorkflowId) throw new UsageError('--workflow-id goes with a single history file; an export names the workflow of its runs.', 'audit replay');
+      if (given.opened.mismatches.length) return archiveRefusal(given.label, given.opened.mismatches);
+      ({ archive } = given.opened);
+      runs = archiveRuns(archive, given.label);
+      ({ workflowId, centerId } = archive.content);
+      ctx.warn(`Read ${runs.length} run${runs.length === 1 ? '' : 's'} of ${workflowId} from the export of ${centerId} made ${archive.content.exportedAt} (digests intact).`);
+    } else {
+      runs = [given.run];
+      ({ workflowId } = given.run);
+      centerId = summarizeRun(given.run).centerId;
+    }
   } else {
     const t = await ctx.services.temporal();
     const fetched = await fetchCenterRuns(t.client, ref);
@@ -120,7 +151,7 @@ export async function auditReplayCommand(ctx: CommandContext): Promise<Output> {
     .map((r, i) => (r.ok ? null : `Run ${i + 1} (${r.runId}): ${r.error!.name}: ${r.error!.message}`))
     .filter((l): l is string => l !== null);
   const text = [
-    `Replay of ${what}${file ? ` from ${file}` : ''} with the current code: ${runs.length} run${runs.length === 1 ? '' : 's'}, ` +
+    `Replay of ${what}${archive ? ` from the export ${file} (made ${archive.content.exportedAt})` : file ? ` from ${file}` : ''} with the current code: ${runs.length} run${runs.length === 1 ? '' : 's'}, ` +
       `${timeline.length} transitions — ${deterministic ? 'deterministic' : 'NOT deterministic'}.`,
     section('Runs (first → last)', runsTable(summaries, replay)),
     ...(failures.length ? [section('Replay failures (a change to the workflow code needs a patched() guard):', failures.join('\n'))] : []),
@@ -128,9 +159,45 @@ export async function auditReplayCommand(ctx: CommandContext): Promise<Output> {
   ].join('\n\n');
 
   return {
-    data: { source: file ? 'file' : 'temporal', file: file ?? null, workflowId, centerId, deterministic, runs: summaries.map((s, i) => ({ ...s, replay: replay[i] })), timeline },
+    data: { source: archive ? 'archive' : file ? 'file' : 'temporal', file: file ?? null, exportedAt: archive?.content.exportedAt ?? null, workflowId, centerId, deterministic, runs: summaries.map((s, i) => ({ ...s, replay: replay[i] })), timeline },
     text,
     exitCode,
+  };
+}
+
+// ── audit export (issue 15 item 6) ─────────────────────────────────────────────────────────────────────────────
+
+/** Where an export goes without --out: named after the center and the time, in the current folder. */
+export const defaultExportPath = (archive: Archive): string =>
+  `${archive.content.centerId}.audit-export-${archive.content.exportedAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}.json.gz`;
+
+export async function auditExportCommand(ctx: CommandContext): Promise<Output> {
+  const [ref] = ctx.positionals;
+  if (!ref) throw new UsageError('Give a center (e.g. bjut.call-2026, or bjut for its latest center).', 'audit export');
+  const given = str(ctx.values.out);
+  // Before anything is fetched: an export never replaces a file.
+  if (given && fs.existsSync(given)) throw new UsageError(`${given} already exists; give another --out path, or move the old export away first.`, 'audit export');
+  const t = await ctx.services.temporal();
+  const repos = await ctx.services.repos();
+  const archive = await exportCenter(t.client, repos, ref, { store: createEvidenceStore(ctx.services.cfg.evidence), onProgress: (line) => ctx.warn(line) });
+  const { content } = archive;
+  if (content.auditRows.length === 0) {
+    ctx.warn(`Warning: the database holds no audit rows of ${content.centerId}; is CENTERS_DATABASE_FILENAME (or the connection) the service's database?`);
+  }
+  const out = given ?? defaultExportPath(archive);
+  const bytes = writeArchive(out, archive);
+  const events = content.runs.reduce((n, r) => n + r.history.events.length, 0);
+  const records = Object.values(content.records).reduce((n, rows) => n + (rows?.length ?? 0), 0);
+  const text = [
+    `Wrote ${out} (${bytes} bytes): the dossier of ${content.centerId} (workflow ${content.workflowId}) as exported at ${content.exportedAt} — ` +
+      `${content.runs.length} run${content.runs.length === 1 ? '' : 's'} (${events} history events), ${content.auditRows.length} audit rows, ` +
+      `${records} record rows in ${Object.keys(content.records).length} tables, ${content.evidence.length} evidence file hash${content.evidence.length === 1 ? '' : 'es'}.`,
+    `Digest ${archive.digest}.`,
+    `Check it on any machine, with no server and no database: centers audit verify --file ${out} && centers audit replay --file ${out}`,
+  ].join('\n');
+  return {
+    data: { file: out, bytes, digest: archive.digest, centerId: content.centerId, workflowId: content.workflowId, exportedAt: content.exportedAt, runs: content.runs.length, events, auditRows: content.auditRows.length, recordRows: records, evidence: content.evidence.length },
+    text,
   };
 }
 
@@ -179,7 +246,7 @@ function verdict(r: Reconciliation): string {
   return `${r.differences.length} difference${r.differences.length === 1 ? '' : 's'}`;
 }
 
-function reconciliationText(r: Reconciliation): string {
+export function reconciliationText(r: Reconciliation): string {
   const head =
     `Reconciliation of ${r.centerId}${r.workflowId ? ` (workflow ${r.workflowId}, ${r.runs} run${r.runs === 1 ? '' : 's'})` : ''}: ` +
     `${r.historyTransitions} transitions in the history, ${r.databaseRows} audit rows, ${r.matched} matching — ${verdict(r)}.`;
