@@ -61,7 +61,8 @@ async function verifyArchiveFile(ctx: CommandContext, file: string): Promise<Out
   const chain = verifyChain(content.centerId, content.auditRows, archiveLastSeq(archive));
   const reconciliation = await reconcileArchive(archive, given.label);
   const notStored = content.evidence.filter((e) => e.stored === 'missing' || e.stored === 'changed');
-  const ok = chain.clean && reconciliation.clean;
+  // As `audit reconcile` fails on an evidence file missing from the store or changed, so does the export that found one.
+  const ok = chain.clean && reconciliation.clean && notStored.length === 0;
   const text = [
     `Export ${given.label} of ${content.centerId} (workflow ${content.workflowId}), made ${content.exportedAt}: digests intact; ` +
       `${content.runs.length} run${content.runs.length === 1 ? '' : 's'}, ${content.auditRows.length} audit rows — ${ok ? 'verified' : 'NOT verified'}.`,
@@ -69,7 +70,7 @@ async function verifyArchiveFile(ctx: CommandContext, file: string): Promise<Out
       (chain.broken ? `\n${describeBrokenLink(content.centerId, chain.broken)}` : ''),
     `History against the audit rows and records: ${reconciliationText(reconciliation)}`,
     `Evidence files: ${content.evidence.length} hash${content.evidence.length === 1 ? '' : 'es'}` +
-      (content.evidence.length === 0 ? '.' : notStored.length ? `; at export ${notStored.map((e) => `${e.sha256.slice(0, 12)}… ${e.stored}`).join(', ')} in the store.` : ', every file in the store and matching its hash at export.'),
+      (content.evidence.length === 0 ? '.' : notStored.length ? `; at export ${notStored.map((e) => `${e.sha256} ${e.stored}`).join(', ')} in the content store (restore ${notStored.length === 1 ? 'it' : 'them'} from a backup).` : ', every file in the store and matching its hash at export.'),
   ].join('\n\n');
   return {
     data: {

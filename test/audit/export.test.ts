@@ -190,7 +190,7 @@ describe('issue 15 item 6: a dossier export replayed and verified with no server
     expect((await centers('audit', 'replay', '--file', newer)).stderr).toMatch(/is an audit export of version 2; this checkout reads version 1/);
   });
 
-  it('an export whose digests were rewritten to match is caught by its content: the chain, the history against the rows, the replay', async () => {
+  it('an export whose digests were rewritten to match is caught by its content: the chain, the history against the rows, the evidence, the replay', async () => {
     // An audit row edited and the digests recomputed: the chain names the row, the history says what it was.
     const row = tampered((c) => void (c.auditRows[2].actorId = 'someone-else'), { reseal: true });
     const seq = readArchive(row).content.auditRows[2].seq;
@@ -221,6 +221,13 @@ describe('issue 15 item 6: a dossier export replayed and verified with no server
     expect(data.reconciliation.differences.map((d: { description: string }) => d.description)).toContainEqual(
       expect.stringMatching(new RegExp(`^seq ${changed} altered: actor is "\\S+" in the database but "\\S+:forged-actor(@\\S+)?" in the history`)),
     );
+
+    // An evidence file the store no longer held when the export was made fails the check, as `audit reconcile` does.
+    const lost = tampered((c) => void (c.evidence[0].stored = 'missing'), { reseal: true });
+    const missing = await centers('audit', 'verify', '--file', lost);
+    expect(missing.code).toBe(6);
+    expect(missing.stdout).toMatch(/Hash chain: intact/);
+    expect(missing.stdout).toMatch(/Evidence files: 1 hash; at export [0-9a-f]{64} missing in the content store \(restore it from a backup\)\./);
 
     // A history event whose command was swapped for another: the current code does not issue it, the replay says so.
     const swapped = tampered((c) => void (persistEvents(c, 0)[0].activityTaskScheduledEventAttributes!.activityType.name = 'somethingElse'), { reseal: true });
