@@ -174,6 +174,12 @@ describe('issue 15 item 6: a dossier export replayed and verified with no server
     const r = await centers('audit', 'verify', '--file', event, '--json');
     expect(r.code).toBe(6);
     expect(JSON.parse(r.stdout)).toMatchObject({ intact: false, mismatches: [{ part: `run 2 (${exported.runIds[1]}) history` }] });
+    // The digests are of the content, not of its spelling: a copy re-serialised (indented, keys reversed) is intact.
+    const reversed = (v: unknown): unknown =>
+      Array.isArray(v) ? v.map(reversed) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reversed(x)])) : v;
+    const respelled = path.join(dir, 'respelled.json.gz');
+    fs.writeFileSync(respelled, zlib.gzipSync(JSON.stringify(reversed(readArchive(archiveFile)), null, 2)));
+    expect((await centers('audit', 'verify', '--file', respelled)).code).toBe(0);
     // A truncated (corrupted) copy and a file that is no export at all: refused as bad input (exit 2), saying what it is.
     const truncated = path.join(dir, 'truncated.json.gz');
     fs.writeFileSync(truncated, fs.readFileSync(archiveFile).subarray(0, 200));
