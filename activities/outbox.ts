@@ -36,6 +36,8 @@ export interface OutboundNotice {
   key: string;
   notice: NotificationRecord['notice'];
   recipientRole: NotificationRecord['recipientRole'];
+  /** The one person it is for (an expert who owes a review), or null for everyone of the role. */
+  recipientId: string | null;
   subject: string;
   dueAt: string;
   createdAt: string;
@@ -221,6 +223,7 @@ export function createOutboxActivities(deps: OutboxDeps) {
             key: n.key,
             notice: n.notice,
             recipientRole: n.recipientRole,
+            recipientId: n.recipientId,
             subject: n.subject,
             dueAt: n.dueAt,
             createdAt: n.createdAt,

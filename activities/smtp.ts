@@ -60,11 +60,16 @@ export interface Recipients {
  * Art. 18/19 recipients from the API's users: the active users of the notice's role with an email; for a university,
  * only those of the center's university (a notice about bjut's center never reaches pku).
  */
-export function recipientsFromUsers(knex: Knex): (notice: Pick<OutboundNotice, 'centerId' | 'recipientRole'>) => Promise<Recipients> {
+export function recipientsFromUsers(knex: Knex): (notice: Pick<OutboundNotice, 'centerId' | 'recipientRole' | 'recipientId'>) => Promise<Recipients> {
   const repos = createRepositories(knex);
-  return async ({ centerId, recipientRole }) => {
+  return async ({ centerId, recipientRole, recipientId }) => {
     const q = knex(TableName.Users).where({ role: recipientRole, status: 'active' }).whereNotNull('email').orderBy('id');
     let who = `the active ${recipientRole} users`;
+    if (recipientId) {
+      // Art. 9, 18: a review reminder reaches the expert who owes it, and no one else of the role.
+      q.where({ id: recipientId });
+      who = `the ${recipientRole} user ${recipientId}`;
+    }
     if (recipientRole === 'university') {
       const center = await repos.getCenter(centerId);
       if (!center) return { addresses: [], who: `the university users of center ${centerId} (no such center in the database)` };

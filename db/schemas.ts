@@ -361,6 +361,8 @@ export const NotificationsSchema = z.object({
   /** The stable key of the deadline the notice is about (SPEC §3 "Time"). */
   key: id,
   recipientRole: z.enum(NOTIFICATION_RECIPIENTS),
+  /** The expert a review reminder is for (Art. 9, 18); null for a role (20261204000200_step_deadlines). */
+  recipientId: id.nullable().default(null),
   notice: z.enum(NOTIFICATION_NOTICES),
   subject: z.string(),
   dueAt: isoText,

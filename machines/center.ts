@@ -3,6 +3,7 @@ import { anyDueDeadline, markDeadlineFired, type CenterContext, type CenterInput
 import type { PersistParams } from './core';
 import type { CenterEvent } from './commands';
 import { applicationAssigners, applicationStates, callWindowKey } from './stages/application';
+import { deadlineAssigners, deadlineHandlers, stepDeadlineTransitions, syncStepDeadlines } from './stages/deadlines';
 import { evaluationAssigners, evaluationStates } from './stages/evaluation';
 import { fundingAssigners, fundingHandlers } from './stages/funding';
 import { organisationAssigners, organisationHandlers } from './stages/organisation';
@@ -21,10 +22,21 @@ export { callWindowKey };
  * timers (SPEC §6). What a transition persists is named by its `persist` actions, which `transition()` returns.
  */
 
-/** Adapts a stage's context update to an assigner (XState runs it with the event of its transition). */
+/**
+ * Adapts a stage's context update to an assigner (XState runs it with the event of its transition). After every
+ * update the step deadlines follow what the center now waits for (Art. 9, 18, 19; stages/deadlines.ts): what waits
+ * is a function of the context, and the context changes only here.
+ */
 const assigners = <T extends Record<string, (ctx: CenterContext, event: never) => Partial<CenterContext>>>(updates: T) =>
   Object.fromEntries(
-    Object.entries(updates).map(([name, fn]) => [name, assign(({ context, event }: { context: CenterContext; event: CenterEvent }) => (fn as (c: CenterContext, e: CenterEvent) => Partial<CenterContext>)(context, event))]),
+    Object.entries(updates).map(([name, fn]) => [
+      name,
+      assign(({ context, event }: { context: CenterContext; event: CenterEvent }) => {
+        const update = (fn as (c: CenterContext, e: CenterEvent) => Partial<CenterContext>)(context, event);
+        const deadlines = syncStepDeadlines({ ...context, ...update }, event.meta.at);
+        return deadlines ? { ...update, deadlines } : update;
+      }),
+    ]),
   ) as { [K in keyof T]: ReturnType<typeof assign<CenterContext, CenterEvent, undefined, CenterEvent, never>> };
 
 /**
@@ -54,7 +66,7 @@ const contextDefaults = (): Pick<
 export const centerSetup = setup({
   types: { context: {} as CenterContext, events: {} as CenterEvent, input: {} as CenterInput },
   actions: {
-    ...assigners({ ...applicationAssigners, ...fundingAssigners, ...summaryAssigners, ...evaluationAssigners, ...rectificationAssigners, ...organisationAssigners, ...reserveAssigners }),
+    ...assigners({ ...applicationAssigners, ...fundingAssigners, ...summaryAssigners, ...evaluationAssigners, ...rectificationAssigners, ...organisationAssigners, ...reserveAssigners, ...deadlineAssigners }),
     /** An effect: the workflow collects these from `transition()` and persists their records (core.ts `effect`). */
     persist: (_: unknown, _params: PersistParams) => {},
   },
@@ -92,7 +104,9 @@ export const centerMachine = centerSetup.createMachine({
     awaitingApplication: { ...applicationStates.awaitingApplication, on: { ...applicationStates.awaitingApplication.on, CALL_STATUS: { actions: 'updateCallStatus' } } },
     application: {
       ...applicationStates.application,
-      on: { ...organisationHandlers, CALL_STATUS: { actions: 'updateCallStatus' }, DEADLINE_REACHED: anyDeadline },
+      // Art. 9: the experts' reviews have deadlines the commission may extend.
+      states: { ...applicationStates.application.states, inReview: { ...applicationStates.application.states.inReview, on: { ...applicationStates.application.states.inReview.on, ...deadlineHandlers } } },
+      on: { ...organisationHandlers, CALL_STATUS: { actions: 'updateCallStatus' }, DEADLINE_REACHED: [...stepDeadlineTransitions, anyDeadline] },
     },
     /** Established (Art. 9, 20) and building: a five-year cycle (Art. 6) of yearly funding and summaries. */
     building: {
@@ -103,11 +117,12 @@ export const centerMachine = centerSetup.createMachine({
         ...summaryHandlers,
         ...organisationHandlers,
         CALL_STATUS: { actions: 'updateCallStatus' },
-        DEADLINE_REACHED: [...summaryDeadlines, anyDeadline],
+        DEADLINE_REACHED: [...summaryDeadlines, ...stepDeadlineTransitions, anyDeadline],
       },
       states: {
         running: evaluationStates.running,
-        evaluation: { ...evaluationStates.evaluation, states: { ...evaluationStates.evaluation.states, graded: rectificationStates.graded } },
+        // Art. 18: every step of an evaluation has a deadline the commission may extend.
+        evaluation: { ...evaluationStates.evaluation, on: deadlineHandlers, states: { ...evaluationStates.evaluation.states, graded: rectificationStates.graded } },
         rectification: rectificationStates.rectification,
       },
     },

@@ -10,6 +10,7 @@ import type { CommandDef, EventMeta } from './core';
 import type { Role } from './vocabulary';
 import { applicationCommands } from './stages/application';
 import { callCommands } from './stages/calls';
+import { deadlineCommands } from './stages/deadlines';
 import { evaluationCommands } from './stages/evaluation';
 import { fundingCommands } from './stages/funding';
 import { organisationCommands } from './stages/organisation';
@@ -28,6 +29,7 @@ export const CENTER_COMMANDS = {
   ...evaluationCommands,
   ...rectificationCommands,
   ...organisationCommands,
+  ...deadlineCommands,
 } as const;
 /** Every command: the call's and the center's. */
 export const COMMAND_TABLE = { ...callCommands, ...CENTER_COMMANDS } as const satisfies Record<string, CommandDef>;

@@ -6,7 +6,7 @@ import { named, refuse, when, type EventMeta } from './core';
 import type { Application, CallInfo, Director, Expert, Review, StaffMember } from './domain';
 import type { Policy } from './policy';
 import type { ConditionResult } from './records.types';
-import type { DeadlineKind, DeadlineStatus, Tier } from './vocabulary';
+import type { DeadlineKind, DeadlineStatus, Tier, WaitingStep } from './vocabulary';
 import type { Decision } from './stages/application';
 import type { FundingEntry } from './stages/funding';
 import type { SummaryEntry } from './stages/summaries';
@@ -25,6 +25,20 @@ export interface Deadline {
   cycle: number;
   /** The build year the deadline belongs to (0 when none). */
   year: number;
+  /** A step deadline (stepReminder, stepDue): the step, and whom it waits for (stages/deadlines.ts). */
+  wait?: StepWait;
+}
+
+/** Art. 9, 18, 19: what a step deadline waits for. */
+export interface StepWait {
+  step: WaitingStep;
+  /** What the step belongs to: "application", an evaluation id, or a notice id. */
+  scope: string;
+  /** The expert who owes the review, for a review; null when the step is a party's as a whole. */
+  party: string | null;
+  armedAt: string;
+  /** Set on a deadline the commission moved: from which deadline, why, by whom, when. */
+  extended?: { from: string; fromDueAt: string; reason: string; by: string; at: string };
 }
 
 export interface CallView extends CallInfo {

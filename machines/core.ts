@@ -88,6 +88,7 @@ export const STAGES = {
   evaluation: 'Evaluations (Art. 17–18)',
   rectification: 'Rectification and notices (Art. 19)',
   organisation: 'Organisation and integrity (Art. 6, 8(7), 12)',
+  deadlines: 'Deadlines of the steps that wait for someone (Art. 9, 18, 19)',
 } as const;
 export type Stage = keyof typeof STAGES;
 

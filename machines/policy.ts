@@ -39,6 +39,24 @@ const applicationRubricSchema = z
   .refine((w) => Object.keys(w).length >= 1 && Object.keys(w).length <= 20, { message: 'the rubric has 1 to 20 dimensions' })
   .refine((w) => Math.abs(Object.values(w).reduce((a, b) => a + b, 0) - 1) < 1e-9, { message: 'rubric weights must add up to 1' });
 
+const days = (d: number) => z.number().int().min(1).max(365).default(d);
+/**
+ * Art. 9, 18, 19: how long each step that waits for someone may take, in days from the moment it starts waiting;
+ * a reminder goes out `reminderDaysBefore` days before, and at the deadline the step is flagged overdue and escalated
+ * to the commission. Policy defaults: the regulation names no durations. Absent from the policies of centers started
+ * before these deadlines: they keep running without them.
+ */
+const stepDeadlineDaysSchema = z
+  .object({
+    applicationReview: days(30), // Art. 9: each expert's review of an application
+    selfEvaluation: days(60), // Art. 18: the university's self-evaluation
+    onSiteInspection: days(60), // Art. 18: the commission's on-site inspection
+    expertAssignment: days(30), // Art. 18: the commission assigns the evaluation's experts
+    evaluationReview: days(30), // Art. 17–18: each expert's scores
+    assessment: days(30), // Art. 18: the comprehensive assessment
+  })
+  .strict();
+
 const gradeThresholdsSchema = z
   .object({
     // Art. 18: results are excellent / qualified / unqualified. Policy default cut-offs on a 0–100 weighted score.
@@ -77,6 +95,8 @@ export const PolicySchema = z
     summaryGraceDays: z.number().int().min(1).max(365).default(30),
     /** Policy default: a reminder this many days before a summary or report is due. */
     reminderDaysBefore: z.number().int().min(0).max(90).default(7),
+    /** Art. 9, 18: the deadline of each step that waits for an expert, the university or the commission (policy defaults). */
+    stepDeadlineDays: stepDeadlineDaysSchema.default({}),
     /** Art. 19 rectification: policy default deadline of 180 days when the commission gives none. */
     rectificationDays: z.number().int().min(1).max(730).default(180),
     /** Art. 19: policy default, how many times the commission may extend a rectification deadline. */

@@ -1,6 +1,6 @@
 import type { SummaryEntry } from './stages/summaries';
 import type { EvaluationEntry } from './stages/evaluation';
-import type { CallEventKind, EvaluationKind, ResultKind, ResultStatus, TransferMode } from './vocabulary';
+import type { CallEventKind, EvaluationKind, NotificationNotice, NotificationRecipient, ResultKind, ResultStatus, TransferMode } from './vocabulary';
 import type { EvidenceCommand, EvidenceOwnerKind, EvidenceRef } from './evidence';
 import type { Actor, Application, CallInfo, DimensionScores, Director, Expert, FundingRequest, Grade, IntegrityIncident, Review, StaffMember } from './domain';
 
@@ -44,7 +44,18 @@ export type DomainRecord =
   /** Art. 18: the annual summary of one year, upserted as it moves (open, submitted, returned, accepted, overdue). */
   | ({ kind: 'annualSummary'; centerId: string } & Omit<SummaryEntry, 'reminders'>)
   /** Reminders, overdue flags and escalations: an outbox row each, delivered later, never dropped (Art. 18). */
-  | { kind: 'notification'; centerId: string; key: string; recipientRole: 'university' | 'commission'; notice: 'reminder' | 'overdue' | 'escalation' | 'publicNotice'; subject: string; dueAt: string; createdAt: string }
+  | {
+      kind: 'notification';
+      centerId: string;
+      key: string;
+      recipientRole: NotificationRecipient;
+      /** The one person it is for, where the role is not enough: the expert who owes a review (Art. 9, 18). */
+      recipientId?: string | null;
+      notice: NotificationNotice;
+      subject: string;
+      dueAt: string;
+      createdAt: string;
+    }
   /** Art. 17–18: one evaluation (mid-term, acceptance), upserted at each step. */
   | ({ kind: 'evaluation'; centerId: string; evaluationKind: EvaluationKind; step: string } & Omit<EvaluationEntry, 'experts' | 'reviews' | 'kind' | 'repeats'>)
   /** Art. 18: an expert's scores on the five dimensions in an evaluation (stage = the evaluation id). */

@@ -1,3 +1,4 @@
+import { overdueSteps } from './stages/deadlines';
 import { transition, type ExecutableActionObject } from 'xstate';
 import { allowedCommands } from './authorize';
 import { centerMachine, isClosed, stateName, type CenterEvent, type CenterSnapshot } from './center';
@@ -56,6 +57,8 @@ export interface CenterView {
   /** Art. 8(7): how many of the staff are full-time with a background the policy counts. */
   qualifiedStaff: number;
   openDeadlines: Deadline[];
+  /** Art. 9, 18: the steps past their deadline that still wait (overdue and escalated), with the deadline's key. */
+  overdueSteps: ReturnType<typeof overdueSteps>;
   nextDeadline: { key: string; dueAt: string } | null;
   allowedCommands: Record<Role, CommandType[]>;
   seq: number;
@@ -110,6 +113,7 @@ export function centerView(snapshot: CenterSnapshot, seq: number): CenterView {
     staff: ctx.staff,
     qualifiedStaff: qualifiedStaffCount(ctx.staff, ctx.policy),
     openDeadlines: closed ? [] : ctx.deadlines.filter((d) => d.status === 'pending'),
+    overdueSteps: closed ? [] : overdueSteps(ctx),
     nextDeadline: nextDeadline(snapshot),
     allowedCommands: closed ? NONE : allowedCommands(snapshot),
     seq,

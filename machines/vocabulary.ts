@@ -100,9 +100,18 @@ export const OrganisationChangeKind = z.enum(ORGANISATION_CHANGES);
 export type OrganisationChangeKind = z.infer<typeof OrganisationChangeKind>;
 
 /** The durable deadlines of a center (docs/specification.md §3 "Time"). */
-export const DEADLINE_KINDS = ['callWindow', 'yearEnd', 'summaryReminder', 'summaryDue', 'rectification'] as const;
+export const DEADLINE_KINDS = ['callWindow', 'yearEnd', 'summaryReminder', 'summaryDue', 'rectification', 'stepReminder', 'stepDue'] as const;
 export const DeadlineKind = z.enum(DEADLINE_KINDS);
 export type DeadlineKind = z.infer<typeof DeadlineKind>;
+/**
+ * Art. 9, 18, 19: the steps that wait for someone, each with a deadline, a reminder before it, an overdue flag and an
+ * escalation at it (machines/stages/deadlines.ts): an expert's review of an application (Art. 9), each step of an
+ * evaluation (Art. 18) and each expert's scores in it, and the rectification report (Art. 19, whose deadline is the
+ * rectification's own).
+ */
+export const WAITING_STEPS = ['applicationReview', 'selfEvaluation', 'onSiteInspection', 'expertAssignment', 'evaluationReview', 'assessment', 'rectificationReport'] as const;
+export const WaitingStep = z.enum(WAITING_STEPS);
+export type WaitingStep = z.infer<typeof WaitingStep>;
 export const DEADLINE_STATUSES = ['pending', 'fired', 'cancelled'] as const;
 export const DeadlineStatus = z.enum(DEADLINE_STATUSES);
 export type DeadlineStatus = z.infer<typeof DeadlineStatus>;
@@ -112,7 +121,8 @@ export type DeadlineStatus = z.infer<typeof DeadlineStatus>;
 export const NOTIFICATION_NOTICES = ['reminder', 'overdue', 'escalation', 'publicNotice'] as const;
 export const NotificationNotice = z.enum(NOTIFICATION_NOTICES);
 export type NotificationNotice = z.infer<typeof NotificationNotice>;
-export const NOTIFICATION_RECIPIENTS = ['university', 'commission'] as const;
+/** An expert is reminded of a review they owe (Art. 9, 18); the notice names the expert (recipientId). */
+export const NOTIFICATION_RECIPIENTS = ['university', 'commission', 'expert'] as const;
 export const NotificationRecipient = z.enum(NOTIFICATION_RECIPIENTS);
 export type NotificationRecipient = z.infer<typeof NotificationRecipient>;
 export const DELIVERY_STATUSES = ['pending', 'delivered'] as const;

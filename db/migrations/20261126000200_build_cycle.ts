@@ -5,7 +5,6 @@ import {
   FUNDING_KINDS,
   GRADES,
   INCIDENT_CATEGORIES,
-  NOTIFICATION_RECIPIENTS,
   SUMMARY_STATUSES,
   TIERS,
   type FundingStatus,
@@ -110,7 +109,8 @@ export async function up(knex: Knex): Promise<void> {
     const c = columns(knex, t);
     centerId(t);
     t.string('key', ID).notNullable();
-    t.string('recipient_role', 16).notNullable().checkIn([...NOTIFICATION_RECIPIENTS]);
+    // The roles as they were (20261204000500_step_deadlines adds the expert's).
+    t.string('recipient_role', 16).notNullable().checkIn(['university', 'commission']);
     // The kinds as they were (20261203000200_public_notice_notifications adds Art. 19's).
     t.string('notice', 16).notNullable().checkIn(['reminder', 'overdue', 'escalation']);
     t.text('subject').notNullable();

@@ -67,7 +67,7 @@ export function createCyclesRepository(knex: Knex) {
     /** One outbox row per (center, deadline key, notice): firing the same deadline twice notifies once. */
     async insertNotification(r: RecordOf<'notification'>, tx?: Knex.Transaction): Promise<void> {
       await (tx ?? knex)(TableName.Notifications)
-        .insert(rowOf(NotificationsSchema, { ...r, status: 'pending', deliveredAt: null }))
+        .insert(rowOf(NotificationsSchema, { ...r, recipientId: r.recipientId ?? null, status: 'pending', deliveredAt: null }))
         .onConflict(['centerId', 'key', 'notice'])
         .ignore();
     },

@@ -407,7 +407,8 @@ describe.each(DIALECTS)('%s', (dialect) => {
         ['escalation', 'commission', 'pending', null],
       ]);
       const { kind: _kind, ...reminder } = notification('reminder');
-      expect(outbox[0]).toEqual({ ...reminder, status: 'pending', deliveredAt: null });
+      // A notice to a role names no one person (recipientId null: only an expert's reminder does, Art. 9, 18).
+      expect(outbox[0]).toEqual({ ...reminder, recipientId: null, status: 'pending', deliveredAt: null });
     });
 
     it('a delivered notice leaves the pending list and is delivered once', async () => {

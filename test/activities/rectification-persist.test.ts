@@ -114,6 +114,7 @@ describe.each(DIALECTS)('%s', (dialect) => {
           centerId: CENTER,
           key: 'notice:midTerm:1-notice',
           recipientRole: 'university',
+          recipientId: null,
           notice: 'publicNotice',
           subject: 'grade unqualified, evaluation midTerm:1 (Art. 19)',
           dueAt: '2028-06-01T08:00:00.000Z',

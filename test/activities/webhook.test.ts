@@ -17,6 +17,7 @@ const notice: OutboundNotice = {
   key: 'summary:1:2027',
   notice: 'escalation',
   recipientRole: 'commission',
+  recipientId: null,
   subject: 'Art. 18: the 2027 annual summary of pku.call-2026 is overdue',
   dueAt: '2028-04-15T01:00:00.000Z',
   createdAt: '2028-04-15T01:00:00.000Z',

@@ -428,7 +428,8 @@ describe('one shape per concept: each record type is its schema’s z.infer, and
     expectTypeOf<AnnualSummaryRecord>().branded.toEqualTypeOf<Stored<'annualSummary'> & { updatedSeq: number }>();
     expectTypeOf<EvaluationRecord>().branded.toEqualTypeOf<Stored<'evaluation'> & { updatedSeq: number }>();
     expectTypeOf<RectificationRecord>().branded.toEqualTypeOf<Stored<'rectification'> & { updatedSeq: number }>();
-    expectTypeOf<NotificationRecord>().branded.toEqualTypeOf<Stored<'notification'> & { status: 'pending' | 'delivered'; deliveredAt: string | null }>();
+    // The database fills the recipient's id (null for a role: every notice before experts were reminded in person).
+    expectTypeOf<NotificationRecord>().branded.toEqualTypeOf<Omit<Stored<'notification'>, 'recipientId'> & { recipientId: string | null; status: 'pending' | 'delivered'; deliveredAt: string | null }>();
     expectTypeOf<CenterRecord>().branded.toEqualTypeOf<CenterRow & { lastSeq: number }>();
     expectTypeOf<AuditRecord>().branded.toEqualTypeOf<AuditRow & { id: number }>();
     expectTypeOf<CallEventRecord>().branded.toEqualTypeOf<CallEventInput>();

@@ -324,6 +324,50 @@ describe('the public-notice notifications migration (Art. 19 notices sent to the
   });
 });
 
+describe('the step-deadlines migration (issue 14 item 4: experts reminded in person, Art. 9, 18)', () => {
+  const center = { center_id: 'c1', workflow_id: 'center-c1', university_id: 'bjut', call_id: 'call', state: 'application.inReview', cycle: 0, last_seq: 1, updated_at: '2026-03-10T00:00:00.000Z' };
+  const row = (recipient_role: string, key: string, recipient_id: string | null = null) => ({
+    center_id: 'c1',
+    key,
+    recipient_role,
+    ...(recipient_id ? { recipient_id } : {}),
+    notice: 'reminder',
+    subject: 's',
+    due_at: '2026-04-01T00:00:00.000Z',
+    created_at: '2026-03-25T00:00:00.000Z',
+  });
+
+  it('up admits the role expert and names the expert in recipient_id, keeping the rows; down removes the experts’ rows and the column', async () => {
+    await downTo('20261204000500_step_deadlines');
+    await withKnex(async (knex) => {
+      await knex(TableName.Centers).insert(center);
+      await knex(TableName.Notifications).insert(row('university', 'c0:summary1:reminder'));
+      await expect(knex(TableName.Notifications).insert(row('expert', 'k'))).rejects.toThrow(CHECK);
+    });
+    expect(await migrateLatest({ database })).toEqual({ applied: from('20261204000500_step_deadlines') });
+    await withKnex(async (knex) => {
+      await knex(TableName.Notifications).insert(row('expert', 'c0:application:applicationReview:zhang-wei:reminder', 'zhang-wei'));
+      await expect(knex(TableName.Notifications).insert(row('auditor', 'k2'))).rejects.toThrow(CHECK);
+      expect(await knex(TableName.Notifications).orderBy('key').select('recipient_role', 'recipient_id')).toEqual([
+        { recipientRole: 'expert', recipientId: 'zhang-wei' },
+        { recipientRole: 'university', recipientId: null },
+      ]);
+      await expect(knex(TableName.Notifications).insert(row('university', 'c0:summary1:reminder'))).rejects.toThrow(UNIQUE);
+    });
+    await downTo('20261204000500_step_deadlines');
+    await withKnex(async (knex) => {
+      expect(await knex(TableName.Notifications).pluck('key')).toEqual(['c0:summary1:reminder']);
+      expect(await knex.schema.hasColumn(TableName.Notifications, 'recipient_id')).toBe(false);
+      await expect(knex(TableName.Notifications).insert(row('expert', 'k'))).rejects.toThrow(CHECK);
+    });
+    await migrateLatest({ database });
+    await withKnex(async (knex) => {
+      await knex(TableName.Notifications).del();
+      await knex(TableName.Centers).del();
+    });
+  });
+});
+
 describe.runIf(dialect === 'sqlite3')('SQLite connections', () => {
   it('enforce foreign keys, use WAL and wait for a busy database', async () => {
     const knex = createKnex(database);

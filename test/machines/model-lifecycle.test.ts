@@ -225,7 +225,8 @@ describe('Model-based (Art. 13–19): the whole lifecycle of an established cent
     const statuses = new Set(snapshots.flatMap((s) => s.context.summaries.map((x) => `${x.year}:${x.status}`)));
     expect([...statuses].sort()).toEqual(['1:accepted', '1:open', '1:returned', '1:submitted', '2:accepted', '2:open', '2:returned', '2:submitted']);
     const fired = new Set(snapshots.flatMap((s) => s.context.deadlines.filter((d) => d.status === 'fired').map((d) => d.kind)));
-    expect([...fired].sort()).toEqual(['rectification', 'summaryDue', 'summaryReminder', 'yearEnd']);
+    // Art. 9, 18, 19: and the steps that waited were reminded and came due (issue 14 item 4).
+    expect([...fired].sort()).toEqual(['rectification', 'stepDue', 'stepReminder', 'summaryDue', 'summaryReminder', 'yearEnd']);
     // Art. 13–16, 19: funding pending, granted, declined, held during the suspension and cancelled when support stops.
     const funding = new Set(snapshots.flatMap((s) => s.context.funding.map((f) => f.status)));
     expect([...funding].sort()).toEqual(['cancelled', 'declined', 'granted', 'held', 'pending']);
