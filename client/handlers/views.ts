@@ -93,7 +93,17 @@ export function centerText(
         : '(none yet)',
     ),
     ...buildCycleBlocks(view),
-    section('Open deadlines', table(['KEY', 'KIND', 'DUE'], view.openDeadlines.map((d) => [d.key, d.kind, time(d.dueAt)]))),
+    section(
+      'Open deadlines',
+      table(
+        ['KEY', 'KIND', 'DUE', 'WAITS FOR'],
+        view.openDeadlines.map((d) => [d.key, d.kind, time(d.dueAt), d.wait ? `${d.wait.step}${d.wait.party ? ` (${d.wait.party})` : ''}${d.wait.extended ? `, extended: ${d.wait.extended.reason}` : ''}` : '']),
+      ),
+    ),
+    // Art. 9, 18: the steps past their deadline, escalated to the commission, which may extend them (deadline extend).
+    ...(view.overdueSteps?.length
+      ? [section('Overdue steps (Art. 9, 18)', table(['KEY', 'STEP', 'WAITS FOR', 'WAS DUE'], view.overdueSteps.map((o) => [o.key, o.step, o.party ?? o.scope, time(o.dueAt)])))]
+      : []),
     section(
       'Commands allowed now',
       Object.entries(view.allowedCommands)

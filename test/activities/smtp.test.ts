@@ -184,6 +184,28 @@ describe('SMTP channel (issue 14 item 6; Art. 18 notices mailed to people)', () 
     expect(mail.raw).toContain('(Art. 19)');
   });
 
+  it('Art. 9, 18: an expert review reminder is mailed to that expert alone, not to every expert', async () => {
+    const repos = createRepositories(db.knex);
+    for (const n of ['overdue', 'escalation'] as const) await repos.markNotificationDelivered({ centerId: 'bjut.call-2026', key: 'c1:summary2026:due', notice: n }, '2027-04-09T09:00:00.000Z');
+    const ids = createIdentities(db.knex, { tokenDays: 90, sessionHours: 12 });
+    await ids.addUser({ id: 'zhang-wei', name: 'Zhang Wei', role: 'expert', orgId: 'pku', email: 'zhang.wei@pku.edu.cn' });
+    await ids.addUser({ id: 'wang-fang', name: 'Wang Fang', role: 'expert', orgId: 'tsinghua', email: 'wang.fang@tsinghua.edu.cn' });
+    const key = 'c1:c1-midTerm:evaluationReview:zhang-wei:reminder';
+    const { persistTransition } = createActivities({ knex: db.knex });
+    await persistTransition({
+      audit: { centerId: 'bjut.call-2026', cycle: 1, seq: 2, fromState: 'building.evaluation.expertReview', event: 'DEADLINE_REACHED', toState: 'building.evaluation.expertReview', actor: scheduler, commandId: null, at: '2028-04-01T08:00:00.000Z' },
+      center: { ...centerRow('bjut.call-2026'), updatedAt: '2028-04-01T08:00:00.000Z' },
+      records: [{ ...notice('bjut.call-2026', key, 'reminder', 'expert'), recipientId: 'zhang-wei', subject: "an expert's scores of the evaluation (Art. 17–18), c1-midTerm, expert zhang-wei" }],
+    });
+    expect((await repos.notifications({ status: 'pending' })).map((n) => [n.recipientRole, n.recipientId])).toEqual([['expert', 'zhang-wei']]);
+    const smtp = await mailServer();
+    const channel = smtpChannel(settings(smtp.port), recipientsFromUsers(db.knex));
+    const report = await createOutboxActivities({ knex: db.knex, channel }).deliverNotifications({});
+    channel.close();
+    expect(report.delivered).toEqual([{ centerId: 'bjut.call-2026', key, notice: 'reminder' }]);
+    expect(smtp.received.map((m) => m.to)).toEqual([['zhang.wei@pku.edu.cn']]);
+  });
+
   it('a message the server refuses stays pending; the next run delivers it, and each notice is received once', async () => {
     const smtp = await mailServer();
     smtp.state.refuseNext = 1; // the first DATA (the escalation, first in the outbox's order) gets 451
