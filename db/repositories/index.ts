@@ -16,6 +16,7 @@ import { createAccountsRepository } from './accounts';
 
 export type * from './types';
 export type { MonitoringReport, ReportFilter, ReportYear, UniversityReport } from './reports';
+export type { CenterAccounts, GrantAccounts } from './accounts';
 export { RecordConflictError, RecordNotReadyError } from './errors';
 
 /**

@@ -20,7 +20,7 @@ import type { CenterContext } from '../context';
 import { GrantBudgetLinesSchema, ReasonSchema, SpendingSchema, type GrantBudgetLines } from '../domain';
 import { evidenceField } from '../evidence';
 import type { DomainRecord } from '../records.types';
-import type { BudgetLine, FinalAccountsStatus } from '../vocabulary';
+import { BUDGET_LINES, type BudgetLine, type FinalAccountsStatus } from '../vocabulary';
 import type { EventOf } from '../commands';
 import { beijingDate } from './reserve';
 import type { FundingEntry } from './funding';
@@ -147,9 +147,14 @@ export const accountsCommands = defineCommands({
 
 // ---- The figures (one definition: the statechart's final accounts and the CLI's report both use these) ----
 
-/** Art. 16: a grant's budget lines; a grant made without lines has one, `unallocated`, of its whole amount. */
+/**
+ * Art. 16: a grant's budget lines, in the order of the municipal rules' vocabulary (however they were given or
+ * stored); a grant made without lines has one, `unallocated`, of its whole amount.
+ */
 export const grantLines = (f: Pick<FundingEntry, 'grantedFen'> & { budgetLines?: GrantBudgetLines | GrantLine[] | null }): GrantLine[] =>
-  f.budgetLines && f.budgetLines.length > 0 ? f.budgetLines.map((l) => ({ line: l.line, amountFen: l.amountFen })) : [{ line: 'unallocated', amountFen: f.grantedFen ?? 0 }];
+  f.budgetLines && f.budgetLines.length > 0
+    ? f.budgetLines.map((l) => ({ line: l.line, amountFen: l.amountFen })).sort((a, b) => BUDGET_LINES.indexOf(a.line) - BUDGET_LINES.indexOf(b.line))
+    : [{ line: 'unallocated', amountFen: f.grantedFen ?? 0 }];
 
 /** Art. 16: granted, spent and unspent per line, and in all, from a grant's lines and the spending recorded against them. */
 export function accountLines(lines: readonly GrantLine[], spending: readonly { line: BudgetLine; amountFen: number }[]): { lines: AccountLine[]; grantedFen: number; spentFen: number; unspentFen: number } {
