@@ -189,7 +189,7 @@ const granted: Rule<{ requestId: string }> = (ctx, event) => {
 const openToSpending: Rule<EventOf<'RECORD_SPENDING'>> = (ctx, event) => {
   const a = findAccounts(ctx, event.requestId);
   return a && a.status !== 'returned'
-    ? refuse('not-allowed-in-state', `The final accounts of ${event.requestId} are ${a.status} (${a.submittedAt}); no more spending is recorded against the grant.`)
+    ? refuse('not-allowed-in-state', `The final accounts of ${event.requestId} are ${a.status} (${a.decidedAt ?? a.submittedAt}); no more spending is recorded against the grant.`)
     : null;
 };
 /** The line is one of the grant's, and the spending keeps it within its budget. */
