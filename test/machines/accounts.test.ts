@@ -80,6 +80,15 @@ describe('Art. 16: spending is recorded against a line and never over it', () =>
     ]);
   });
 
+  it('an invoice carried as evidence is recorded with the spending it belongs to (read with the accounts)', () => {
+    const invoice = { sha256: 'a'.repeat(64), name: 'invoice-2026-041.pdf', mediaType: 'application/pdf', sizeBytes: 52_341 };
+    const r = send(granted(), cmd('RECORD_SPENDING', uni, { requestId: 'c1-y1-f1', line: 'testing', amountFen: 8_000_00, spentOn: '2026-04-01', description: 'Material tests', evidence: [invoice] }), at(30));
+    expect(r.records).toEqual([
+      expect.objectContaining({ kind: 'spending', spendingId: 'c1-y1-f1-s1' }),
+      expect.objectContaining({ kind: 'evidence', ownerKind: 'spending', ownerKey: 'c1-y1-f1-s1', command: 'RECORD_SPENDING', files: [invoice] }),
+    ]);
+  });
+
   it('spending over a line is refused (over-budget), naming the budget, what is spent and what is left; up to the line is taken', () => {
     let s = spend(granted(), 'travel', 30_000_00).snapshot;
     expect(() => spend(s, 'travel', 20_000_01)).toThrow(
