@@ -206,6 +206,12 @@ export async function writeRecord(repos: Repositories, record: DomainRecord, seq
       return repos.insertEvidence(record, seq, tx);
     case 'reserveResult':
       return repos.upsertReserveResult(record, seq, tx);
+    case 'budgetLines':
+      return repos.insertBudgetLines(record, tx);
+    case 'spending':
+      return repos.insertSpending(record, tx);
+    case 'finalAccounts':
+      return repos.upsertFinalAccounts(record, seq, tx);
     // A new kind: add it to DomainRecord (machines/records.types.ts), a migration and schema for its table, a
     // writer in db/repositories, and a case here. The `never` below makes the compiler list every kind not handled.
     default:

@@ -67,5 +67,5 @@ export function requireRole(identity: Identity, roles: readonly Role[], what: st
  * A file attached to several records needs the most private of their scopes.
  */
 export function evidenceScope(ownerKinds: readonly string[]): ReadScope {
-  return ownerKinds.includes('fundingRequest') ? 'accounts' : 'dossier';
+  return ownerKinds.includes('fundingRequest') || ownerKinds.includes('spending') ? 'accounts' : 'dossier';
 }

@@ -147,6 +147,18 @@ const STAGE_READING: Partial<Record<Stage, CommandSpec[]>> = {
     load: async () => (await import('./handlers/funding')).listFundingCommand,
   },
   {
+    name: 'accounts show',
+    group: STAGES.funding,
+    summary: "A center's money (Art. 16): each grant's budget lines granted, spent and unspent, its spending and final accounts (database)",
+    args: [center],
+    options: { csv: { type: 'string', value: 'FILE', description: 'also write every line as CSV to FILE (amounts in fen)' } },
+    details:
+      'Per grant and budget line: granted, spent and unspent, from the ledger, the budget lines and the spending recorded\n' +
+      '(a grant made before grants carried lines has one line, unallocated); the final accounts\' status beside each grant.',
+    examples: ['centers accounts show bjut', 'centers accounts show bjut --csv bjut-accounts.csv', 'centers accounts show bjut --json'],
+    load: async () => (await import('./handlers/accounts')).showAccountsCommand,
+  },
+  {
     name: 'reserve list',
     group: STAGES.funding,
     summary: "A center's results reserve and patent pool (Op. 4(4)): each result, its value, and how it was transferred (database)",

@@ -20,6 +20,8 @@ import {
   RESULT_KINDS,
   RESULT_STATUSES,
   ROLES,
+  BUDGET_LINES,
+  FINAL_ACCOUNTS_STATUSES,
   SUMMARY_STATUSES,
   TIERS,
   TRANSFER_MODES,
@@ -567,3 +569,53 @@ export const SessionsSchema = z.object({
   revokedAt: isoText.nullable(),
 });
 export type SessionRow = z.infer<typeof SessionsSchema>;
+
+// ── budget_lines, spending, final_accounts (Art. 16) ────────────────────────────────────────────────────────────
+export const BudgetLinesSchema = z.object({
+  centerId: id,
+  requestId: id,
+  line: z.enum(BUDGET_LINES),
+  cycle: int.min(1),
+  year: int.min(1),
+  amountFen: fen,
+  grantedAt: isoText,
+});
+/** One budget line of a grant. */
+export type BudgetLineRecord = z.infer<typeof BudgetLinesSchema>;
+
+export const SpendingRowsSchema = z.object({
+  centerId: id,
+  spendingId: id,
+  requestId: id,
+  cycle: int.min(1),
+  year: int.min(1),
+  line: z.enum(BUDGET_LINES),
+  amountFen: fen,
+  spentOn: isoText,
+  description: z.string(),
+  recordedAt: isoText,
+  recordedBy: id,
+});
+/** Money spent from a grant, as the table holds it (the DomainRecord 'spending' without its kind). */
+export type SpendingRecord = z.infer<typeof SpendingRowsSchema>;
+
+const AccountLineSchema = z.object({ line: z.enum(BUDGET_LINES), grantedFen: fen, spentFen: fen, unspentFen: fen }).strict();
+export const FinalAccountsSchema = z.object({
+  centerId: id,
+  requestId: id,
+  cycle: int.min(1),
+  year: int.min(1),
+  status: z.enum(FINAL_ACCOUNTS_STATUSES),
+  lines: json(z.array(AccountLineSchema)),
+  grantedFen: fen,
+  spentFen: fen,
+  unspentFen: fen,
+  statement: z.string().nullable(),
+  submittedAt: isoText,
+  submittedBy: id,
+  decidedAt: isoText.nullable(),
+  decidedBy: id.nullable(),
+  reason: z.string().nullable(),
+});
+/** A grant's final accounts as the table holds them (the DomainRecord 'finalAccounts' without its kind). */
+export type FinalAccountsRecord = z.infer<typeof FinalAccountsSchema>;

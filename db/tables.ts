@@ -48,6 +48,12 @@ export const TableName = {
   EvidenceFiles: 'evidence_files',
   /** Op. 4(4), Art. 15: each center's results reserve and patent pool. */
   ReserveResults: 'reserve_results',
+  /** Art. 16: the budget lines of each grant. */
+  BudgetLines: 'budget_lines',
+  /** Art. 16: the spending recorded against the grants' lines. */
+  Spending: 'spending',
+  /** Art. 16: each grant's final accounts (决算). */
+  FinalAccounts: 'final_accounts',
   /** SPEC §4 "HTTP API": every person known to the service, with their role and organisation. */
   Users: 'users',
   /** API tokens: only the sha256 of each token's secret is stored. */

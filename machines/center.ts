@@ -9,6 +9,7 @@ import { fundingAssigners, fundingHandlers } from './stages/funding';
 import { organisationAssigners, organisationHandlers } from './stages/organisation';
 import { rectificationAssigners, rectificationStates } from './stages/rectification';
 import { reserveAssigners, reserveHandlers } from './stages/reserve';
+import { accountsAssigners, accountsHandlers } from './stages/accounts';
 import { summaryAssigners, summaryDeadlines, summaryHandlers } from './stages/summaries';
 
 export type { CenterContext, CenterInput, CallView, Deadline } from './context';
@@ -45,7 +46,7 @@ const assigners = <T extends Record<string, (ctx: CenterContext, event: never) =
  */
 const contextDefaults = (): Pick<
   CenterContext,
-  'cycleStartAt' | 'yearsEnded' | 'funding' | 'summaries' | 'evaluation' | 'evaluations' | 'incidents' | 'reserve' | 'rectification' | 'notices' | 'supportStopped' | 'director' | 'staff' | 'organisationChanges'
+  'cycleStartAt' | 'yearsEnded' | 'funding' | 'summaries' | 'evaluation' | 'evaluations' | 'incidents' | 'reserve' | 'spending' | 'finalAccounts' | 'rectification' | 'notices' | 'supportStopped' | 'director' | 'staff' | 'organisationChanges'
 > => ({
   cycleStartAt: null,
   yearsEnded: 0,
@@ -55,6 +56,8 @@ const contextDefaults = (): Pick<
   evaluations: [],
   incidents: [],
   reserve: [],
+  spending: [],
+  finalAccounts: [],
   rectification: null,
   notices: [],
   supportStopped: null,
@@ -66,7 +69,7 @@ const contextDefaults = (): Pick<
 export const centerSetup = setup({
   types: { context: {} as CenterContext, events: {} as CenterEvent, input: {} as CenterInput },
   actions: {
-    ...assigners({ ...applicationAssigners, ...fundingAssigners, ...summaryAssigners, ...evaluationAssigners, ...rectificationAssigners, ...organisationAssigners, ...reserveAssigners, ...deadlineAssigners }),
+    ...assigners({ ...applicationAssigners, ...fundingAssigners, ...summaryAssigners, ...evaluationAssigners, ...rectificationAssigners, ...organisationAssigners, ...reserveAssigners, ...accountsAssigners, ...deadlineAssigners }),
     /** An effect: the workflow collects these from `transition()` and persists their records (core.ts `effect`). */
     persist: (_: unknown, _params: PersistParams) => {},
   },
@@ -114,6 +117,7 @@ export const centerMachine = centerSetup.createMachine({
       on: {
         ...fundingHandlers,
         ...reserveHandlers,
+        ...accountsHandlers,
         ...summaryHandlers,
         ...organisationHandlers,
         CALL_STATUS: { actions: 'updateCallStatus' },

@@ -16,6 +16,7 @@ import { fundingCommands } from './stages/funding';
 import { organisationCommands } from './stages/organisation';
 import { rectificationCommands } from './stages/rectification';
 import { reserveCommands } from './stages/reserve';
+import { accountsCommands } from './stages/accounts';
 import { summaryCommands } from './stages/summaries';
 
 export { REFUSAL_REASONS, type Refusal, type RefusalReason, type EventMeta } from './core';
@@ -25,6 +26,7 @@ export const CENTER_COMMANDS = {
   ...applicationCommands,
   ...fundingCommands,
   ...reserveCommands,
+  ...accountsCommands,
   ...summaryCommands,
   ...evaluationCommands,
   ...rectificationCommands,

@@ -14,6 +14,7 @@ import type { EvaluationEntry, GradedEvaluation } from './stages/evaluation';
 import type { Notice, Rectification, SupportStopped } from './stages/rectification';
 import type { IncidentEntry } from './stages/organisation';
 import type { ReserveEntry } from './stages/reserve';
+import type { FinalAccountsEntry, SpendingEntry } from './stages/accounts';
 
 export interface Deadline {
   /** Stable key: firing the same key twice has no second effect (SPEC §3 "Time"). */
@@ -73,6 +74,9 @@ export interface CenterContext {
   incidents: IncidentEntry[];
   /** Op. 4(4), Art. 15: the results reserve and patent pool. */
   reserve: ReserveEntry[];
+  /** Art. 16: the spending recorded against the grants' budget lines, and the grants' final accounts. */
+  spending: SpendingEntry[];
+  finalAccounts: FinalAccountsEntry[];
   rectification: Rectification | null;
   notices: Notice[];
   supportStopped: SupportStopped | null;

@@ -27,6 +27,7 @@ export const REFUSAL_REASONS = [
   'not-allowed-in-state',
   'quota-exceeded',
   'over-ceiling',
+  'over-budget',
   'deadline-passed',
   'suspended',
   'conflict',

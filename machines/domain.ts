@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { cleanText, PlausibleDate, PlausibleTime } from './text';
-import { FundingKind, IncidentCategory, IncidentSeverity, OpinionSource, Recommendation, ResultKind, Role as RoleSchema, StaffBackground, TransferMode } from './vocabulary';
+import { BudgetLine, FundingKind, GRANT_BUDGET_LINES, GrantBudgetLine, IncidentCategory, IncidentSeverity, OpinionSource, Recommendation, ResultKind, Role as RoleSchema, StaffBackground, TransferMode } from './vocabulary';
 
 /** Identifiers are slugs so they can be used in workflow ids, file names and URLs. */
 export const SlugSchema = z
@@ -190,6 +190,22 @@ export const ResultTransferSchema = z
   .object({ mode: TransferMode, transferredOn: PlausibleDate, counterparty: line(1, 200), contractAmountFen: fen })
   .strict();
 export type ResultTransfer = z.infer<typeof ResultTransferSchema>;
+
+/**
+ * Art. 16: a grant's budget lines — each a line of the municipal rules' vocabulary (machines/vocabulary.ts), once,
+ * with its amount in fen. That they add up to the amount granted is a rule of the grant (stages/accounts.ts).
+ */
+export const GrantBudgetLinesSchema = z
+  .array(z.object({ line: GrantBudgetLine, amountFen: fen.refine((v) => v > 0, 'a budget line has a positive amount') }).strict())
+  .min(1)
+  .max(GRANT_BUDGET_LINES.length)
+  .refine((lines) => new Set(lines.map((l) => l.line)).size === lines.length, 'each budget line is given once');
+export type GrantBudgetLines = z.infer<typeof GrantBudgetLinesSchema>;
+/** Art. 16: money spent from a grant — the line it is charged to, the amount (fen), the day and what it paid for. */
+export const SpendingSchema = z
+  .object({ line: BudgetLine, amountFen: fen.refine((v) => v > 0, 'the amount must be positive'), spentOn: PlausibleDate, description: line(1, 400) })
+  .strict();
+export type Spending = z.infer<typeof SpendingSchema>;
 
 const count = z.number().int().min(0).max(1_000_000);
 const transfer = z.object({ count, contractAmountFen: fen }).strict();

@@ -36,6 +36,7 @@ export const EVIDENCE_OWNERS = {
   SUBMIT_APPLICATION: 'application',
   AMEND_APPLICATION: 'application',
   REQUEST_FUNDING: 'fundingRequest',
+  RECORD_SPENDING: 'spending',
   SUBMIT_SUMMARY: 'annualSummary',
   SUBMIT_SELF_EVALUATION: 'evaluation',
   RECORD_INSPECTION: 'evaluation',
@@ -60,6 +61,8 @@ function ownerKey(type: EvidenceCommand, before: CenterContext, after: CenterCon
       return `v${after.applicationVersion}`;
     case 'REQUEST_FUNDING':
       return after.funding.at(-1)?.requestId ?? '?';
+    case 'RECORD_SPENDING':
+      return after.spending.at(-1)?.spendingId ?? '?';
     case 'SUBMIT_SUMMARY': {
       const e = event as { cycle?: number; year: number };
       return `c${e.cycle ?? after.cycle}y${e.year}`;

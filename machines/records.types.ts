@@ -1,4 +1,5 @@
 import type { SummaryEntry } from './stages/summaries';
+import type { FinalAccountsEntry, GrantLine, SpendingEntry } from './stages/accounts';
 import type { EvaluationEntry } from './stages/evaluation';
 import type { CallEventKind, EvaluationKind, NotificationNotice, NotificationRecipient, ResultKind, ResultStatus, TransferMode } from './vocabulary';
 import type { EvidenceCommand, EvidenceOwnerKind, EvidenceRef } from './evidence';
@@ -109,6 +110,12 @@ export type DomainRecord =
       recordedBy: string;
       updatedAt: string;
     }
+  /** Art. 16: the budget lines of a grant, written with the decision that grants it. */
+  | { kind: 'budgetLines'; centerId: string; requestId: string; cycle: number; year: number; lines: GrantLine[]; grantedAt: string }
+  /** Art. 16: money spent from a grant against one of its lines. */
+  | ({ kind: 'spending'; centerId: string } & SpendingEntry)
+  /** Art. 16: a grant's final accounts, upserted as they move (submitted, returned, accepted). */
+  | ({ kind: 'finalAccounts'; centerId: string } & FinalAccountsEntry)
   /** Art. 19: support stopped — the center's record is closed with the reason and the date. */
   | { kind: 'supportStopped'; centerId: string; reason: string; stoppedAt: string }
   /** Evidence files (machines/evidence.ts): the files a command carried, by hash, and the record they belong to. */

@@ -48,6 +48,9 @@ export interface CenterView {
   incidents: CenterContext['incidents'];
   /** Op. 4(4), Art. 15: the results reserve and patent pool. */
   reserve: CenterContext['reserve'];
+  /** Art. 16: the spending recorded against the grants' lines, and the grants' final accounts. */
+  spending: CenterContext['spending'];
+  finalAccounts: CenterContext['finalAccounts'];
   rectification: CenterContext['rectification'];
   notices: CenterContext['notices'];
   supportStopped: CenterContext['supportStopped'];
@@ -106,6 +109,8 @@ export function centerView(snapshot: CenterSnapshot, seq: number): CenterView {
     evaluations: ctx.evaluations,
     incidents: ctx.incidents,
     reserve: ctx.reserve ?? [],
+    spending: ctx.spending ?? [],
+    finalAccounts: ctx.finalAccounts ?? [],
     rectification: ctx.rectification,
     notices: ctx.notices,
     supportStopped: ctx.supportStopped,

@@ -53,6 +53,24 @@ export const FUNDING_STATUSES = ['pending', 'held', 'granted', 'declined', 'canc
 export const FundingStatus = z.enum(FUNDING_STATUSES);
 export type FundingStatus = z.infer<typeof FundingStatus>;
 
+/**
+ * Art. 16: the budget lines of a grant, after the municipal rules for research-type education funds
+ * (京财教〔2016〕3001号): equipment (设备费), materials (材料费), testing and processing (测试化验加工费), travel
+ * (差旅费), conferences (会议费), publications, literature and IP (出版/文献/信息传播/知识产权事务费), labour (劳务费),
+ * expert consultation (专家咨询费), other (其他支出). `unallocated` is the single line of a grant made before grants
+ * carried lines (its whole amount), never given by the commission.
+ */
+export const GRANT_BUDGET_LINES = ['equipment', 'materials', 'testing', 'travel', 'conferences', 'publicationsIp', 'labour', 'expertConsultation', 'other'] as const;
+export const GrantBudgetLine = z.enum(GRANT_BUDGET_LINES);
+export type GrantBudgetLine = z.infer<typeof GrantBudgetLine>;
+export const BUDGET_LINES = [...GRANT_BUDGET_LINES, 'unallocated'] as const;
+export const BudgetLine = z.enum(BUDGET_LINES);
+export type BudgetLine = z.infer<typeof BudgetLine>;
+/** Art. 16: the final accounts (决算) of a grant, submitted by the university, accepted or returned by the commission. */
+export const FINAL_ACCOUNTS_STATUSES = ['submitted', 'returned', 'accepted'] as const;
+export const FinalAccountsStatus = z.enum(FINAL_ACCOUNTS_STATUSES);
+export type FinalAccountsStatus = z.infer<typeof FinalAccountsStatus>;
+
 /** Art. 18: an annual summary's life. */
 export const SUMMARY_STATUSES = ['open', 'submitted', 'returned', 'accepted'] as const;
 export const SummaryStatus = z.enum(SUMMARY_STATUSES);

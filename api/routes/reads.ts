@@ -86,6 +86,7 @@ export async function readRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     const [requests, ledger, totals] = await Promise.all([repos.fundingRequests(id), repos.ledger(id), repos.ledgerTotals(id)]);
     return { requests, ledger, totals };
   });
+  centerRead('accounts', 'listAccounts', "Art. 16: the center's money — each grant's budget lines granted, spent and unspent, its spending and its final accounts (决算)", 'accounts', async (id) => ({ ...(await repos.centerAccounts(id)) }));
   centerRead('reserve', 'listReserve', 'Op. 4(4), Art. 15: the results reserve and patent pool — each result, its value, status and transfer', 'dossier', async (id) => ({ results: await repos.reserveResults(id) }));
   centerRead('summaries', 'listSummaries', 'Art. 18: annual summaries, their due dates, overdue flags, and the reminders and escalations sent', 'dossier', async (id) => {
     const [summaries, notifications] = await Promise.all([repos.summaries(id), repos.notifications({ centerId: id })]);

@@ -60,6 +60,10 @@ export const DOSSIER_TABLES = [
   { table: 'organisation_changes', key: ['changeId'] },
   /** Op. 4(4), Art. 15: the results reserve. */
   { table: 'reserve_results', key: ['resultId'] },
+  /** Art. 16: the grants' budget lines, the spending against them, the final accounts. */
+  { table: 'budget_lines', key: ['requestId', 'line'] },
+  { table: 'spending', key: ['spendingId'] },
+  { table: 'final_accounts', key: ['requestId'] },
   /** Evidence files (issue 14 item 3): one row per file a command carried. */
   { table: 'evidence_files', key: ['seq', 'sha256'] },
 ] as const satisfies readonly DossierTable[];

@@ -60,6 +60,9 @@ export type DossierRepositories = Pick<
   | 'supportStop'
   | 'organisationChanges'
   | 'reserveResults'
+  | 'budgetLines'
+  | 'spending'
+  | 'finalAccounts'
   | 'evidenceFiles'
 >;
 
@@ -89,6 +92,9 @@ export async function readDossier(repos: DossierRepositories, centerId: string):
     support_stops: repos.supportStop(centerId).then(one),
     organisation_changes: repos.organisationChanges(centerId),
     reserve_results: repos.reserveResults(centerId),
+    budget_lines: repos.budgetLines(centerId),
+    spending: repos.spending(centerId),
+    final_accounts: repos.finalAccounts(centerId),
     evidence_files: repos.evidenceFiles(centerId),
   };
   const out: Dossier = {};

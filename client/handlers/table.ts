@@ -16,12 +16,13 @@ import { applicationRenders } from './centers';
 import { evaluationRenders } from './evaluations';
 import { fundingRenders } from './funding';
 import { reserveRenders } from './reserve';
+import { accountsRenders } from './accounts';
 import { organisationRenders } from './organisation';
 import { rectificationRenders } from './rectification';
 import { output, send, type Renders, type Sent } from './send';
 import { summaryRenders } from './summaries';
 
-const RENDERS: Renders = { ...applicationRenders, ...fundingRenders, ...reserveRenders, ...summaryRenders, ...evaluationRenders, ...rectificationRenders, ...organisationRenders };
+const RENDERS: Renders = { ...applicationRenders, ...fundingRenders, ...reserveRenders, ...accountsRenders, ...summaryRenders, ...evaluationRenders, ...rectificationRenders, ...organisationRenders };
 
 export function tableCommand(type: AnyCommandType): Handler {
   const def = COMMAND_TABLE[type];

@@ -12,6 +12,7 @@ import * as reviewScores from './20261203000300_review_scores';
 import * as evidenceFiles from './20261203001000_evidence_files';
 import * as resultsReserve from './20261203007000_results_reserve';
 import * as auditChain from './20261204000100_audit_chain';
+import * as spendingAccounts from './20261204000200_spending_accounts';
 import * as stepDeadlines from './20261204000500_step_deadlines';
 
 /**
@@ -41,6 +42,7 @@ export const migrations: readonly NamedMigration[] = [
   { name: '20261203001000_evidence_files', migration: evidenceFiles },
   { name: '20261203007000_results_reserve', migration: resultsReserve },
   { name: '20261204000100_audit_chain', migration: auditChain },
+  { name: '20261204000200_spending_accounts', migration: spendingAccounts },
   { name: '20261204000500_step_deadlines', migration: stepDeadlines },
 ];
 

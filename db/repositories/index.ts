@@ -12,9 +12,11 @@ import { createRectificationsRepository } from './rectifications';
 import { createOrganisationRepository } from './organisation';
 import { createEvidenceRepository } from './evidence';
 import { createReserveRepository } from './reserve';
+import { createAccountsRepository } from './accounts';
 
 export type * from './types';
 export type { MonitoringReport, ReportFilter, ReportYear, UniversityReport } from './reports';
+export type { CenterAccounts, GrantAccounts } from './accounts';
 export { RecordConflictError, RecordNotReadyError } from './errors';
 
 /**
@@ -37,6 +39,7 @@ export function createRepositories(knex: Knex) {
     ...createRectificationsRepository(knex),
     ...createOrganisationRepository(knex),
     ...createReserveRepository(knex),
+    ...createAccountsRepository(knex),
     ...createReportsRepository(knex),
     ...createEvidenceRepository(knex),
   };

@@ -14,6 +14,8 @@ import type { FundingStatus } from '../vocabulary';
 import type { CenterEvent, EventOf } from '../commands';
 import { currentYear } from './summaries';
 import { namesReserveEntries, putUnderTransfer, reserveRows } from './reserve';
+import { budgetLinesField, budgetLinesRecord, linesAddUp } from './accounts';
+import type { GrantBudgetLines } from '../domain';
 
 /** Art. 13–16: one funding request and what became of it. */
 export interface FundingEntry {
@@ -28,6 +30,8 @@ export interface FundingEntry {
   requestedBy: string;
   decidedAt: string | null;
   decidedBy: string | null;
+  /** Art. 16: the budget lines the grant carries (absent: granted before grants carried lines, or without: one line `unallocated`). */
+  budgetLines?: GrantBudgetLines;
 }
 
 const RequestId = z.string().min(1).max(64);
@@ -63,7 +67,7 @@ export const fundingCommands = defineCommands({
     summary: 'Grant a pending funding request, up to the amount requested',
     roles: ['commission'],
     host: 'center',
-    payload: z.object({ requestId: RequestId, amountFen: PositiveFen, reason: OptionalReason }).strict(),
+    payload: z.object({ requestId: RequestId, amountFen: PositiveFen, reason: OptionalReason, ...budgetLinesField }).strict(),
     cli: {
       name: 'funding grant',
       target: 'center',
@@ -72,9 +76,17 @@ export const fundingCommands = defineCommands({
         'amount-fen': { field: 'amountFen', value: 'FEN', description: 'the amount granted, in fen: at most the amount requested', required: true, type: 'integer' },
         reason: { field: 'reason', value: 'TEXT', description: 'why (required when granting less than requested)' },
       },
-      details: `Writes one row to the funding ledger (Art. 16). ${FEN}`,
+      file: {
+        field: 'budgetLines',
+        optional: true,
+        description: 'the budget lines: [{ line, amountFen }], lines equipment|materials|testing|travel|conferences|publicationsIp|labour|expertConsultation|other, adding up to the amount',
+      },
+      details:
+        `Writes one row to the funding ledger (Art. 16). With --file, the grant carries its budget lines (the municipal\n` +
+        `rules' lines, each once, adding up to the amount); spending is recorded against them (centers spending record).\n` +
+        `Without, the grant has one line, unallocated. ${FEN}`,
       examples: [
-        'centers funding grant bjut --request c1-y1-f1 --amount-fen 50000000',
+        'centers funding grant bjut --request c1-y1-f1 --amount-fen 50000000 --file examples/budget-lines.json',
         'centers funding grant bjut --request c1-y1-f2 --amount-fen 80000000 --reason "Pilot line budget reduced to the partner\'s share"',
       ],
     },
@@ -178,7 +190,7 @@ export const fundingAssigners = {
     return { funding: [...ctx.funding, entry] };
   },
   grantFunding: (ctx: CenterContext, event: EventOf<'GRANT_FUNDING'>): Partial<CenterContext> => ({
-    funding: decide(ctx, event.requestId, { status: 'granted', grantedFen: event.amountFen, reason: event.reason ?? null, decidedAt: event.meta.at, decidedBy: event.meta.actor.id }),
+    funding: decide(ctx, event.requestId, { status: 'granted', grantedFen: event.amountFen, reason: event.reason ?? null, decidedAt: event.meta.at, decidedBy: event.meta.actor.id, ...(event.budgetLines ? { budgetLines: event.budgetLines } : {}) }),
     reserve: putUnderTransfer(ctx.reserve, findRequest(ctx, event.requestId)!, event.meta.at),
   }),
   declineFunding: (ctx: CenterContext, event: EventOf<'DECLINE_FUNDING'>): Partial<CenterContext> => ({
@@ -217,11 +229,12 @@ const requestRecord = effect<EventOf<'REQUEST_FUNDING'>>((ctx) => {
 const decisionRecord = effect<EventOf<'GRANT_FUNDING' | 'DECLINE_FUNDING'>>((ctx, event) => {
   const f = findRequest(ctx, event.requestId)!;
   // Art. 15: a granted guidance project's reserve entries are now under transfer.
-  return [fundingDecisionRow(ctx, f, event), ...(f.status === 'granted' ? reserveRows(ctx, f.request.reserveEntries ?? []) : [])];
+  // Art. 16: a grant's budget lines are written with it.
+  return [fundingDecisionRow(ctx, f, event), ...(f.status === 'granted' ? [...reserveRows(ctx, f.request.reserveEntries ?? []), budgetLinesRecord(ctx, f)] : [])];
 });
 
 export const fundingHandlers = {
   REQUEST_FUNDING: { guard: when(mayRequest, fromReserve), actions: ['addFundingRequest', requestRecord] },
-  GRANT_FUNDING: { guard: when(pendingRequest, withinRequest, withinCeiling), actions: ['grantFunding', decisionRecord] },
+  GRANT_FUNDING: { guard: when(pendingRequest, withinRequest, withinCeiling, linesAddUp), actions: ['grantFunding', decisionRecord] },
   DECLINE_FUNDING: { guard: when(pendingRequest), actions: ['declineFunding', decisionRecord] },
 } as const;

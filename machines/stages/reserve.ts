@@ -121,7 +121,7 @@ export function reserveTransfersInYear(ctx: CenterContext, yearEndAt: string): I
   return sums;
 }
 const BEIJING_OFFSET_MS = 8 * 3600_000;
-const beijingDate = (iso: string): string => new Date(Date.parse(iso) + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
+export const beijingDate = (iso: string): string => new Date(Date.parse(iso) + BEIJING_OFFSET_MS).toISOString().slice(0, 10);
 
 /**
  * Art. 18, Op. 4(4): the transfers a summary reports for its build year include those the reserve recorded in it —

@@ -393,6 +393,76 @@ describe.each(DIALECTS)('%s', (dialect) => {
     });
   });
 
+  describe('Art. 16 — budget lines and spending are written once; final accounts move forward only', () => {
+    const lines: RecordOf<'budgetLines'> = {
+      kind: 'budgetLines',
+      centerId: CENTER,
+      requestId: 'r1',
+      cycle: 1,
+      year: 1,
+      lines: [
+        { line: 'equipment', amountFen: 40_000_000 },
+        { line: 'labour', amountFen: 60_000_000 },
+      ],
+      grantedAt: '2026-05-01T08:00:00.000Z',
+    };
+    const spending: RecordOf<'spending'> = {
+      kind: 'spending',
+      centerId: CENTER,
+      spendingId: 'r1-s1',
+      requestId: 'r1',
+      cycle: 1,
+      year: 1,
+      line: 'equipment',
+      amountFen: 12_345_678,
+      spentOn: '2026-06-01',
+      description: 'servers',
+      recordedAt: '2026-06-02T08:00:00.000Z',
+      recordedBy: bjut.id,
+    };
+    const accounts = (status: 'submitted' | 'returned' | 'accepted', reason: string | null = null): RecordOf<'finalAccounts'> => ({
+      kind: 'finalAccounts',
+      centerId: CENTER,
+      requestId: 'r1',
+      cycle: 1,
+      year: 1,
+      status,
+      lines: [
+        { line: 'equipment', grantedFen: 40_000_000, spentFen: 12_345_678, unspentFen: 27_654_322 },
+        { line: 'labour', grantedFen: 60_000_000, spentFen: 0, unspentFen: 60_000_000 },
+      ],
+      grantedFen: 100_000_000,
+      spentFen: 12_345_678,
+      unspentFen: 87_654_322,
+      statement: null,
+      submittedAt: '2027-03-20T08:00:00.000Z',
+      submittedBy: bjut.id,
+      decidedAt: status === 'submitted' ? null : '2027-03-25T08:00:00.000Z',
+      decidedBy: status === 'submitted' ? null : commission.id,
+      reason,
+    });
+    const granted = transition(1, 'GRANT_FUNDING', commission, [lines]);
+    const spent = transition(2, 'RECORD_SPENDING', bjut, [spending]);
+    const submitted = transition(3, 'SUBMIT_FINAL_ACCOUNTS', bjut, [accounts('submitted')]);
+    const returned = transition(4, 'RETURN_FINAL_ACCOUNTS', commission, [accounts('returned', 'invoices missing')]);
+
+    it('the same transitions retried, concurrently or by another worker, write each line and each spending once', async () => {
+      await persistAll(granted, spent);
+      const second = db.otherWorker();
+      const results = await Promise.all([granted, spent, granted, spent].map((t, i) => (i % 2 ? second : db.activities).persistTransition(t)));
+      expect(results.every((r) => !r.written)).toBe(true);
+      expect(await db.counts()).toMatchObject({ budget_lines: 2, spending: 1 });
+      const { kind: _kind, ...spendingRow } = spending;
+      expect(await db.repos.spending(CENTER)).toEqual([spendingRow]);
+    });
+
+    it('final accounts are upserted as they move; an older step persisted late never overwrites a newer one', async () => {
+      await persistAll(granted, spent, returned, submitted);
+      expect(await db.repos.finalAccounts(CENTER)).toMatchObject([{ status: 'returned', reason: 'invoices missing', unspentFen: 87_654_322 }]);
+      expect(await db.counts()).toMatchObject({ final_accounts: 1 });
+    });
+  });
+
   describe('Art. 18 — reminders, overdue notices and escalations go to an outbox, once per deadline key', () => {
     it('each notice lands pending; firing the same deadline again adds nothing', async () => {
       await persistAll(

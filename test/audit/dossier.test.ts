@@ -62,15 +62,15 @@ describe('issue 15 item 1: the whole dossier reconciled', { timeout: 120_000 }, 
     expect(await repos.notices({ centerId: CENTER })).toHaveLength(1);
 
     const r = await reconcileCenter(h.env.client, repos, CENTER);
-    expect(r).toMatchObject({ clean: true, differences: [], error: null, dossier: { checked: true, tables: 20 } });
+    expect(r).toMatchObject({ clean: true, differences: [], error: null, dossier: { checked: true, tables: 23 } });
     expect(r.dossier!.matched).toBe(r.dossier!.historyRows);
     expect(r.dossier!.databaseRows).toBe(r.dossier!.historyRows);
-    expect(r.dossier!.historyRows).toBeGreaterThan(20);
+    expect(r.dossier!.historyRows).toBeGreaterThan(23);
 
     const cli = await centers('audit', 'reconcile', CENTER);
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toMatch(/— clean\./);
-    expect(cli.stdout).toMatch(/Record tables \(20\): (\d+) rows by the history, \1 in the database, \1 matching\./);
+    expect(cli.stdout).toMatch(/Record tables \(23\): (\d+) rows by the history, \1 in the database, \1 matching\./);
   });
 
   it('names a changed ledger amount, an edited grade and a deleted notice with table, key, field and both values', async () => {

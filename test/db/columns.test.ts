@@ -210,6 +210,9 @@ describe('the columns, in a migrated database', () => {
       [TableName.OrganisationChanges]: schemas.OrganisationChangesSchema,
       [TableName.Users]: schemas.UsersSchema,
       [TableName.ReserveResults]: schemas.ReserveResultsSchema,
+      [TableName.BudgetLines]: schemas.BudgetLinesSchema,
+      [TableName.Spending]: schemas.SpendingRowsSchema,
+      [TableName.FinalAccounts]: schemas.FinalAccountsSchema,
     };
     const enumOf = (t: z.ZodTypeAny): readonly string[] | undefined =>
       t instanceof z.ZodNullable ? enumOf(t.unwrap() as z.ZodTypeAny) : t instanceof z.ZodEnum ? (t.options as string[]) : undefined;
@@ -221,8 +224,9 @@ describe('the columns, in a migrated database', () => {
       expect(new Set(values), `${table}.${column}`).toEqual(new Set(enumOf(field)));
       checks += 1;
     }
-    // 22 before the results reserve; its kind, status and transfer mode are three more.
-    expect(checks).toBe(25);
+    // 22 before the results reserve; its kind, status and transfer mode are three more; the budget lines' and the
+    // spending's line and the final accounts' status (Art. 16) three more again.
+    expect(checks).toBe(28);
   });
 });
 

@@ -147,6 +147,26 @@ const records: DomainRecord[] = [
     recordedBy: bjut.id,
     updatedAt: WRITTEN,
   },
+  { kind: 'budgetLines', centerId: CENTER, requestId: 'r1', cycle: 1, year: 1, lines: [{ line: 'equipment', amountFen: BEYOND_32_BITS }], grantedAt: WRITTEN },
+  { kind: 'spending', centerId: CENTER, spendingId: 'r1-s1', requestId: 'r1', cycle: 1, year: 1, line: 'equipment', amountFen: BEYOND_32_BITS, spentOn: '2026-06-30', description: '服务器发票', recordedAt: WRITTEN, recordedBy: bjut.id },
+  {
+    kind: 'finalAccounts',
+    centerId: CENTER,
+    requestId: 'r1',
+    cycle: 1,
+    year: 1,
+    status: 'accepted',
+    lines: [{ line: 'equipment', grantedFen: BEYOND_32_BITS, spentFen: BEYOND_32_BITS, unspentFen: 0 }],
+    grantedFen: BEYOND_32_BITS,
+    spentFen: BEYOND_32_BITS,
+    unspentFen: 0,
+    statement: null,
+    submittedAt: WRITTEN,
+    submittedBy: bjut.id,
+    decidedAt: WRITTEN,
+    decidedBy: commission.id,
+    reason: null,
+  },
 ];
 
 const actor: Actor = commission;
@@ -193,6 +213,9 @@ async function roundTrip(db: TempDatabase): Promise<Record<string, unknown>> {
     organisationChanges: await repos.organisationChanges(CENTER),
     evidenceFiles: await repos.evidenceFiles(CENTER),
     reserve: await repos.reserveResults(CENTER),
+    budgetLines: await repos.budgetLines(CENTER),
+    spending: await repos.spending(CENTER),
+    finalAccounts: await repos.finalAccounts(CENTER),
     users: (await db.knex(TableName.Users).select()).map((r) => UsersSchema.parse(r)),
     apiTokens: (await db.knex(TableName.ApiTokens).select()).map((r) => ApiTokensSchema.parse(r)),
     sessions: (await db.knex(TableName.Sessions).select()).map((r) => SessionsSchema.parse(r)),
@@ -222,6 +245,9 @@ describe.each(DIALECTS)('%s', (dialect) => {
     expect(read.incidents).toMatchObject([{ incident: { occurredOn: '2028-02-29' } }]);
     expect(read.evidenceFiles).toEqual([{ centerId: CENTER, seq: 1, sha256: 'd'.repeat(64), ownerKind: 'application', ownerKey: '1', command: 'SUBMIT_APPLICATION', commandId: 'cmd-submit', name: '章程.pdf', mediaType: 'application/pdf', sizeBytes: BEYOND_32_BITS, attachedAt: AT, attachedBy: bjut.id }]);
     expect(read.reserve).toMatchObject([{ resultId: 'p1', valueFen: MAX_FEN, contractAmountFen: BEYOND_32_BITS, transferredOn: '2027-06-30', status: 'transferred', recordedAt: AT, updatedAt: AT }]);
+    expect(read.budgetLines).toEqual([{ centerId: CENTER, requestId: 'r1', line: 'equipment', cycle: 1, year: 1, amountFen: BEYOND_32_BITS, grantedAt: AT }]);
+    expect(read.spending).toMatchObject([{ spendingId: 'r1-s1', amountFen: BEYOND_32_BITS, spentOn: '2026-06-30', description: '服务器发票', recordedAt: AT }]);
+    expect(read.finalAccounts).toMatchObject([{ status: 'accepted', lines: [{ line: 'equipment', grantedFen: BEYOND_32_BITS, spentFen: BEYOND_32_BITS, unspentFen: 0 }], grantedFen: BEYOND_32_BITS, submittedAt: AT, decidedAt: AT }]);
     expect(read.users).toEqual([{ id: 'wang-fang', name: 'Wang Fang', role: 'commission', orgId: null, admin: true, email: 'wang.fang@kw.beijing.gov.cn', status: 'active', passwordHash: null, createdAt: AT, updatedAt: AT }]);
     // The call's opensAt (written without milliseconds) reads back in the one form.
     expect(read.calls).toMatchObject([{ opensAt: '2026-01-01T00:00:00.000Z', closesAt: LATER, createdAt: AT }]);

@@ -109,6 +109,7 @@ const CREATES: Record<string, TableName[]> = {
   '20261202000100_identities': IDENTITY_TABLES,
   '20261203001000_evidence_files': [TableName.EvidenceFiles],
   '20261203007000_results_reserve': [TableName.ReserveResults],
+  '20261204000200_spending_accounts': [TableName.BudgetLines, TableName.Spending, TableName.FinalAccounts],
 };
 
 

@@ -32,6 +32,7 @@ const CASES: { file: string; type: AnyCommandType; options?: Record<string, stri
   { file: 'review-rubric.json', type: 'SUBMIT_REVIEW', actor: expert },
   { file: 'funding-promotion.json', type: 'REQUEST_FUNDING', actor: university },
   { file: 'funding-guidance.json', type: 'REQUEST_FUNDING', actor: university },
+  { file: 'budget-lines.json', type: 'GRANT_FUNDING', options: { request: 'c1-y1-f1', 'amount-fen': '50000000' }, actor: commission },
   { file: 'reserve-result.json', type: 'RECORD_RESULT', actor: university },
   { file: 'reserve-transfer.json', type: 'RECORD_TRANSFER', options: { result: 'p-2027-001' }, actor: university },
   { file: 'summary.json', type: 'SUBMIT_SUMMARY', options: { year: '1' }, actor: university },

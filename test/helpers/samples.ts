@@ -46,6 +46,11 @@ export const SAMPLES: Samples = {
   RECORD_DIRECTOR_CHANGE: () => ({ director: { name: 'Liu Fang', title: 'Director', department: 'Office of Technology Transfer' }, effectiveOn: '2026-09-01', reason: 'Wang Li retired' }),
   RECORD_RESULT: () => ({ result: { resultId: 'p-matrix-1', kind: 'patent', title: 'A sample patent of the reserve', valueFen: 100_000_00 } }),
   RECORD_TRANSFER: () => ({ resultId: 'p-matrix-1', transfer: { mode: 'licence', transferredOn: '2027-06-01', counterparty: 'Sample Enterprise Co.', contractAmountFen: 50_000_00 } }),
+  // Dated today in Beijing: after the grant of the same run, not later than the day it is recorded.
+  RECORD_SPENDING: (c) => ({ requestId: 'c1-y1-f1', line: 'unallocated', amountFen: 100_000_00, spentOn: new Date(c.now + 8 * 3600_000).toISOString().slice(0, 10), description: 'Licensing platform servers' }),
+  SUBMIT_FINAL_ACCOUNTS: () => ({ requestId: 'c1-y1-f1', statement: 'Testing moved to the next project' }),
+  ACCEPT_FINAL_ACCOUNTS: () => ({ requestId: 'c1-y1-f1' }),
+  RETURN_FINAL_ACCOUNTS: () => ({ requestId: 'c1-y1-f1', reason: 'The travel line lacks its invoices' }),
   EXTEND_DEADLINE: () => ({ key: 'c1:c1-midTerm:selfEvaluation:due', days: 14, reason: 'The university asked for two more weeks' }),
   RECORD_STAFF_CHANGE: () => ({
     staff: [

@@ -77,7 +77,7 @@ const STATES: [string, () => CenterSnapshot][] = [
   ['closed.lapsed', () => fire(start(), deadlineEvent(CALL.closesAt))],
 ];
 
-describe('SPEC §3a — every refusal names one of the eleven reasons', () => {
+describe('SPEC §3a — every refusal names one of the twelve reasons', () => {
   it('the reasons are exactly those of SPEC §3a', () => {
     expect([...REFUSAL_REASONS]).toEqual([
       'invalid-input',
@@ -88,6 +88,7 @@ describe('SPEC §3a — every refusal names one of the eleven reasons', () => {
       'not-allowed-in-state',
       'quota-exceeded',
       'over-ceiling',
+      'over-budget',
       'deadline-passed',
       'suspended',
       'conflict',

@@ -85,6 +85,8 @@ describe('Art. 15: a guidance project transfers results from the center\'s reser
     expect(grant.records).toEqual([
       expect.objectContaining({ kind: 'fundingDecision', requestId: 'c1-y1-f1', status: 'granted' }),
       expect.objectContaining({ kind: 'reserveResult', resultId: 'p-1', status: 'underTransfer', requestId: 'c1-y1-f1' }),
+      // Art. 16: the grant's budget lines (none given: one line, unallocated).
+      expect.objectContaining({ kind: 'budgetLines', requestId: 'c1-y1-f1', lines: [{ line: 'unallocated', amountFen: guidanceRequest().amountFen }] }),
     ]);
     s = send(grant.snapshot, cmd('DECLINE_FUNDING', commission, { requestId: 'c1-y1-f2', reason: 'No enterprise co-funding yet' }), at(9)).snapshot;
     expect(s.context.reserve.map((r) => [r.result.resultId, r.status, r.requestId])).toEqual([
