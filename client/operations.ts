@@ -50,6 +50,11 @@ export interface OperationsContext {
   startSecret?: string;
   /** The evidence content store (evidence/store.ts): a command naming a file is sent only if the file is stored. */
   evidence?: Pick<EvidenceStore, 'has'>;
+  /**
+   * The version of the statechart new centers start with (machines/versions.ts); default the newest. An older one
+   * holds new centers back on the version the running ones run (e.g. while a version rolls out).
+   */
+  machineVersion?: number;
 }
 
 /**
@@ -182,7 +187,7 @@ export async function submitApplication(ctx: OperationsContext, command: Command
   const start = new WithStartWorkflowOperation<typeof centerWorkflow>('centerWorkflow', {
     workflowId,
     taskQueue: ctx.taskQueue,
-    args: [{ ...fields, startSignature }],
+    args: [{ ...fields, startSignature, ...(ctx.machineVersion === undefined ? {} : { machineVersion: ctx.machineVersion }) }],
     // A university has at most one live center workflow: a live one receives the command (and refuses it).
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [

@@ -10,6 +10,7 @@ import { organisationAssigners, organisationHandlers } from './stages/organisati
 import { rectificationAssigners, rectificationStates } from './stages/rectification';
 import { reserveAssigners, reserveHandlers } from './stages/reserve';
 import { summaryAssigners, summaryDeadlines, summaryHandlers } from './stages/summaries';
+import { MACHINE_VERSION } from './versions';
 
 export type { CenterContext, CenterInput, CallView, Deadline } from './context';
 export type { CenterEvent, CenterEventType, EventOf } from './commands';
@@ -98,6 +99,7 @@ export const centerMachine = centerSetup.createMachine({
     tier: null,
     ...contextDefaults(),
     deadlines: [{ key: callWindowKey(input.call.callId), kind: 'callWindow', dueAt: input.call.closesAt, status: 'pending', firedAt: null, cycle: 0, year: 0 }],
+    machineVersion: input.machineVersion ?? MACHINE_VERSION,
   }),
   initial: 'awaitingApplication',
   states: {

@@ -46,6 +46,7 @@ export const SAMPLES: Samples = {
   RECORD_DIRECTOR_CHANGE: () => ({ director: { name: 'Liu Fang', title: 'Director', department: 'Office of Technology Transfer' }, effectiveOn: '2026-09-01', reason: 'Wang Li retired' }),
   RECORD_RESULT: () => ({ result: { resultId: 'p-matrix-1', kind: 'patent', title: 'A sample patent of the reserve', valueFen: 100_000_00 } }),
   RECORD_TRANSFER: () => ({ resultId: 'p-matrix-1', transfer: { mode: 'licence', transferredOn: '2027-06-01', counterparty: 'Sample Enterprise Co.', contractAmountFen: 50_000_00 } }),
+  MIGRATE_CENTER: () => ({ toVersion: 2 }),
   EXTEND_DEADLINE: () => ({ key: 'c1:c1-midTerm:selfEvaluation:due', days: 14, reason: 'The university asked for two more weeks' }),
   RECORD_STAFF_CHANGE: () => ({
     staff: [
