@@ -16,6 +16,7 @@ import { checkCommand, sizeRefusal } from '../machines/authorize';
 import { commandFingerprint } from '../machines/fingerprint';
 import { resolveStartSecret, signStart } from '../config/start-secret';
 import { centerMachine } from '../machines/center';
+import { MACHINE_VERSION } from '../machines/versions';
 import { CommandSchema, describeZodError, type Command } from '../machines/commands';
 import { CallInfoSchema, type Actor, type CallInfo } from '../machines/domain';
 import type { Policy } from '../machines/policy';
@@ -187,7 +188,8 @@ export async function submitApplication(ctx: OperationsContext, command: Command
   const start = new WithStartWorkflowOperation<typeof centerWorkflow>('centerWorkflow', {
     workflowId,
     taskQueue: ctx.taskQueue,
-    args: [{ ...fields, startSignature, ...(ctx.machineVersion === undefined ? {} : { machineVersion: ctx.machineVersion }) }],
+    // The version it starts with is named, so a start that names none is known to be from before versions (1).
+    args: [{ ...fields, startSignature, machineVersion: ctx.machineVersion ?? MACHINE_VERSION }],
     // A university has at most one live center workflow: a live one receives the command (and refuses it).
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [

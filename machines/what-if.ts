@@ -11,9 +11,9 @@
  * command the machine refuses under the candidate policy is reported with its refusal and not applied; the ones
  * after it are still tried, each at its recorded time.
  */
-import { initialTransition, transition } from 'xstate';
+import { initialTransition } from 'xstate';
 import { checkCommand } from './authorize';
-import { callWindowKey, centerMachine, isClosed, stateName, type CenterEvent, type CenterInput, type CenterSnapshot } from './center';
+import { advance, callWindowKey, centerMachine, isClosed, stateName, type CenterEvent, type CenterInput, type CenterSnapshot } from './center';
 import { dueInOrder, type Deadline } from './context';
 import type { Command, RefusalReason } from './commands';
 import type { Actor } from './domain';
@@ -91,7 +91,7 @@ export function simulateCenter(input: WhatIfInput): SimulatedOutcome {
   const trace: SimulatedOutcome['trace'] = [];
 
   const apply = (event: CenterEvent, counts = true) => {
-    const [after] = transition(centerMachine, snapshot, event);
+    const [after] = advance(snapshot, event);
     if (after.status === 'error') throw new Error(`The statechart failed on ${event.type} at ${event.meta.at}: ${String(after.error)}`);
     if (counts) trace.push({ event: event.type, fromState: stateName(snapshot), toState: stateName(after), at: event.meta.at });
     snapshot = after;

@@ -5,10 +5,10 @@ import { centerRowFor, centerSummary, centerView, nextDeadline, recordsOf } from
 import { evidenceRecords } from '../machines/evidence';
 import { toEvent, type Command } from '../machines/commands';
 import { commandFingerprint } from '../machines/fingerprint';
-import { callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
+import { advance, callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
 import type { Actor } from '../machines/domain';
 import { dueInOrder } from '../machines/context';
-import { MACHINE_VERSION, migrate, planMove, versionOf } from '../machines/versions';
+import { MACHINE_VERSION, planMove, versionOf } from '../machines/versions';
 import {
   applicantSettled,
   callStatusChanged,
@@ -100,14 +100,6 @@ function resultOf(snapshot: CenterSnapshot): CenterResult {
   return { centerId: ctx.centerId, state, reason, at: window?.firedAt ?? window?.dueAt ?? new Date().toISOString() };
 }
 
-/**
- * One step of the center: the statechart's transition, or — for MIGRATE_CENTER, no event of the statechart — the
- * move to the next version (machines/versions.ts), which persists no records beyond its audit row.
- */
-function step(before: CenterSnapshot, event: CenterEvent): [CenterSnapshot, ReturnType<typeof transition>[1]] {
-  if (event.type !== 'MIGRATE_CENTER') return transition(centerMachine, before, event);
-  return [restoreSnapshot(migrate({ value: before.value, context: before.context }, event.meta.at)), []];
-}
 /** The workflow moves its center to the next version as this actor, at a continue-as-new. */
 const MIGRATION: Actor = { id: 'workflow-migration', role: 'scheduler' };
 const moveEvent = (to: number): CenterEvent => ({ type: 'MIGRATE_CENTER', toVersion: to, meta: { actor: MIGRATION, commandId: `migrate:v${to}`, at: nowIso() } });
@@ -153,7 +145,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         workflowId,
         universityId: input.universityId,
         call: input.call,
-        machineVersion: input.machineVersion,
+        // Every start since versions names its version (client/operations.ts); one that names none is from before: 1.
+        machineVersion: input.machineVersion ?? 1,
       })[0];
   let seq = input.carried?.seq ?? 0;
   let registeredWithCall = input.carried?.registeredWithCall ?? false;
@@ -180,7 +173,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   async function apply(event: CenterEvent): Promise<{ state: string; seq: number; at: string }> {
     if (startChecked) await startChecked;
     const before = snapshot;
-    const [after, actions] = step(before, event);
+    const [after, actions] = advance(before, event);
     // SPEC §6: an error inside the statechart must never pass silently.
     if (after.status === 'error') {
       throw wf.ApplicationFailure.nonRetryable(`The statechart failed on ${event.type}: ${String(after.error)}`, 'statechart-error');
@@ -214,7 +207,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
       // run again now, takes the time it was first written with, so that the history, the center's context and every
       // row agree (the statechart is pure: the same event at the same time gives the same snapshot and records).
       at = storedAt;
-      [snapshot] = step(before, { ...event, meta: { ...event.meta, at } } as CenterEvent);
+      [snapshot] = advance(before, { ...event, meta: { ...event.meta, at } } as CenterEvent);
     }
     // Patched: histories recorded before the outbox was delivered replay without this activity; and those recorded
     // before an Art. 19 notice was sent to the university (persistTransition writes its outbox row) replay without

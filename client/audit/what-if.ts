@@ -94,7 +94,8 @@ export function recordedInputs(runs: readonly RunHistory[]): WhatIfInput & { cen
   return {
     centerId,
     workflowId: runs[0].workflowId,
-    start: { policy: policy as Policy, centerId, workflowId: runs[0].workflowId, universityId, call: call as WhatIfInput['start']['call'] },
+    // The version the workflow started the center on (an input naming none is from before versions: 1).
+    start: { policy: policy as Policy, centerId, workflowId: runs[0].workflowId, universityId, call: call as WhatIfInput['start']['call'], machineVersion: (raw as { machineVersion?: number }).machineVersion ?? 1 },
     inputs,
     until: last.lastEventAt ?? inputs.at(-1)?.at ?? new Date(0).toISOString(),
     recordedState: timeline.at(-1)?.toState ?? null,

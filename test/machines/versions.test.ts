@@ -5,11 +5,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkCommand } from '../../machines/authorize';
+import { applyEvent } from '../../machines/view';
+import { simulateCenter } from '../../machines/what-if';
 import { restoreSnapshot, stateName, type CenterContext, type CenterSnapshot } from '../../machines/center';
 import { defaultPolicy, type Policy } from '../../machines/policy';
 import { MACHINE_VERSION, mapStateValue, migrate, MIGRATIONS, planMove, versionOf } from '../../machines/versions';
 import { cmd, commission, university } from '../helpers/fixtures';
-import { DAY, ESTABLISHED, PANEL, established, inReview, iso, review, send, start } from './drive';
+import { approve, assign, centerInput, DAY, ESTABLISHED, PANEL, established, inReview, iso, review, send, start, submit } from './drive';
 
 const { stepDeadlineDays: _omitted, ...older } = defaultPolicy;
 /** The policy of a center started before step deadlines (Art. 9, 18, 19). */
@@ -92,5 +94,26 @@ describe('MIGRATE_CENTER (the commission moves a center now)', () => {
     const reviewing = asV1(inReview({ policy: v1Policy }));
     const refused = checkCommand(reviewing, move(), iso(3 * DAY));
     expect(refused).toMatchObject({ ok: false, refusal: { reason: 'not-allowed-in-state', message: expect.stringMatching(/cannot move from version 1 to 2: an expert review/) } });
+  });
+});
+
+describe('every pure stepper moves a center as the workflow does (advance)', () => {
+  it('applyEvent and the what-if simulator take a recorded MIGRATE_CENTER: the version moves, nothing refused', () => {
+    const v1 = asV1(established({ policy: v1Policy }));
+    const check = checkCommand(v1, move(), iso(20 * DAY));
+    if (!check.ok) throw new Error(check.refusal.message);
+    const { after, records } = applyEvent(v1, check.event);
+    expect(records).toEqual([]);
+    expect(after.context).toMatchObject({ machineVersion: 2, policy: { stepDeadlineDays: defaultPolicy.stepDeadlineDays } });
+
+    const at = (d: number) => iso(d * DAY);
+    const commands = [submit(), assign(PANEL), ...PANEL.map((e) => review(e)), approve(), move()];
+    const outcome = simulateCenter({
+      start: { ...centerInput({ policy: v1Policy }), machineVersion: 1 },
+      inputs: commands.map((command, i) => ({ kind: 'command' as const, command, at: at(i + 1) })),
+      until: at(commands.length + 1),
+    });
+    expect(outcome.refused).toEqual([]);
+    expect(outcome.trace.at(-1)).toMatchObject({ event: 'MIGRATE_CENTER', fromState: ESTABLISHED, toState: ESTABLISHED });
   });
 });
