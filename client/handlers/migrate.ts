@@ -44,11 +44,18 @@ const planText = (plan: MigrationPlan): string =>
       'Running centers',
       table(
         ['CENTER', 'STATE', 'VERSION', 'TO', 'PLAN'],
-        plan.centers.map((c) => [c.centerId, c.state, c.version, c.to, c.outcome === 'moves' ? 'moves cleanly' : c.outcome === 'current' ? 'runs the newest' : `${c.outcome === 'unknown' ? 'unknown' : 'cannot move'}: ${c.reason}`]),
+        plan.centers.map((c) => [c.centerId, c.state, c.version, c.to, c.outcome === 'moves' ? 'moves cleanly' : c.outcome === 'current' ? 'runs the newest' : c.outcome === 'unknown' ? 'unknown (why: below)' : 'cannot move (why: below)']),
         'No center workflow is running.',
       ),
     ),
+    ...whyNot(plan.centers),
   ].join('\n\n');
+
+/** The reasons in full, one a line (a table cell would cut them short). */
+const whyNot = (centers: readonly { centerId: string; outcome: string; reason: string | null }[]): string[] => {
+  const left = centers.filter((c) => c.reason !== null);
+  return left.length ? [section('Why not', left.map((c) => `${c.centerId}: ${c.outcome === 'unknown' ? 'unknown' : c.outcome === 'refused' ? 'refused' : 'cannot move'}: ${c.reason}`).join('\n'))] : [];
+};
 
 export async function migratePlanCommand(ctx: CommandContext): Promise<Output> {
   const plan = await planMigration(await ioFor(ctx, 'migrate plan', false), ctx.warn);
@@ -71,10 +78,11 @@ export async function migrateApplyCommand(ctx: CommandContext): Promise<Output> 
       'Running centers',
       table(
         ['CENTER', 'STATE', 'FROM', 'TO', 'RESULT'],
-        result.centers.map((c) => [c.centerId, c.state, c.version, c.to, c.outcome === 'moved' ? `moved (audit row ${c.seq}${c.duplicate ? ', before' : ''})` : c.outcome === 'current' ? 'runs the newest' : `${c.outcome}: ${c.reason}`]),
+        result.centers.map((c) => [c.centerId, c.state, c.version, c.to, c.outcome === 'moved' ? `moved (audit row ${c.seq}${c.duplicate ? ', before' : ''})` : c.outcome === 'current' ? 'runs the newest' : `${c.outcome === 'cannot-move' ? 'cannot move' : c.outcome} (why: below)`]),
         'No center workflow is running.',
       ),
     ),
+    ...whyNot(result.centers),
     left > 0
       ? `${left} center${left === 1 ? '' : 's'} did not move: each moves at its next continue-as-new once its check passes; \`centers migrate plan\` says why, and \`centers migrate apply\` may be run again at any time (what moved is not moved twice).`
       : 'Every running center runs the newest version.',

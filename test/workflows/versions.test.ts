@@ -65,7 +65,8 @@ describe('issue 15 item 4: statechart versions under running centers', { timeout
     expect(planned[center('uibe')]).toMatchObject({ version: 2, outcome: 'current' });
     expect(plan.json.counts).toMatchObject({ moves: 2, 'cannot-move': 1, current: 1, unknown: 0 });
     const text = await h.cli(['migrate', 'plan']);
-    expect(text.stdout).toMatch(/buct\.call-versions .* cannot move: an expert review/);
+    expect(text.stdout).toMatch(/buct\.call-versions +application\.inReview +1 +2 +cannot move \(why: below\)/);
+    expect(text.stdout).toMatch(/Why not\n+ *buct\.call-versions: cannot move: an expert review of the application is under way .* move it once the reviews are in/);
     expect(text.stdout).toContain('Nothing was written');
     expect(await audit()).toEqual(before);
 
