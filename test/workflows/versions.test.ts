@@ -76,6 +76,9 @@ describe('issue 15 item 4: statechart versions under running centers', { timeout
     const refused = await sendCenterCommand(h.ops, 'buct', cmd('MIGRATE_CENTER', commission, { toVersion: 2 })).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(CommandRefusedError);
     expect(refused).toMatchObject({ reason: 'not-allowed-in-state', message: expect.stringMatching(/cannot move from version 1 to 2: an expert review/) });
+    const byCli = await h.cli(['migrate', 'center', 'buct', '--to-version', '2']);
+    expect(byCli.code).toBe(3);
+    expect(byCli.stderr).toMatch(/Refused \(not-allowed-in-state\): The center cannot move from version 1 to 2: an expert review/);
     expect(await historyLength('buct')).toBe(eventsBefore);
 
     // Apply: the two that can move, each an audit row; buct is reported, with why (exit 3).
