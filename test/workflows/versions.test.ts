@@ -7,6 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { openCall, sendCenterCommand, submitApplication, CommandRefusedError, type OperationsContext } from '../../client/operations';
+import { fetchCenterRuns, whatIfOfRuns } from '../../client/audit';
 import { centerVersion, centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import { defaultPolicy, type Policy } from '../../machines/policy';
@@ -33,6 +34,14 @@ async function startV1(ops: OperationsContext, u: string, reviews: number): Prom
 const review = (ops: OperationsContext, u: string, e: (typeof PANEL)[number]) =>
   sendCenterCommand(ops, u, cmd('SUBMIT_REVIEW', expertActor(e), { review: { score: 88, recommendation: 'approve', opinion: 'Sound' } }));
 const version = (u: string) => h.client.workflow.getHandle(centerWorkflowId(u)).query(centerVersion);
+/** `audit what-if` runs the recorded inputs again: a recorded move (a command, or the workflow's own) is made again, nothing refused. */
+async function expectWhatIfTakesTheMove(centerId: string): Promise<void> {
+  const { runs } = await fetchCenterRuns(h.client, centerId);
+  const whatIf = whatIfOfRuns(runs, {});
+  expect(whatIf.recorded.refused, centerId).toEqual([]);
+  expect(whatIf.recorded.trace.filter((t) => t.event === 'MIGRATE_CENTER'), centerId).toHaveLength(1);
+  expect(whatIf).toMatchObject({ faithful: true, changed: false });
+}
 const byCenter = (centers: { centerId: string; reason?: string }[]): Record<string, { reason?: string }> => Object.fromEntries(centers.map((c) => [c.centerId, c]));
 
 describe('issue 15 item 4: statechart versions under running centers', { timeout: TIMEOUT }, () => {
@@ -119,6 +128,7 @@ describe('issue 15 item 4: statechart versions under running centers', { timeout
       expect(replayed.code, replayed.stderr).toBe(0);
       expect(replayed.json).toMatchObject({ deterministic: true });
       expect(replayed.json.timeline.map((e: { event: string }) => e.event)).toContain('MIGRATE_CENTER');
+      await expectWhatIfTakesTheMove(center(u));
     }
   });
 
@@ -152,5 +162,6 @@ describe('issue 15 item 4: statechart versions under running centers', { timeout
     expect(replayed.json).toMatchObject({ deterministic: true });
     expect(replayed.json.runs.length).toBeGreaterThanOrEqual(2);
     expect((await h.cli(['audit', 'reconcile', center('bfsu')])).code).toBe(0);
+    await expectWhatIfTakesTheMove(center('bfsu'));
   });
 });
