@@ -12,6 +12,11 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test-artifacts');
 
 export function launch(): Promise<Browser> {
+  // A fresh machine has no browser until .ci/run (or the line below) installs one: say so, instead of playwright's
+  // "Failed to launch" with a path.
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`The console tests drive Debian's chromium, and ${CHROMIUM} does not exist: install it (apt-get install chromium fonts-wqy-microhei, as .ci/run does) or set CHROMIUM_PATH to a chromium binary.`);
+  }
   // --no-sandbox: CI runs as root, where chromium's sandbox cannot start.
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
 }
