@@ -146,6 +146,8 @@ export async function decideRound(
       if (!(err instanceof CommandRefusedError)) throw err;
       // Decided at the center already with this very decision (a re-run after the round recorded it): nothing to do.
       if (err.reason === 'not-allowed-in-state' && err.message.includes(verdict === 'grant' ? 'already granted' : 'already declined')) return { ...base, outcome: 'duplicate', refusal: null };
+      // The derived id was used already: this decision reached the center before, sent by another operator.
+      if (err.reason === 'conflict' && err.message.includes(commandId)) return { ...base, outcome: 'duplicate', refusal: null };
       return { ...base, outcome: 'refused', refusal: { reason: err.reason, message: err.message } };
     }
   };

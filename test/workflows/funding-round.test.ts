@@ -5,7 +5,11 @@
  * against sums computed here; two grants racing for the last of the budget, exactly one reserved; a guidance
  * request without external opinions or reserve entries refused before anything is written; a re-run repeats nothing.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main, type Io } from '../../client/cli';
 import { fundingRoundWorkflowId, reserveRoundBudget, submitToRound } from '../../contract';
 import { decideRound, getRound, openRound, roundCsv, scoreInRound, submitToRoundFromCenter } from '../../client/funding-rounds';
 import { CommandRefusedError } from '../../client/operations-errors';
@@ -158,5 +162,41 @@ describe('Art. 13 择优: a yearly funding round, ranked across centers', { time
     expect(events.slice(before).some((e) => e.workflowExecutionUpdateAcceptedEventAttributes)).toBe(false);
     // With both, accepted.
     await expect(handle.executeUpdate(submitToRound, { args: [{ actor: commission, submission }] })).resolves.toMatchObject({ submissions: [expect.objectContaining({ requestId: 'c1-y1-f9' })] });
+  });
+
+  it('from the CLI: `round show --csv` writes the ranking as CSV, `round decide` again prints each request and repeats nothing', async () => {
+    const env = {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_'))),
+      CENTERS_TEMPORAL_ADDRESS: h.env.address,
+      CENTERS_TEMPORAL_NAMESPACE: h.env.namespace ?? 'default',
+      CENTERS_TEMPORAL_TASK_QUEUE: h.taskQueue,
+      CENTERS_DATABASE_FILENAME: h.db.filename,
+      CENTERS_API_URL: 'off',
+    };
+    const centersCli = async (...argv: string[]) => {
+      let [stdout, stderr] = ['', ''];
+      const io: Io = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), env };
+      return { code: await main(argv, io), stdout, stderr };
+    };
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-round-'));
+    try {
+      const file = path.join(dir, 'r2026.csv');
+      const shown = await centersCli('round', 'show', 'r2026', '--csv', file);
+      expect(shown.code).toBe(0);
+      expect(shown.stdout).toMatch(/Ranking of promotion requests/);
+      expect(fs.readFileSync(file, 'utf8')).toBe(roundCsv(await getRound(h.ops, 'r2026')));
+      const lines = fs.readFileSync(file, 'utf8').trim().split('\r\n');
+      expect(lines[0]).toBe('round,kind,rank,center,request,title,score,experts,requested_fen,decision,granted_fen,departure,reason');
+      // The CSV's grants add up to the round's committed sum, summed here.
+      const granted = lines.slice(1).map((l) => l.split(',')).filter((c) => c[9] === 'grant');
+      expect(granted.reduce((a, c) => a + Number(c[10]), 0)).toBe(3 * 1_000_000 * YUAN);
+      const again = await centersCli('round', 'decide', 'r2026');
+      expect(again.code, again.stderr + again.stdout).toBe(0);
+      expect(again.stderr.split('\n').filter((l) => / (grant|decline) duplicate$/.test(l))).toHaveLength(6);
+      const bad = await centersCli('round', 'decide', 'r2026b', '--depart', 'nobody/x=grant:');
+      expect(bad.code).not.toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
