@@ -74,6 +74,9 @@ export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<Fu
         fail(role(actor, ['expert', 'commission'], 'Scoring a request'));
         // An expert scores as themself; the commission records the scores an expert gave.
         if (actor.role === 'expert' && actor.id !== score.expertId) fail(refuse('not-assigned', `Expert ${actor.id} may record only their own scores, not ${score.expertId}'s.`));
+        // Art. 9, 18 as for every panel: no expert scores a request of their own university's center.
+        const university = score.requestKey.split(/[./]/)[0];
+        if (actor.role === 'expert' && actor.orgId === university) fail(refuse('conflict-of-interest', `Expert ${actor.id} belongs to "${university}", whose center made request "${score.requestKey}"; another expert scores it.`));
         fail(checkScore(state, score));
       },
     },

@@ -88,6 +88,8 @@ describe('Art. 13 择优: a yearly funding round, ranked across centers', { time
       await scoreInRound(h.ops, 'r2026', key(u, id), 'exp-a', all(a), { id: 'exp-a', role: 'expert', orgId: 'casted' });
       await scoreInRound(h.ops, 'r2026', key(u, id), 'exp-b', all(b), { id: 'exp-b', role: 'expert', orgId: 'casted' });
     }
+    // No expert scores a request of their own university's center.
+    await expect(scoreInRound(h.ops, 'r2026', key('bjut', 'c1-y1-f1'), 'exp-c', all(99), { id: 'exp-c', role: 'expert', orgId: 'bjut' })).rejects.toMatchObject({ reason: 'conflict-of-interest' });
     // Deciding while the window is open is refused.
     await expect(decideRound(h.ops, 'r2026', commission)).rejects.toThrow(/is open until/);
     await closeWindow('r2026');
