@@ -216,7 +216,8 @@ export function planRound(state: RoundState, { departures = [], minReasonLength 
       } else if (!withinCeiling) {
         out.push({ ...r, verdict: 'decline', departure: false, already: false, reason: `Art. 13, 19: ${rank}; the ${r.amountFen} fen requested exceed the ${r.ceilingLeftFen} fen the center's tier still allows this year` });
       } else {
-        out.push({ ...r, verdict: 'decline', departure: false, already: false, reason: `Art. 13 择优: ${rank}; the ${r.amountFen} fen requested exceed the ${left} fen left of the round's ${kind} budget of ${budget} fen (${yuan(budget)})` });
+        const displaced = byRanking.has(r.key) ? '; within the budget by the ranking, its place taken by a decision against the ranking' : '';
+        out.push({ ...r, verdict: 'decline', departure: false, already: false, reason: `Art. 13 择优: ${rank}${displaced}; the ${r.amountFen} fen requested exceed the ${left} fen left of the round's ${kind} budget of ${budget} fen (${yuan(budget)})` });
       }
     }
   }
