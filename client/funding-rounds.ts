@@ -72,6 +72,8 @@ export async function submitToRoundFromCenter(ops: OperationsContext, roundId: s
   const view = await showCenter(ops, center);
   const f = view.funding.find((x) => x.requestId === requestId);
   if (!f) throw new CommandRefusedError('invalid-input', `No funding request "${requestId}" of "${view.centerId}" (see \`centers funding list ${center}\`).`);
+  // The request names its round, so the center's grant asks this round for the amount (workflows/center.ts).
+  if (f.request.roundId !== roundId) throw new CommandRefusedError('invalid-input', `Funding request ${requestId} of "${view.centerId}" ${f.request.roundId ? `competes in round "${f.request.roundId}"` : 'names no round'}; a request enters the round it names (its roundId, Art. 13).`);
   if (f.status !== 'pending') throw new CommandRefusedError('not-allowed-in-state', `Funding request ${requestId} of "${view.centerId}" is ${f.status}; only a pending request enters a round.`);
   if (actor.role === 'university' && actor.orgId !== view.universityId) throw new CommandRefusedError('wrong-organisation', `Only ${view.universityId}'s office submits its requests.`);
   const year = view.fundingYear;

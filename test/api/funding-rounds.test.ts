@@ -35,7 +35,7 @@ describe('Art. 13 through HTTP: a funding round', () => {
     await ok(cmd(commission.token, 'assign-experts', { experts: panel.map((e) => ({ id: e.user.id, name: e.user.name })) }));
     for (const e of panel) await ok(cmd(e.token, 'submit-review', { review: { score: 90, recommendation: 'approve', opinion: 'Good' } }));
     await ok(cmd(commission.token, 'approve', {}));
-    await ok(cmd(bjut.token, 'request-funding', { request: promotionRequest(300_000_00) }));
+    await ok(cmd(bjut.token, 'request-funding', { request: { ...promotionRequest(300_000_00), roundId: 'r-http' } }));
 
     const round = { roundId: 'r-http', title: 'HTTP round', year: 2026, opensAt: new Date(now - 3600_000).toISOString(), closesAt: new Date(now + 7 * 86400_000).toISOString(), budgetFen: { promotion: 500_000_00, guidance: 0 } };
     expect((await post(bjut.token, '/funding-rounds', round)).body).toMatchObject({ type: 'urn:centers:problem:forbidden-role' });

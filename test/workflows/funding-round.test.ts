@@ -65,7 +65,7 @@ describe('Art. 13 择优: a yearly funding round, ranked across centers', { time
     for (const u of UNIS) {
       const n = u === 'bjfu' || u === 'ustb' ? 2 : 1;
       for (let i = 1; i <= n; i++) {
-        await centers.get(u)!.send(cmd('REQUEST_FUNDING', centers.get(u)!.uni, { request: promotionRequest(AMOUNT) }));
+        await centers.get(u)!.send(cmd('REQUEST_FUNDING', centers.get(u)!.uni, { request: { ...promotionRequest(AMOUNT), roundId: 'r2026' } }));
         requests.push([u, `c1-y1-f${i}`]);
       }
     }
@@ -135,16 +135,28 @@ describe('Art. 13 择优: a yearly funding round, ranked across centers', { time
 
   it('two grants racing for the last of the budget: exactly one is reserved, the other refused naming the budget', async () => {
     const AMOUNT = 400_000 * YUAN;
-    for (const u of ['buct', 'bjut'] as const) await centers.get(u)!.send(cmd('REQUEST_FUNDING', centers.get(u)!.uni, { request: promotionRequest(AMOUNT) }));
+    for (const u of ['buct', 'bjut'] as const) await centers.get(u)!.send(cmd('REQUEST_FUNDING', centers.get(u)!.uni, { request: { ...promotionRequest(AMOUNT), roundId: 'r2026b' } }));
     await roundAt('r2026b', { promotion: 500_000 * YUAN, guidance: 0 });
-    const keys = [`${centerIds.get('buct')}/c1-y1-f2`, `${centerIds.get('bjut')}/c1-y1-f2`];
+    // A request that names another round (or none) does not enter this one.
+    await expect(submitToRoundFromCenter(h.ops, 'r2026b', 'bjfu', 'c1-y1-f1', commission)).rejects.toThrow(/competes in round "r2026"/);
     for (const u of ['buct', 'bjut']) await submitToRoundFromCenter(h.ops, 'r2026b', u, 'c1-y1-f2', commission);
-    const handle = h.env.client.workflow.getHandle(fundingRoundWorkflowId('r2026b'));
-    const answers = await Promise.all(keys.map((k) => handle.executeUpdate(reserveRoundBudget, { args: [{ actor: commission, requestKey: k, amountFen: AMOUNT, reason: 'race', departure: false }] })));
-    expect(answers.filter((a) => a.granted)).toHaveLength(1);
-    const lost = answers.find((a) => !a.granted)!;
-    expect(lost.message).toMatch(/has 10000000 fen \(100,000 yuan\) left of its promotion budget of 50000000 fen/);
+    // Two grants sent to the two centers at once, directly (no round decision): each center asks the round first.
+    const grants = await Promise.allSettled(['buct', 'bjut'].map((u) => centers.get(u)!.send(cmd('GRANT_FUNDING', commission, { requestId: 'c1-y1-f2', amountFen: AMOUNT }))));
+    expect(grants.filter((g) => g.status === 'fulfilled')).toHaveLength(1);
+    const lost = grants.find((g) => g.status === 'rejected') as PromiseRejectedResult;
+    expect(lost.reason).toBeInstanceOf(CommandRefusedError);
+    expect(lost.reason).toMatchObject({ reason: 'over-budget' });
+    expect(String(lost.reason.message)).toMatch(/has 10000000 fen \(100,000 yuan\) left of its promotion budget of 50000000 fen/);
+    // The centers, independently: one grant of the amount, one request still pending; the round committed exactly it.
+    const statuses = await Promise.all(['buct', 'bjut'].map(async (u) => (await centers.get(u)!.view()).funding.find((f) => f.requestId === 'c1-y1-f2')!));
+    expect(statuses.map((f) => f.status).sort()).toEqual(['granted', 'pending']);
+    expect(statuses.reduce((a, f) => a + (f.grantedFen ?? 0), 0)).toBe(AMOUNT);
     expect((await getRound(h.ops, 'r2026b')).committedFen.promotion).toBe(AMOUNT);
+    // And the round's own update, raced for the same last of the budget: the loser is refused again.
+    const handle = h.env.client.workflow.getHandle(fundingRoundWorkflowId('r2026b'));
+    const loserKey = `${centerIds.get(statuses[0]!.status === 'pending' ? 'buct' : 'bjut')}/c1-y1-f2`;
+    const again = await handle.executeUpdate(reserveRoundBudget, { args: [{ actor: commission, requestKey: loserKey, amountFen: AMOUNT, reason: 'race', departure: false }] });
+    expect(again).toMatchObject({ granted: false, committedFen: AMOUNT });
   });
 
   it('a guidance request without external opinions or without reserve entries is refused, and nothing is written', async () => {
