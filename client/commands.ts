@@ -94,6 +94,40 @@ function fromTable(type: AnyCommandType): CommandSpec {
 
 /** The reading commands of a stage, listed after the stage's table commands. */
 const STAGE_READING: Partial<Record<Stage, CommandSpec[]>> = {
+  versions: [
+  {
+    name: 'migrate plan',
+    group: STAGES.versions,
+    summary: 'List every running center with the statechart version it runs, and whether it would move to the next cleanly, or why not',
+    args: [],
+    options: {},
+    details:
+      DIRECT_ACCESS +
+      "A dry run: asks each running center's workflow (Temporal visibility, then its `version` query, answered by the\n" +
+      "worker's code) which version it runs and what its move would do: moves cleanly, or cannot move and why (the\n" +
+      'migration\'s check, machines/versions.ts). Writes nothing. A center that does not move now moves at its next\n' +
+      'continue-as-new once its check passes.',
+    examples: ['centers migrate plan', 'centers migrate plan --json'],
+    load: async () => (await import('./handlers/migrate')).migratePlanCommand,
+  },
+  {
+    name: 'migrate apply',
+    group: STAGES.versions,
+    summary: 'Move every running center that can to the next statechart version (MIGRATE_CENTER), reporting each that cannot and why',
+    args: [],
+    options: {
+      as: { type: 'string', value: 'ROLE:ID[@ORG]', description: `the commission actor (default commission:operator, or CENTERS_ACTOR), e.g. ${ACTOR_EXAMPLES.commission}` },
+    },
+    details:
+      DIRECT_ACCESS +
+      'Plans as `centers migrate plan` does, then sends MIGRATE_CENTER to each center that moves cleanly: the move is one\n' +
+      "audit row. Each move's command id is derived from the center and the version, so running it again moves nothing\n" +
+      'twice. Progress on stderr. Exit code 3 when a center did not move (it cannot, or was refused at the move), after\n' +
+      'printing every center and why.',
+    examples: ['centers migrate apply', 'centers migrate apply --json > moves.json'],
+    load: async () => (await import('./handlers/migrate')).migrateApplyCommand,
+  },
+  ],
   calls: [
   {
     name: 'call show',

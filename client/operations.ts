@@ -16,6 +16,7 @@ import { checkCommand, sizeRefusal } from '../machines/authorize';
 import { commandFingerprint } from '../machines/fingerprint';
 import { resolveStartSecret, signStart } from '../config/start-secret';
 import { centerMachine } from '../machines/center';
+import { MACHINE_VERSION } from '../machines/versions';
 import { CommandSchema, describeZodError, type Command } from '../machines/commands';
 import { CallInfoSchema, type Actor, type CallInfo } from '../machines/domain';
 import type { Policy } from '../machines/policy';
@@ -50,6 +51,11 @@ export interface OperationsContext {
   startSecret?: string;
   /** The evidence content store (evidence/store.ts): a command naming a file is sent only if the file is stored. */
   evidence?: Pick<EvidenceStore, 'has'>;
+  /**
+   * The version of the statechart new centers start with (machines/versions.ts); default the newest. An older one
+   * holds new centers back on the version the running ones run (e.g. while a version rolls out).
+   */
+  machineVersion?: number;
 }
 
 /**
@@ -182,7 +188,8 @@ export async function submitApplication(ctx: OperationsContext, command: Command
   const start = new WithStartWorkflowOperation<typeof centerWorkflow>('centerWorkflow', {
     workflowId,
     taskQueue: ctx.taskQueue,
-    args: [{ ...fields, startSignature }],
+    // The version it starts with is named, so a start that names none is known to be from before versions (1).
+    args: [{ ...fields, startSignature, machineVersion: ctx.machineVersion ?? MACHINE_VERSION }],
     // A university has at most one live center workflow: a live one receives the command (and refuses it).
     workflowIdConflictPolicy: 'USE_EXISTING',
     typedSearchAttributes: [

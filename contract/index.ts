@@ -11,6 +11,7 @@ import { ActorSchema, CallInfoSchema, SlugSchema, type Actor, type CallInfo } fr
 import { PolicySchema, type Policy } from '../machines/policy';
 import type { CallView } from '../machines/center';
 import type { BudgetAnswer, FundingRound, RoundRubrics, RoundScore, RoundState, RoundSubmission } from '../machines/funding-rounds';
+import { MACHINE_VERSION, type MovePlan } from '../machines/versions';
 
 export const centerWorkflowId = (universityId: string) => `center-${universityId}`;
 export const callWorkflowId = (callId: string) => `call-${callId}`;
@@ -72,6 +73,8 @@ export const CenterWorkflowInputSchema = z
     carried: z.object({ snapshot: z.object({ value: z.unknown(), context: z.record(z.unknown()) }).passthrough(), seq: z.number().int().min(0), results: z.array(z.tuple([z.string(), z.unknown()])) }).passthrough().optional(),
     /** The service's signature on the start (config/start-secret.ts); absent in the inputs of centers started before it. */
     startSignature: z.string().max(200).optional(),
+    /** The version of the statechart the center starts with (machines/versions.ts); absent: the newest. */
+    machineVersion: z.number().int().min(1).max(MACHINE_VERSION).optional(),
   })
   .passthrough()
   .refine((i) => i.centerId === centerIdFor(i.universityId, i.call.callId), { message: 'centerId must be <universityId>.<callId>', path: ['centerId'] });
@@ -94,6 +97,8 @@ export interface CenterWorkflowInput {
   carried?: CenterCarry;
   /** The service's signature on the start (config/start-secret.ts). */
   startSignature?: string;
+  /** The version of the statechart a new center starts with (machines/versions.ts); absent: the newest. */
+  machineVersion?: number;
 }
 
 /** Every user command to a center (SPEC §4: updates with validators). */
@@ -107,6 +112,16 @@ export interface CommandAttempt {
 }
 export const centerCommand = defineUpdate<CommandResult, [Command, CommandAttempt?]>('command');
 export const centerState = defineQuery<CenterView>('state');
+/** Issue 15 item 4: the version of the statechart the center runs, and what a move to the next would do now. */
+export interface CenterVersion {
+  centerId: string;
+  state: string;
+  version: number;
+  newest: number;
+  /** Null when the center runs the newest version (or takes no more commands). */
+  move: MovePlan | null;
+}
+export const centerVersion = defineQuery<CenterVersion>('version');
 /**
  * A scheduler fires a deadline by its stable key (SPEC §3 "Time"); a repeat has no effect. Signals are not
  * authenticated by Temporal (docs/security.md): a workflow takes one only when its payload parses, and this one only

@@ -3,7 +3,8 @@ import { CallCommandSchema, COMMAND_ROLES, COMMAND_TYPES, CommandSchema, describ
 import { refuse, refusalOf, type Refusal } from './core';
 import type { Actor } from './domain';
 import type { Role } from './vocabulary';
-import { stateName, type CenterSnapshot } from './center';
+import { isClosed, stateName, type CenterSnapshot } from './center';
+import { planMove, versionOf } from './versions';
 import { callRefusal, type CallState } from './stages/calls';
 
 export type CheckResult = { ok: true; command: Command; event: CenterEvent } | { ok: false; refusal: Refusal };
@@ -40,6 +41,11 @@ export function checkCommand(snapshot: CenterSnapshot, input: unknown, at: strin
   const denied = actorRefusal(command.type, command.actor, ctx.universityId);
   if (denied) return { ok: false, refusal: denied };
 
+  if (command.type === 'MIGRATE_CENTER') {
+    const refusal = moveRefusal(snapshot, command.payload.toVersion);
+    return refusal ? { ok: false, refusal } : { ok: true, command, event: toEvent(command, at) };
+  }
+
   const state = stateName(snapshot);
   const transitions = getNextTransitions(snapshot).filter((t) => t.eventType === command.type);
   if (transitions.length === 0) return { ok: false, refusal: refuse('not-allowed-in-state', `${command.type} is not possible while the center is in "${state}".`) };
@@ -49,6 +55,21 @@ export function checkCommand(snapshot: CenterSnapshot, input: unknown, at: strin
   // Every transition refused: name the refusal of the most general one (the last a state lists).
   const refusals = transitions.map((t) => refusalOf(t.guard, ctx, event)).filter((r): r is Refusal => r !== null);
   return { ok: false, refusal: refusals.at(-1) ?? refuse('not-allowed-in-state', `${command.type} is not possible now while the center is in "${state}".`) };
+}
+
+/**
+ * MIGRATE_CENTER is no event of the statechart: a move replaces the snapshot by the next version's (machines/versions.ts),
+ * which the workflow does. Refused when the center is closed, already runs that version, or the migration's check
+ * says it cannot move now — naming the check's reason.
+ */
+function moveRefusal(snapshot: CenterSnapshot, toVersion: number): Refusal | null {
+  if (isClosed(snapshot)) return refuse('not-allowed-in-state', `MIGRATE_CENTER is not possible while the center is in "${stateName(snapshot)}": it takes no more commands.`);
+  const plan = planMove(snapshot);
+  const runs = versionOf(snapshot.context);
+  if (!plan) return refuse('not-allowed-in-state', `The center already runs version ${runs} of the statechart, the newest: there is nothing to move.`);
+  if (toVersion !== plan.to) return refuse('conflict', `The center runs version ${runs} and moves to version ${plan.to}, not ${toVersion}: send --to-version ${plan.to} (see \`centers migrate plan\`).`);
+  if (!plan.ok) return refuse('not-allowed-in-state', `The center cannot move from version ${plan.from} to ${plan.to}: ${plan.reason}.`);
+  return null;
 }
 
 /**

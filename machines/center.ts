@@ -1,4 +1,4 @@
-import { assign, setup, type SnapshotFrom } from 'xstate';
+import { assign, setup, transition, type SnapshotFrom } from 'xstate';
 import { anyDueDeadline, markDeadlineFired, type CenterContext, type CenterInput } from './context';
 import type { PersistParams } from './core';
 import type { CenterEvent } from './commands';
@@ -11,6 +11,7 @@ import { rectificationAssigners, rectificationStates } from './stages/rectificat
 import { reserveAssigners, reserveHandlers } from './stages/reserve';
 import { accountsAssigners, accountsHandlers } from './stages/accounts';
 import { summaryAssigners, summaryDeadlines, summaryHandlers } from './stages/summaries';
+import { MACHINE_VERSION, migrate } from './versions';
 
 export type { CenterContext, CenterInput, CallView, Deadline } from './context';
 export type { CenterEvent, CenterEventType, EventOf } from './commands';
@@ -101,6 +102,7 @@ export const centerMachine = centerSetup.createMachine({
     tier: null,
     ...contextDefaults(),
     deadlines: [{ key: callWindowKey(input.call.callId), kind: 'callWindow', dueAt: input.call.closesAt, status: 'pending', firedAt: null, cycle: 0, year: 0 }],
+    machineVersion: input.machineVersion ?? MACHINE_VERSION,
   }),
   initial: 'awaitingApplication',
   states: {
@@ -147,6 +149,17 @@ export function restoreSnapshot(persisted: { value: unknown; context: CenterCont
 
 export type CenterMachine = typeof centerMachine;
 export type CenterSnapshot = SnapshotFrom<CenterMachine>;
+
+/**
+ * One step of the center: the statechart's transition, or — for MIGRATE_CENTER, which is no event of the statechart
+ * — the move to the next version of it (machines/versions.ts: state mapping, context transform), which persists no
+ * records of its own (its audit row is written as every transition's). The workflow, the view's `applyEvent` and
+ * the what-if simulator all step with it. Check the event first (checkCommand): a move that cannot be made throws.
+ */
+export function advance(snapshot: CenterSnapshot, event: CenterEvent): [CenterSnapshot, ReturnType<typeof transition<CenterMachine>>[1]] {
+  if (event.type !== 'MIGRATE_CENTER') return transition(centerMachine, snapshot, event);
+  return [restoreSnapshot(migrate({ value: snapshot.value, context: snapshot.context }, event.meta.at)), []];
+}
 
 /** Dotted state path, e.g. "application.inReview" — the name used in queries, search attributes and audit rows. */
 export function stateName(snapshot: CenterSnapshot): string {

@@ -18,6 +18,7 @@ import { rectificationCommands } from './stages/rectification';
 import { reserveCommands } from './stages/reserve';
 import { accountsCommands } from './stages/accounts';
 import { summaryCommands } from './stages/summaries';
+import { versionCommands } from './versions';
 
 export { REFUSAL_REASONS, type Refusal, type RefusalReason, type EventMeta } from './core';
 
@@ -32,6 +33,7 @@ export const CENTER_COMMANDS = {
   ...rectificationCommands,
   ...organisationCommands,
   ...deadlineCommands,
+  ...versionCommands,
 } as const;
 /** Every command: the call's and the center's. */
 export const COMMAND_TABLE = { ...callCommands, ...CENTER_COMMANDS } as const satisfies Record<string, CommandDef>;

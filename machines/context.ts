@@ -85,6 +85,8 @@ export interface CenterContext {
   staff: StaffMember[];
   organisationChanges: number;
   deadlines: Deadline[];
+  /** The version of the statechart the center runs (machines/versions.ts); absent before versions existed: 1. */
+  machineVersion?: number;
 }
 
 export interface CenterInput {
@@ -93,6 +95,8 @@ export interface CenterInput {
   workflowId: string;
   universityId: string;
   call: CallView;
+  /** The version of the statechart the center starts with (machines/versions.ts); default the newest. */
+  machineVersion?: number;
 }
 
 // ---- Deadlines (SPEC §3 "Time") ----

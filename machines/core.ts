@@ -90,6 +90,7 @@ export const STAGES = {
   rectification: 'Rectification and notices (Art. 19)',
   organisation: 'Organisation and integrity (Art. 6, 8(7), 12)',
   deadlines: 'Deadlines of the steps that wait for someone (Art. 9, 18, 19)',
+  versions: 'Versions of the statechart (SPEC §6)',
 } as const;
 export type Stage = keyof typeof STAGES;
 

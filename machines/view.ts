@@ -1,7 +1,7 @@
 import { overdueSteps } from './stages/deadlines';
-import { transition, type ExecutableActionObject } from 'xstate';
+import type { ExecutableActionObject } from 'xstate';
 import { allowedCommands } from './authorize';
-import { centerMachine, isClosed, stateName, type CenterEvent, type CenterSnapshot } from './center';
+import { advance, isClosed, stateName, type CenterEvent, type CenterSnapshot } from './center';
 import type { CommandType } from './commands';
 import { earliestPending, type CallView, type CenterContext, type Deadline } from './context';
 import type { PersistParams } from './core';
@@ -140,7 +140,7 @@ export function centerSummary(snapshot: CenterSnapshot, seq: number): CenterSumm
 
 /** One transition and the records it persists: what the workflow does with every event (pure). */
 export function applyEvent(snapshot: CenterSnapshot, event: CenterEvent): { after: CenterSnapshot; records: DomainRecord[] } {
-  const [after, actions] = transition(centerMachine, snapshot, event);
+  const [after, actions] = advance(snapshot, event);
   return { after, records: [...recordsOf(actions), ...evidenceRecords(snapshot.context, after.context, event)] };
 }
 

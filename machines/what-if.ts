@@ -11,10 +11,11 @@
  * command the machine refuses under the candidate policy is reported with its refusal and not applied; the ones
  * after it are still tried, each at its recorded time.
  */
-import { initialTransition, transition } from 'xstate';
+import { initialTransition } from 'xstate';
 import { checkCommand } from './authorize';
-import { callWindowKey, centerMachine, isClosed, stateName, type CenterEvent, type CenterInput, type CenterSnapshot } from './center';
+import { advance, callWindowKey, centerMachine, isClosed, stateName, type CenterEvent, type CenterInput, type CenterSnapshot } from './center';
 import { dueInOrder, type Deadline } from './context';
+import { planMove } from './versions';
 import type { Command, RefusalReason } from './commands';
 import type { Actor } from './domain';
 import type { Grade, Tier } from './vocabulary';
@@ -24,7 +25,9 @@ export type RecordedInput =
   /** The command as sent (checked again by checkCommand: one today's schema refuses is reported as refused). */
   | { kind: 'command'; command: Command; at: string }
   /** The call's workflow's report (quota, approvals, an early close, Art. 7, 9): not a transition. */
-  | { kind: 'callStatus'; quota: number; approvedCount: number; closedEarlyAt: string | null; at: string };
+  | { kind: 'callStatus'; quota: number; approvedCount: number; closedEarlyAt: string | null; at: string }
+  /** The workflow's own move to the next statechart version at a continue-as-new (machines/versions.ts): no command. */
+  | { kind: 'move'; toVersion: number; commandId: string; actor: Actor; at: string };
 
 export interface WhatIfInput {
   /** The center's start (its policy is the one simulated). */
@@ -91,7 +94,7 @@ export function simulateCenter(input: WhatIfInput): SimulatedOutcome {
   const trace: SimulatedOutcome['trace'] = [];
 
   const apply = (event: CenterEvent, counts = true) => {
-    const [after] = transition(centerMachine, snapshot, event);
+    const [after] = advance(snapshot, event);
     if (after.status === 'error') throw new Error(`The statechart failed on ${event.type} at ${event.meta.at}: ${String(after.error)}`);
     if (counts) trace.push({ event: event.type, fromState: stateName(snapshot), toState: stateName(after), at: event.meta.at });
     snapshot = after;
@@ -124,6 +127,11 @@ export function simulateCenter(input: WhatIfInput): SimulatedOutcome {
 
   for (const step of input.inputs) {
     fireDeadlines(Date.parse(step.at), false);
+    if (step.kind === 'move') {
+      // Made again when the simulated center can move then (as the workflow's planMove decides at a continue-as-new).
+      if (!isClosed(snapshot) && planMove(snapshot)?.ok) apply({ type: 'MIGRATE_CENTER', toVersion: step.toVersion, meta: { actor: step.actor, commandId: step.commandId, at: step.at } });
+      continue;
+    }
     if (step.kind === 'callStatus') {
       apply({ type: 'CALL_STATUS', quota: step.quota, approvedCount: step.approvedCount, closedEarlyAt: step.closedEarlyAt, meta: { actor: TIMER, commandId: null, at: step.at } }, false);
       // An early close fires the call window (the workflow's deliverDeadline with the call as actor).

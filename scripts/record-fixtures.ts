@@ -16,7 +16,7 @@ import { fetchRunChain, runTimeline, summarizeRun, type RunHistory } from '../cl
 import { openCall, sendCenterCommand, submitApplication } from '../client/operations';
 import type { Command } from '../machines/commands';
 import { callWorkflowId, centerWorkflowId } from '../contract';
-import { annualSummary, application, callInfo, cmd, commission, guidanceRequest, promotionRequest, understaffed, university } from '../test/helpers/fixtures';
+import { annualSummary, application, callInfo, cmd, commission, expertActor, experts, guidanceRequest, promotionRequest, understaffed, university } from '../test/helpers/fixtures';
 import { lifecycle } from '../test/helpers/lifecycle';
 import { timeSkippingHarness, type Harness } from '../test/helpers/temporal';
 
@@ -121,6 +121,35 @@ const LIFECYCLES: Lifecycle[] = [
       await h.env.client.workflow.getHandle(centerWorkflowId(this.universityId)).result();
     },
   },
+  {
+    name: 'migrated',
+    universityId: 'bjfu',
+    callId: 'call-fixture-migrated',
+    covers:
+      'Issue 15 item 4: a center started on version 1 of the statechart under a policy without step deadlines, reviewed and ' +
+      'approved (a MIGRATE_CENTER during the review refused, no trace), moved to version 2 by the commission (one audit row), ' +
+      'then a funding request and its grant on version 2',
+    async run(h) {
+      const { stepDeadlineDays: _omitted, ...older } = h.ops.policy;
+      const v1 = { ...h, ops: { ...h.ops, machineVersion: 1, policy: older as typeof h.ops.policy } };
+      const c = lifecycle(v1, this.universityId);
+      const now = await h.env.currentTimeMs();
+      await openCall(v1.ops, callInfo(now, { callId: this.callId, quota: 5 }), commission);
+      await submitApplication(v1.ops, cmd('SUBMIT_APPLICATION', c.uni, { callId: this.callId, application: application(this.universityId) }));
+      const panel = experts('pku');
+      await c.send(cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
+      const refused = await c.send(cmd('MIGRATE_CENTER', commission, { toVersion: 2 })).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      if (!refused) throw new Error('MIGRATE_CENTER during the expert review should have been refused');
+      for (const e of panel) await c.send(cmd('SUBMIT_REVIEW', expertActor(e), { review: { score: 90, recommendation: 'approve', opinion: 'Good' } }));
+      await c.send(cmd('APPROVE', commission, {}));
+      await c.send(cmd('MIGRATE_CENTER', commission, { toVersion: 2 }));
+      await c.send(cmd('REQUEST_FUNDING', c.uni, { request: promotionRequest() }));
+      await c.send(cmd('GRANT_FUNDING', commission, { requestId: 'c1-y1-f1', amountFen: promotionRequest().amountFen }));
+    },
+  },
 ];
 
 export interface FixtureEntry {
@@ -164,6 +193,10 @@ const generationArg = process.argv.indexOf('--generation');
 const GENERATION = generationArg > 0 ? process.argv[generationArg + 1] : null;
 const prefix = GENERATION ? `${GENERATION}-` : '';
 const ownFile = (f: string) => (GENERATION ? f.startsWith(prefix) : !/^v\d+-/.test(f));
+/** `--only NAME` records that lifecycle alone (and keeps the generation's other files and entries). */
+const onlyArg = process.argv.indexOf('--only');
+const ONLY = onlyArg > 0 ? process.argv[onlyArg + 1] : null;
+const recorded = (f: string) => ownFile(f) && (ONLY === null || f.startsWith(`${prefix}${ONLY}-`));
 
 async function record(h: Harness, lc: Lifecycle): Promise<FixtureEntry[]> {
   const t0 = Date.now();
@@ -210,12 +243,12 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   fs.mkdirSync(FIXTURES_DIR, { recursive: true });
   const manifestPath = path.join(FIXTURES_DIR, 'manifest.json');
-  const kept = fs.existsSync(manifestPath) ? (JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as FixtureManifest).fixtures.filter((f) => !ownFile(f.file)) : [];
-  for (const f of fs.readdirSync(FIXTURES_DIR)) if (f.endsWith('.json') && f !== 'manifest.json' && ownFile(f)) fs.rmSync(path.join(FIXTURES_DIR, f));
+  const kept = fs.existsSync(manifestPath) ? (JSON.parse(fs.readFileSync(manifestPath, 'utf8')) as FixtureManifest).fixtures.filter((f) => !recorded(f.file)) : [];
+  for (const f of fs.readdirSync(FIXTURES_DIR)) if (f.endsWith('.json') && f !== 'manifest.json' && recorded(f)) fs.rmSync(path.join(FIXTURES_DIR, f));
   const h = await timeSkippingHarness();
   try {
     const fixtures: FixtureEntry[] = [...kept];
-    for (const lc of LIFECYCLES) fixtures.push(...(await record(h, lc)));
+    for (const lc of LIFECYCLES.filter((l) => ONLY === null || l.name === ONLY)) fixtures.push(...(await record(h, lc)));
     const manifest: FixtureManifest = {
       description:
         'Workflow histories of whole center lifecycles, recorded by scripts/record-fixtures.ts (npm run fixtures:record) on the ' +

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { centerMachine } from '../machines/center';
 import { statechartMermaid, statechartTransitions } from '../machines/diagram';
+import { MACHINE_VERSION, MIGRATIONS } from '../machines/versions';
 
 export const STATECHART_DOC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'docs', 'statechart.md');
 
@@ -16,6 +17,8 @@ const cell = (text: string) => text.replace(/\|/g, '\\|');
 export function statechartMarkdown(): string {
   const { internal } = statechartTransitions(centerMachine);
   const rows = internal.map((t) => `| \`${cell(t.state)}\` | \`${cell(t.event)}\` | ${t.guard ? `\`${cell(t.guard)}\`` : ''} |`);
+  const renames = (states: Readonly<Record<string, string>>) => Object.entries(states).map(([a, b]) => `\`${a}\` → \`${b}\``).join(', ') || 'none';
+  const migrations = MIGRATIONS.map((m) => `| ${m.from} → ${m.to} | ${cell(m.summary)} | ${cell(renames(m.states))} |`);
   return [
     '# The center statechart',
     '',
@@ -42,6 +45,25 @@ export function statechartMarkdown(): string {
     '| state | event | guard |',
     '|---|---|---|',
     ...rows,
+    '',
+    '## Versions',
+    '',
+    `The statechart has a version; this is version ${MACHINE_VERSION} (\`MACHINE_VERSION\` in [\`machines/versions.ts\`](../machines/versions.ts)).`,
+    'A center records the version it runs in its context (`machineVersion`; a snapshot without it is version 1: every',
+    'center started before versions existed) and runs it until it moves. A move is a migration to the next version: a',
+    'state mapping, a context transform that recomputes or carries the deadlines, and a check that names why a center',
+    'cannot move now. A center moves at its next continue-as-new when its check passes, or at once on the commission\'s',
+    '`MIGRATE_CENTER` (`centers migrate center`, or `centers migrate apply` for every running center, after',
+    '`centers migrate plan`: [operations](operations.md#statechart-versions)); each move is one audit row',
+    '(`MIGRATE_CENTER`, from and to the same state unless the mapping renames it).',
+    '',
+    '| move | what it changes | states renamed |',
+    '|---|---|---|',
+    ...migrations,
+    '',
+    'The v1 → v2 check: a center whose policy predates step deadlines cannot move while an expert review (of the',
+    'application, Art. 9, or of an evaluation, Art. 17–18) is under way — its experts were asked on no deadline, and the',
+    'move cannot tell when each was asked; it moves once the reviews are in.',
     '',
   ].join('\n');
 }

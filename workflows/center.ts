@@ -6,15 +6,17 @@ import { evidenceRecords } from '../machines/evidence';
 import { REFUSAL_REASONS, toEvent, type Command, type RefusalReason } from '../machines/commands';
 import type { BudgetAnswer } from '../machines/funding-rounds';
 import { commandFingerprint } from '../machines/fingerprint';
-import { callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
+import { advance, callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
 import type { Actor } from '../machines/domain';
 import { dueInOrder } from '../machines/context';
+import { MACHINE_VERSION, planMove, versionOf } from '../machines/versions';
 import {
   applicantSettled,
   callStatusChanged,
   callWorkflowId,
   centerCommand,
   centerState,
+  centerVersion,
   CallStatusChangedSchema,
   CenterWorkflowInputSchema,
   fireDeadline,
@@ -99,6 +101,10 @@ function resultOf(snapshot: CenterSnapshot): CenterResult {
   return { centerId: ctx.centerId, state, reason, at: window?.firedAt ?? window?.dueAt ?? new Date().toISOString() };
 }
 
+/** The workflow moves its center to the next version as this actor, at a continue-as-new. */
+const MIGRATION: Actor = { id: 'workflow-migration', role: 'scheduler' };
+const moveEvent = (to: number): CenterEvent => ({ type: 'MIGRATE_CENTER', toVersion: to, meta: { actor: MIGRATION, commandId: `migrate:v${to}`, at: nowIso() } });
+
 /** The workflow's own timers fire deadlines as this actor. */
 const TIMER: Actor = { id: 'workflow-timer', role: 'scheduler' };
 /** The call's workflow, when it closes the window early. */
@@ -140,6 +146,8 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         workflowId,
         universityId: input.universityId,
         call: input.call,
+        // Every start since versions names its version (client/operations.ts); one that names none is from before: 1.
+        machineVersion: input.machineVersion ?? 1,
       })[0];
   let seq = input.carried?.seq ?? 0;
   let registeredWithCall = input.carried?.registeredWithCall ?? false;
@@ -166,7 +174,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   async function apply(event: CenterEvent): Promise<{ state: string; seq: number; at: string }> {
     if (startChecked) await startChecked;
     const before = snapshot;
-    const [after, actions] = transition(centerMachine, before, event);
+    const [after, actions] = advance(before, event);
     // SPEC §6: an error inside the statechart must never pass silently.
     if (after.status === 'error') {
       throw wf.ApplicationFailure.nonRetryable(`The statechart failed on ${event.type}: ${String(after.error)}`, 'statechart-error');
@@ -200,7 +208,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
       // run again now, takes the time it was first written with, so that the history, the center's context and every
       // row agree (the statechart is pure: the same event at the same time gives the same snapshot and records).
       at = storedAt;
-      [snapshot] = transition(centerMachine, before, { ...event, meta: { ...event.meta, at } } as CenterEvent);
+      [snapshot] = advance(before, { ...event, meta: { ...event.meta, at } } as CenterEvent);
     }
     // Patched: histories recorded before the outbox was delivered replay without this activity; and those recorded
     // before an Art. 19 notice was sent to the university (persistTransition writes its outbox row) replay without
@@ -452,6 +460,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   }
 
   wf.setHandler(centerState, view);
+  wf.setHandler(centerVersion, () => ({ centerId: snapshot.context.centerId, state: stateName(snapshot), version: versionOf(snapshot.context), newest: MACHINE_VERSION, move: isClosed(snapshot) ? null : planMove(snapshot) }));
 
   /** The first result of a repeated command id, or a conflict when the repeat is another command. */
   function checkRepeat(command: Command): void {
@@ -569,6 +578,14 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
   // A deadline a timer has just delivered is applied before this run ends (else it would wait for the next run).
   await wf.condition(() => (isClosed(snapshot) || nextCycleStarted() || wf.workflowInfo().continueAsNewSuggested) && !lock.busy && deliveries === 0 && withdrawals === 0);
   await wf.condition(wf.allHandlersFinished);
+  // Issue 15 item 4: a center that runs an older version of the statechart moves to the next at its continue-as-new,
+  // when the migration's check lets it (else it keeps its version, and `centers migrate plan` says why). Patched:
+  // the runs of histories recorded before versions continued-as-new without this transition.
+  const move = isClosed(snapshot) ? null : planMove(snapshot);
+  if (move?.ok && wf.patched('machine-version-at-continue-as-new')) {
+    await lock.run(() => apply(moveEvent(move.to)));
+    await wf.condition(() => !lock.busy && deliveries === 0 && withdrawals === 0 && wf.allHandlersFinished());
+  }
   if (!isClosed(snapshot)) {
     return wf.continueAsNew<typeof centerWorkflow>({
       ...input,

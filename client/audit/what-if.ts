@@ -74,9 +74,15 @@ export function recordedInputs(runs: readonly RunHistory[]): WhatIfInput & { cen
     }
   }
   // The commands in the order the center applied them (its sequence numbers), each at its recorded time.
+  // A move to the next statechart version the workflow made itself (at a continue-as-new) is no command: kept as a move.
+  const ownMove = (e: (typeof timeline)[number]) => e.event === 'MIGRATE_CENTER' && !!e.commandId && !commands.has(e.commandId) && /^migrate:v\d+$/.test(e.commandId);
   const applied: RecordedInput[] = timeline
-    .filter((e) => e.event !== 'DEADLINE_REACHED' && e.commandId && commands.has(e.commandId))
-    .map((e) => ({ kind: 'command', command: commands.get(e.commandId!)!, at: appliedAt.get(e.commandId!)! }));
+    .filter((e) => e.event !== 'DEADLINE_REACHED' && e.commandId && (commands.has(e.commandId) || ownMove(e)))
+    .map((e): RecordedInput =>
+      ownMove(e)
+        ? { kind: 'move', toVersion: Number(e.commandId!.slice('migrate:v'.length)), commandId: e.commandId!, actor: e.actor, at: e.at }
+        : { kind: 'command', command: commands.get(e.commandId!)!, at: appliedAt.get(e.commandId!)! },
+    );
   // Signals between them by time (a stable merge: commands keep their order).
   const inputs: RecordedInput[] = [];
   const pending = [...signals].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
@@ -94,7 +100,8 @@ export function recordedInputs(runs: readonly RunHistory[]): WhatIfInput & { cen
   return {
     centerId,
     workflowId: runs[0].workflowId,
-    start: { policy: policy as Policy, centerId, workflowId: runs[0].workflowId, universityId, call: call as WhatIfInput['start']['call'] },
+    // The version the workflow started the center on (an input naming none is from before versions: 1).
+    start: { policy: policy as Policy, centerId, workflowId: runs[0].workflowId, universityId, call: call as WhatIfInput['start']['call'], machineVersion: (raw as { machineVersion?: number }).machineVersion ?? 1 },
     inputs,
     until: last.lastEventAt ?? inputs.at(-1)?.at ?? new Date(0).toISOString(),
     recordedState: timeline.at(-1)?.toState ?? null,

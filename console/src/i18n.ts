@@ -483,6 +483,7 @@ const COMMANDS: Record<string, [string, string]> = {
   SUBMIT_RECTIFICATION: ['提交整改报告', 'Submit the rectification report'],
   EXTEND_RECTIFICATION: ['延长整改期限', 'Extend the rectification deadline'],
   EXTEND_DEADLINE: ['延长环节期限', "Extend a step's deadline"],
+  MIGRATE_CENTER: ['迁移至新版状态图', 'Move to the next statechart version'],
   STOP_SUPPORT: ['停止支持', 'Stop support (停止支持)'],
   RECORD_INTEGRITY_INCIDENT: ['记录诚信事件', 'Record an integrity incident'],
   RECORD_DIRECTOR_CHANGE: ['记录主任变更', 'Record a change of director'],

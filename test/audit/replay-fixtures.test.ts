@@ -50,7 +50,8 @@ describe('the committed fixtures', () => {
     expect(manifest.fixtures.map((f) => f.file).sort()).toEqual(files.sort());
     const total = files.reduce((n, f) => n + fs.statSync(path.join(dir, f)).size, 0);
     // Three generations of workflow code: the first (before the patches below), v2 (main's: every patch but the local
-    // persistence) and v3 (the current: transitions persisted by local activity). ~1.8 MB in all.
+    // persistence) and v3 (transitions persisted by local activity); v4 adds one lifecycle, a center moved between
+    // statechart versions (issue 15 item 4). ~1.9 MB in all.
     expect(total).toBeLessThan(2 * 1024 * 1024);
   });
 
@@ -118,9 +119,27 @@ describe('SPEC §6: every committed history replays with the current workflow co
     };
     for (const f of manifest.fixtures.filter((x) => x.workflowType === 'centerWorkflow')) {
       const local = f.file.startsWith('v3-');
-      // The patch marker is written once per run (the first transition of the run), in every v3 run.
-      expect(persistedBy(f.file), f.file).toEqual({ patched: local, activities: local ? 0 : f.transitions, local: local ? f.transitions : 0 });
+      // The patch marker is written once per run (the first transition of the run), in every v3 run; v4 (recorded since
+      // `persist-transition-scheduled`) records it too, and writes by the scheduled activity again; its one local
+      // activity is the check of a signed start (`center-start-signed`, docs/security.md), in its first run.
+      const v4 = f.file.startsWith('v4-');
+      expect(persistedBy(f.file), f.file).toEqual({ patched: local || v4, activities: local ? 0 : f.transitions, local: local ? f.transitions : v4 && f.run === 1 ? 1 : 0 });
     }
+  });
+
+  it('issue 15 item 4: a center started on version 1 and moved to version 2 by the commission replays, its move one transition', () => {
+    const [run] = centerRuns('v4-migrated');
+    const started = run.history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+    const input = JSON.parse(Buffer.from(started.data as unknown as string, 'base64').toString()) as { machineVersion?: number; policy: Record<string, unknown> };
+    expect(input.machineVersion).toBe(1);
+    expect(input.policy).not.toHaveProperty('stepDeadlineDays');
+    const timeline = centerTimeline([run]).map((e) => [e.event, e.fromState, e.toState, e.actor.role]);
+    const moved = timeline.findIndex(([event]) => event === 'MIGRATE_CENTER');
+    expect(timeline[moved]).toEqual(['MIGRATE_CENTER', 'building.running', 'building.running', 'commission']);
+    // Transitions on both versions: the application's on version 1, the funding's on version 2; one move only.
+    expect(timeline.slice(0, moved).map(([event]) => event)).toContain('APPROVE');
+    expect(timeline.slice(moved + 1).map(([event]) => event)).toEqual(['REQUEST_FUNDING', 'GRANT_FUNDING']);
+    expect(timeline.filter(([event]) => event === 'MIGRATE_CENTER')).toHaveLength(1);
   });
 
   it('a run continued-as-new is followed by the run it continued as', () => {

@@ -51,6 +51,7 @@ export const SAMPLES: Samples = {
   SUBMIT_FINAL_ACCOUNTS: () => ({ requestId: 'c1-y1-f1', statement: 'Testing moved to the next project' }),
   ACCEPT_FINAL_ACCOUNTS: () => ({ requestId: 'c1-y1-f1' }),
   RETURN_FINAL_ACCOUNTS: () => ({ requestId: 'c1-y1-f1', reason: 'The travel line lacks its invoices' }),
+  MIGRATE_CENTER: () => ({ toVersion: 2 }),
   EXTEND_DEADLINE: () => ({ key: 'c1:c1-midTerm:selfEvaluation:due', days: 14, reason: 'The university asked for two more weeks' }),
   RECORD_STAFF_CHANGE: () => ({
     staff: [
