@@ -1,7 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { releaseQuotaSlot, reserveQuotaSlot, type QuotaSlotAnswer, type QuotaSlotRequest } from '../contract';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { fundingRoundStatus, fundingRoundWorkflowId, releaseQuotaSlot, reserveQuotaSlot, reserveRoundBudget, type QuotaSlotAnswer, type QuotaSlotRequest, type RoundReserve } from '../contract';
+import type { BudgetAnswer } from '../machines/funding-rounds';
 
 /**
  * Art. 9: an approval takes a slot of the call's quota. The call's workflow counts; this activity asks it with an
@@ -16,6 +18,27 @@ export function createQuotaActivities() {
     async reserveQuotaSlot(request: QuotaSlotRequest): Promise<QuotaSlotAnswer> {
       const handle = Context.current().client.workflow.getHandle(request.callWorkflowId);
       return refusedAsFinal(() => handle.executeUpdate(reserveQuotaSlot, { args: [request], updateId: `quota-slot:${request.requestId}` }));
+    },
+    /**
+     * Art. 13 择优: a grant of a request in a funding round reserves its amount from the round's budget (an update the
+     * round answers in one step; its id is the request's, so the round's own decision and the center's grant are one
+     * reservation). A round that has ended (every request decided) answers from its decisions.
+     */
+    async reserveRoundGrant(input: RoundReserve & { roundId: string }): Promise<BudgetAnswer> {
+      const { roundId, ...reserve } = input;
+      const handle = Context.current().client.workflow.getHandle(fundingRoundWorkflowId(roundId));
+      try {
+        return await refusedAsFinal(() => handle.executeUpdate(reserveRoundBudget, { args: [reserve], updateId: `round-grant:${reserve.requestKey}` }));
+      } catch (err) {
+        // An ended round (every request decided) takes no update any more: its decisions answer.
+        const status = await handle.query(fundingRoundStatus).catch(() => null);
+        if (!status && err instanceof WorkflowNotFoundError) throw ApplicationFailure.create({ type: 'invalid-input', message: `No funding round "${roundId}" (the request names it).`, nonRetryable: true });
+        if (status?.status !== 'decided') throw err;
+        const kind = status.submissions.find((x) => `${x.centerId}/${x.requestId}` === reserve.requestKey)?.kind ?? 'promotion';
+        const d = status.decisions[reserve.requestKey];
+        const granted = d?.verdict === 'grant' && d.amountFen === reserve.amountFen;
+        return { granted, kind, budgetFen: status.round.budgetFen[kind], committedFen: status.committedFen[kind], message: granted ? null : `Round "${roundId}" has ended${d ? ` and ${d.verdict === 'grant' ? `granted ${d.amountFen} fen to` : 'declined'} "${reserve.requestKey}": ${d.reason}` : ` without "${reserve.requestKey}"`}.` };
+      }
     },
     /** Withdraws a request whose answer the approval stopped waiting for (workflows/center.ts); idempotent by its id. */
     async releaseQuotaSlot(request: QuotaSlotRequest): Promise<{ released: boolean; approvedCount: number }> {

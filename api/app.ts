@@ -25,6 +25,7 @@ import { authenticator, requireIdentity, type Identities, type OidcVerifier } fr
 import { problem, ProblemError, isProblemReason } from './problem';
 import { arrivedAt, commandRoutes } from './routes/commands';
 import { readRoutes } from './routes/reads';
+import { fundingRoundRoutes } from './routes/funding-rounds';
 import { sessionRoutes } from './routes/session';
 import { auditRoutes } from './routes/audit';
 import { consoleRoutes } from './routes/console';
@@ -186,6 +187,7 @@ export async function buildApi(given: ApiDeps): Promise<FastifyInstance> {
       await sessionRoutes(api, deps);
       await commandRoutes(api, deps);
       await readRoutes(api, deps);
+      await fundingRoundRoutes(api, deps);
       await auditRoutes(api, deps);
       await evidenceRoutes(api, deps);
       await consoleRoutes(api, deps);

@@ -172,6 +172,73 @@ const STAGE_READING: Partial<Record<Stage, CommandSpec[]>> = {
   ],
   funding: [
   {
+    name: 'round open',
+    group: STAGES.funding,
+    summary: 'Open a yearly funding round (Art. 13 择优): its window and its budget per project kind',
+    args: [],
+    options: { file: { type: 'string', value: 'FILE', description: 'the round: { roundId, title, year, opensAt, closesAt, budgetFen: { promotion, guidance } } (JSON; amounts in fen)', required: true } },
+    sends: { defaultActor: 'commission', actorExample: ACTOR_EXAMPLES.commission },
+    details:
+      `${DIRECT_ACCESS}The round is its own workflow: it holds the requests submitted into it, their scores and the amounts\n` +
+      "committed per kind, and is scored on the policy's roundRubrics as they are when it opens.",
+    examples: ['centers round open --file examples/funding-round.json'],
+    load: async () => (await import('./handlers/funding-rounds')).openRoundCommand,
+  },
+  {
+    name: 'round submit',
+    group: STAGES.funding,
+    summary: "Submit a center's pending funding request into a round (Art. 13; guidance: with external opinions and reserve entries, Art. 15)",
+    args: [{ name: '<roundId>', description: 'the round id' }, center],
+    options: {
+      request: { type: 'string', value: 'ID', description: 'the funding request id (see `centers funding list`)', required: true },
+      as: { type: 'string', value: 'ROLE:ID[@ORG]', description: `the actor (or CENTERS_ACTOR), e.g. ${ACTOR_EXAMPLES.university} or ${ACTOR_EXAMPLES.commission}` },
+    },
+    details: `${DIRECT_ACCESS}Read from the center: kind, amount, opinions, reserve entries and what its tier still allows this year (Art. 19).`,
+    examples: ['centers round submit r2026 bjut --request c1-y1-f1 --as university:bjut-office@bjut'],
+    load: async () => (await import('./handlers/funding-rounds')).submitToRoundCommand,
+  },
+  {
+    name: 'round score',
+    group: STAGES.funding,
+    summary: "Record an expert's scores of a request in a round, on its kind's rubric (Art. 13–15)",
+    args: [{ name: '<roundId>', description: 'the round id' }],
+    options: {
+      request: { type: 'string', value: 'CENTER/ID', description: 'the request in the round: <centerId>/<requestId> (see `centers round show`)', required: true },
+      expert: { type: 'string', value: 'ID', description: 'the expert whose scores these are (default: the actor)' },
+      file: { type: 'string', value: 'FILE', description: "the scores: { dimension: 0–100 } of the kind's rubric (policy roundRubrics)", required: true },
+      as: { type: 'string', value: 'ROLE:ID[@ORG]', description: `the actor (or CENTERS_ACTOR), e.g. ${ACTOR_EXAMPLES.expert} or ${ACTOR_EXAMPLES.commission}` },
+    },
+    details: `${DIRECT_ACCESS}A request's score is the mean over its experts of their weighted scores; guidance projects weigh the external opinions they carry (externalOpinions).`,
+    examples: ['centers round score r2026 --request bjut.call-2026/c1-y1-f1 --file examples/round-scores-promotion.json --as expert:exp-1@casted'],
+    load: async () => (await import('./handlers/funding-rounds')).scoreInRoundCommand,
+  },
+  {
+    name: 'round show',
+    group: STAGES.funding,
+    summary: 'A funding round: its budget, the ranking of each kind, decisions and reasons (Temporal)',
+    args: [{ name: '<roundId>', description: 'the round id' }],
+    options: { csv: { type: 'string', value: 'FILE', description: 'also write the ranking as CSV to FILE (rank, score, requested, decision, reason; amounts in fen)' } },
+    examples: ['centers round show r2026', 'centers round show r2026 --csv r2026.csv'],
+    load: async () => (await import('./handlers/funding-rounds')).showRoundCommand,
+  },
+  {
+    name: 'round decide',
+    group: STAGES.funding,
+    summary: 'Decide a round in one operation (Art. 13 择优): grant the best within the budget and tier ceilings, decline the rest',
+    args: [{ name: '<roundId>', description: 'the round id' }],
+    options: {
+      depart: { type: 'string', multiple: true, value: 'CENTER/ID=grant|decline:REASON', description: 'a decision against the ranking, with its reason (recorded with the decision); may be repeated' },
+      // Not `sends`: each decision's command id is derived (round, request, verdict), so there is no --command-id.
+      as: { type: 'string', value: 'ROLE:ID[@ORG]', description: `the actor (or CENTERS_ACTOR), e.g. ${ACTOR_EXAMPLES.commission} (default commission:operator)` },
+    },
+    details:
+      `${DIRECT_ACCESS}Once the window has closed: each grant is reserved from the round's budget (the round answers one at a time,\n` +
+      'so it is never over-committed) and sent to its center as GRANT_FUNDING; each decline, with its rank and the budget, as DECLINE_FUNDING.\n' +
+      "Running it again repeats nothing: decisions are kept by the round, and each command id is derived from the round and the request.",
+    examples: ['centers round decide r2026', 'centers round decide r2026 --depart bjut.call-2026/c1-y1-f1=grant:"The only center serving the southern districts"'],
+    load: async () => (await import('./handlers/funding-rounds')).decideRoundCommand,
+  },
+  {
     name: 'funding list',
     group: STAGES.funding,
     summary: "A center's funding requests, decisions and money granted per year and kind (database)",

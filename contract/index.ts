@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { ActorSchema, CallInfoSchema, SlugSchema, type Actor, type CallInfo } from '../machines/domain';
 import { PolicySchema, type Policy } from '../machines/policy';
 import type { CallView } from '../machines/center';
+import type { BudgetAnswer, FundingRound, RoundRubrics, RoundScore, RoundState, RoundSubmission } from '../machines/funding-rounds';
 import { MACHINE_VERSION, type MovePlan } from '../machines/versions';
 
 export const centerWorkflowId = (universityId: string) => `center-${universityId}`;
@@ -210,3 +211,31 @@ export const {
 // ---- Activity inputs (what the workflows hand to activities/) ----
 
 export type { AuditRow, CallEventInput, CenterRow, DomainRecord, PersistTransitionInput } from '../machines/records.types';
+
+// ---- Yearly funding rounds (Art. 13 择优, 14–15; workflows/funding-round.ts) ----
+
+export const fundingRoundWorkflowId = (roundId: string) => `funding-round-${roundId}`;
+export interface FundingRoundInput {
+  round: FundingRound;
+  /** The policy's rubrics when the round was opened: the round is scored on them to its end. */
+  rubrics: RoundRubrics;
+  openedBy: Actor;
+  commandId: string;
+}
+export interface FundingRoundStatus extends RoundState {
+  status: 'open' | 'closed' | 'decided';
+  openedBy: string;
+}
+/** Each update names who sends it: the workflow checks the role (the API has checked the caller). */
+export interface RoundSubmit { actor: Actor; submission: RoundSubmission }
+export interface RoundScoreInput { actor: Actor; score: RoundScore }
+export interface RoundReserve { actor: Actor; requestKey: string; amountFen: number; reason: string; departure: boolean }
+export interface RoundDecline { actor: Actor; requestKey: string; reason: string; departure: boolean }
+export const fundingRoundStatus = defineQuery<FundingRoundStatus>('fundingRoundStatus');
+export const submitToRound = defineUpdate<FundingRoundStatus, [RoundSubmit]>('submitToRound');
+export const scoreRoundRequest = defineUpdate<FundingRoundStatus, [RoundScoreInput]>('scoreRoundRequest');
+/** Art. 13: one grant's amount reserved from the round's budget, answered in one step (never over-committed). */
+export const reserveRoundBudget = defineUpdate<BudgetAnswer, [RoundReserve]>('reserveRoundBudget');
+/** A grant the center refused after its reservation: the amount goes back, the request is declined. */
+export const releaseRoundBudget = defineUpdate<FundingRoundStatus, [RoundDecline]>('releaseRoundBudget');
+export const declineInRound = defineUpdate<FundingRoundStatus, [RoundDecline]>('declineInRound');

@@ -153,6 +153,11 @@ export const FundingRequestSchema = z
     opinions: z.array(ExternalOpinionSchema).max(50).default([]),
     /** Art. 15, Op. 4(4): the results of the center's reserve a guidance project would transfer (their ids). */
     reserveEntries: z.array(SlugSchema).max(50).optional(),
+    /**
+     * Art. 13 择优: the yearly funding round the request competes in (`centers round …`). Its grant is reserved from
+     * that round's budget before the center grants it (workflows/center.ts); absent: a request outside any round.
+     */
+    roundId: SlugSchema.optional(),
   })
   .strict()
   .superRefine((r, ctx) => {

@@ -39,6 +39,37 @@ const applicationRubricSchema = z
   .refine((w) => Object.keys(w).length >= 1 && Object.keys(w).length <= 20, { message: 'the rubric has 1 to 20 dimensions' })
   .refine((w) => Math.abs(Object.values(w).reduce((a, b) => a + b, 0) - 1) < 1e-9, { message: 'rubric weights must add up to 1' });
 
+/**
+ * Art. 13 择优 and Art. 14–15: the rubric of each kind of project in a yearly funding round — each dimension with its
+ * weight, adding up to 1; a request's score is the mean over its experts of the weighted sum of their dimension
+ * scores (0–100). Guidance projects (Art. 15) are chosen on the opinions of professional bodies and enterprises: the
+ * experts score what those opinions carry (`externalOpinions`). Policy defaults; the commission may configure others.
+ */
+const weights = (d: Record<string, number>) =>
+  z
+    .record(z.string().regex(/^[a-z][A-Za-z0-9]{0,39}$/, 'a dimension is a camelCase name'), z.number().min(0).max(1))
+    .default(d)
+    .refine((w) => Object.keys(w).length >= 1 && Object.keys(w).length <= 20, { message: 'the rubric has 1 to 20 dimensions' })
+    .refine((w) => Math.abs(Object.values(w).reduce((a, b) => a + b, 0) - 1) < 1e-9, { message: 'rubric weights must add up to 1' });
+const roundRubricsSchema = z
+  .object({
+    promotion: weights({
+      mechanisms: 0.25, // Art. 14: mechanism building
+      intellectualProperty: 0.2, // Art. 14: IP management and operation
+      training: 0.15, // Art. 14: training of transfer staff
+      sharing: 0.2, // Art. 14: sharing of instruments and results
+      services: 0.2, // Art. 14: transfer services
+    }),
+    guidance: weights({
+      transferValue: 0.35, // Art. 15: the value of the result transferred
+      feasibility: 0.25, // Art. 15: a concrete transfer project that can be carried out
+      externalOpinions: 0.3, // Art. 15: the opinions of professional bodies and enterprises it carries
+      reserveMaturity: 0.1, // Art. 15: results from the center's reserve
+    }),
+  })
+  .strict()
+  .default({});
+
 const days = (d: number) => z.number().int().min(1).max(365).default(d);
 /**
  * Art. 9, 18, 19: how long each step that waits for someone may take, in days from the moment it starts waiting;
@@ -141,6 +172,8 @@ export const PolicySchema = z
     gradeThresholds: gradeThresholdsSchema.default({}),
     /** Art. 10–11, 17 dimension weights (policy default). */
     dimensionWeights: dimensionWeightsSchema.default({}),
+    /** Art. 13–15: the rubric of each kind of project in a yearly funding round (policy defaults). */
+    roundRubrics: roundRubricsSchema,
     /** Art. 13–15, 19: the yearly funding ceiling of each tier, per project kind, in fen (policy defaults). */
     fundingCeilingsFen: fundingCeilingsSchema.default({}),
     /**

@@ -3,7 +3,8 @@ import { initialTransition, transition } from 'xstate';
 import { checkCommand } from '../machines/authorize';
 import { centerRowFor, centerSummary, centerView, nextDeadline, recordsOf } from '../machines/view';
 import { evidenceRecords } from '../machines/evidence';
-import { toEvent, type Command } from '../machines/commands';
+import { REFUSAL_REASONS, toEvent, type Command, type RefusalReason } from '../machines/commands';
+import type { BudgetAnswer } from '../machines/funding-rounds';
 import { commandFingerprint } from '../machines/fingerprint';
 import { advance, callWindowKey, centerMachine, isClosed, restoreSnapshot, stateName, type CenterEvent, type CenterSnapshot } from '../machines/center';
 import type { Actor } from '../machines/domain';
@@ -341,6 +342,39 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         withdrawals -= 1;
       });
   }
+  /**
+   * Art. 13 择优: a grant of a request that competes in a funding round asks the round for the amount first (the
+   * round answers one reservation at a time), so grants racing for the last of its budget cannot both be made: the
+   * loser is refused, nothing written. Requests outside a round (every request before rounds) ask nothing.
+   */
+  async function reserveRoundGrant(command: Extract<Command, { type: 'GRANT_FUNDING' }>): Promise<void> {
+    const request = snapshot.context.funding.find((f) => f.requestId === command.payload.requestId);
+    const roundId = request?.request.roundId;
+    if (!roundId || !wf.patched('funding-round-budget')) return;
+    let answer: BudgetAnswer;
+    try {
+      answer = await wf.CancellationScope.withTimeout(QUOTA_ANSWER_TIMEOUT, () =>
+        quota.reserveRoundGrant({
+          roundId,
+          actor: command.actor,
+          requestKey: `${input.centerId}/${command.payload.requestId}`,
+          amountFen: command.payload.amountFen,
+          reason: command.payload.reason ?? `Art. 13: granted by ${command.actor.id}`,
+          departure: false,
+        }),
+      );
+    } catch (err) {
+      if (wf.isCancellation(err)) throw refusalFailure({ reason: 'over-budget', message: `The funding round "${roundId}" did not answer within ${QUOTA_ANSWER_TIMEOUT} (is its worker running?); nothing was written: send the grant again.` });
+      // The round's refusal (its validator), with its own reason.
+      if (err instanceof wf.ActivityFailure && err.cause instanceof wf.ApplicationFailure) {
+        const type = err.cause.type ?? '';
+        throw refusalFailure({ reason: (REFUSAL_REASONS as readonly string[]).includes(type) ? (type as RefusalReason) : 'invalid-input', message: err.cause.message });
+      }
+      throw err;
+    }
+    if (!answer.granted) throw refusalFailure({ reason: 'over-budget', message: answer.message ?? `Round "${roundId}" refused the grant.` });
+  }
+
   /** Histories recorded before `quota-slot-update`: a signal to the call, answered by a signal. */
   async function reserveQuotaSlotBySignal(requestId: string): Promise<void> {
     awaitingSlot = requestId;
@@ -454,6 +488,7 @@ export async function centerWorkflow(input: CenterWorkflowInput): Promise<Center
         const check = checkCommand(snapshot, command, nowIso());
         if (!check.ok) throw refusalFailure(check.refusal);
         let event = check.event;
+        if (check.command.type === 'GRANT_FUNDING') await reserveRoundGrant(check.command);
         if (check.command.type === 'APPROVE') {
           await reserveQuotaSlot(check.command.commandId);
           // Art. 6: the cycle starts on the approval date, which is when the slot was granted, not when it was asked.

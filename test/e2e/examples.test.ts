@@ -13,7 +13,12 @@ import { overviewHelp } from '../../client/help';
 import { commandPayload } from '../../client/inputs';
 import { COMMAND_TABLE, COMMAND_TYPES, CommandSchema, type AnyCommandType } from '../../machines/commands';
 import type { Actor } from '../../machines/domain';
+import { FundingRoundSchema } from '../../machines/funding-rounds';
+import { defaultPolicy } from '../../machines/policy';
+import { readJson } from '../../client/args';
 
+/** Read by `centers round open` and `centers round score` (the round's workflow, not the command table). */
+const ROUND_FILES = ['funding-round.json', 'round-scores-promotion.json'];
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const examples = path.join(repoRoot, 'examples');
 const example = (name: string) => path.join(examples, name);
@@ -58,7 +63,13 @@ describe('examples/: every input file is valid for the command that reads it', (
 
   it('every JSON file in examples/ is covered here', () => {
     const files = fs.readdirSync(examples).filter((f) => f.endsWith('.json'));
-    expect(new Set(CASES.map((c) => c.file))).toEqual(new Set(files));
+    expect(new Set([...CASES.map((c) => c.file), ...ROUND_FILES])).toEqual(new Set(files));
+  });
+
+  it('Art. 13: the funding round reads as `round open --file`, the scores fit the promotion rubric', () => {
+    expect(FundingRoundSchema.safeParse(readJson(example('funding-round.json'))).success).toBe(true);
+    const scores = readJson(example('round-scores-promotion.json')) as Record<string, number>;
+    expect(Object.keys(scores).sort()).toEqual(Object.keys(defaultPolicy.roundRubrics.promotion).sort());
   });
 
   it('Art. 15–16: the guidance project carries external opinions, and both requests\' budget lines add up to the amount', () => {
