@@ -21,7 +21,10 @@ export function application(universityId = 'bjut', change?: (a: Application) => 
  * so the record is shifted to end the year before `nowMs`.
  */
 export function applicationAsOf(universityId: string, nowMs: number): Application {
-  const callYear = new Date(nowMs + 8 * 3600_000).getUTCFullYear();
+  // Art. 8(4) counts the years before the call opened (Beijing time), and callInfo(now) opens the call a day before
+  // now: anchored on now itself, an application made in the first day of a year named the wrong three years (a
+  // time-skipping test whose clock happened to land on 1 January found its center ineligible).
+  const callYear = new Date(Date.parse(callInfo(nowMs).opensAt) + 8 * 3600_000).getUTCFullYear();
   return application(universityId, (a) => {
     const years = a.conditions.transferRecord.years;
     a.conditions.transferRecord.years = years.map((y, i) => ({ ...y, year: callYear - years.length + i }));

@@ -3,7 +3,7 @@ import type { Application } from '../../machines/domain';
 import { checkEligibility, isEligible } from '../../machines/eligibility';
 import { defaultPolicy, parsePolicy, type Policy } from '../../machines/policy';
 import type { ConditionResult } from '../../machines/records.types';
-import { application, understaffed } from '../helpers/fixtures';
+import { application, applicationAsOf, callInfo, understaffed } from '../helpers/fixtures';
 import { CALL } from './drive';
 
 /** The call of the fixtures opens in 2026: Art. 8(4)'s "last three years" are 2023, 2024, 2025. */
@@ -210,5 +210,12 @@ describe('Art. 8(4), 8(7): the thresholds are the policy\'s, with the regulation
     const { minHighValueResults: _r, minTransfersPerYear: _t, qualifyingBackgrounds: _b, minReasonLength: _l, ...older } = defaultPolicy;
     expect(check(application(), older as Policy)).toEqual(check(application()));
     expect(check(understaffed(), older as Policy)).toEqual(check(understaffed()));
+  });
+});
+
+describe('the fixtures: an application made "as of" a time is eligible for a call opened by callInfo at that time', () => {
+  it.each(['2027-01-01T02:00:00+08:00', '2027-01-01T23:00:00+08:00', '2027-01-02T09:00:00+08:00', '2027-12-31T23:30:00+08:00'])('at %s (Beijing)', (at) => {
+    const now = Date.parse(at);
+    expect(isEligible(checkEligibility(applicationAsOf('bjut', now), defaultPolicy, callInfo(now)))).toBe(true);
   });
 });
