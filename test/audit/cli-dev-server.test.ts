@@ -13,7 +13,7 @@ import { temporalCliPath } from '../../config/binaries';
 import { createRepositories } from '../../db/repositories';
 import { openCall, sendCenterCommand, submitApplication } from '../../client/operations';
 import { useDevServer, type CliRun } from '../helpers/dev-server';
-import { application, callInfo, cmd, commission, expertActor, experts, university } from '../helpers/fixtures';
+import { callInfo, cmd, commission, expertActor, experts, university, applicationAsOf } from '../helpers/fixtures';
 
 const TIMEOUT = 240_000;
 
@@ -25,7 +25,7 @@ const centers = (args: string[]): Promise<CliRun> => dev.cli(args);
 async function decide(universityId: string, callId: string, decision: 'APPROVE' | 'REJECT'): Promise<void> {
   const { ops } = dev;
   await openCall(ops, callInfo(Date.now(), { callId, quota: 3 }), commission);
-  await submitApplication(ops, cmd('SUBMIT_APPLICATION', university(universityId), { callId, application: application(universityId) }));
+  await submitApplication(ops, cmd('SUBMIT_APPLICATION', university(universityId), { callId, application: applicationAsOf(universityId, Date.now()) }));
   const panel = experts('pku');
   await sendCenterCommand(ops, universityId, cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
   for (const e of panel) await sendCenterCommand(ops, universityId, cmd('SUBMIT_REVIEW', expertActor(e), { review: { score: 88, recommendation: 'approve', opinion: 'Sound' } }));

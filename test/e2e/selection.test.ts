@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { getCall, openCall, sendCallCommand, sendCenterCommand, submitApplication } from '../../client/operations';
 import { createRepositories } from '../../db/repositories';
 import { defaultPolicy } from '../../machines/policy';
-import { application, callInfo, cmd, commandId, commission, expertActor, experts, university } from '../helpers/fixtures';
+import { callInfo, cmd, commandId, commission, expertActor, experts, university, applicationAsOf } from '../helpers/fixtures';
 import { useApi } from '../helpers/api';
 
 const E2E_TIMEOUT = 300_000;
@@ -25,7 +25,7 @@ async function reviewedCall(callId: string, scores: Record<string, number>, { cl
   await openCall(dev.ops, callInfo(Date.now(), { callId, quota: 3 }), commission);
   const panel = experts('cas');
   for (const [u, score] of Object.entries(scores)) {
-    await submitApplication(dev.ops, cmd('SUBMIT_APPLICATION', university(u), { callId, application: application(u) }));
+    await submitApplication(dev.ops, cmd('SUBMIT_APPLICATION', university(u), { callId, application: applicationAsOf(u, Date.now()) }));
     await sendCenterCommand(dev.ops, u, cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
     for (const [i, e] of panel.entries()) {
       // One expert of each panel scores 9 points below the other two: the panel's score is the given one, its spread 9.

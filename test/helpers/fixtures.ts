@@ -24,7 +24,15 @@ export function applicationAsOf(universityId: string, nowMs: number): Applicatio
   // Art. 8(4) counts the years before the call opened (Beijing time), and callInfo(now) opens the call a day before
   // now: anchored on now itself, an application made in the first day of a year named the wrong three years (a
   // time-skipping test whose clock happened to land on 1 January found its center ineligible).
-  const callYear = new Date(Date.parse(callInfo(nowMs).opensAt) + 8 * 3600_000).getUTCFullYear();
+  return applicationFor(universityId, callInfo(nowMs));
+}
+
+/**
+ * An eligible application to this call: its transfer record covers the three years before the call opened (Art.
+ * 8(4)), whatever the year. (`application()` keeps examples/application.json's 2023–2025, eligible for 2026 calls.)
+ */
+export function applicationFor(universityId: string, call: Pick<CallInfo, 'opensAt'>): Application {
+  const callYear = new Date(Date.parse(call.opensAt) + 8 * 3600_000).getUTCFullYear();
   return application(universityId, (a) => {
     const years = a.conditions.transferRecord.years;
     a.conditions.transferRecord.years = years.map((y, i) => ({ ...y, year: callYear - years.length + i }));

@@ -24,7 +24,7 @@ import { parsePolicy } from '../../machines/policy';
 import { summaryDueKey, summaryReminderKey, yearEndKey } from '../../machines/stages/summaries';
 import { fireDeadline, type CenterView } from '../../contract';
 import type { calendarRoundWorkflow, CalendarRoundReport } from '../../workflows/rounds';
-import { application, callInfo, cmd, commission, expertActor, experts, university } from '../helpers/fixtures';
+import { callInfo, cmd, commission, expertActor, experts, university, applicationAsOf } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';
 
 const TIMEOUT = 240_000;
@@ -76,7 +76,7 @@ const deliveredLines = (): { idempotencyKey: string; centerId: string; notice: s
 async function establish(): Promise<CenterView> {
   const uni = university(UNIVERSITY);
   await openCall(ops, callInfo(Date.now(), { callId: CALL_ID, quota: 3 }), commission);
-  await submitApplication(ops, cmd('SUBMIT_APPLICATION', uni, { callId: CALL_ID, application: application(UNIVERSITY) }));
+  await submitApplication(ops, cmd('SUBMIT_APPLICATION', uni, { callId: CALL_ID, application: applicationAsOf(UNIVERSITY, Date.now()) }));
   const panel = experts('pku');
   await sendCenterCommand(ops, UNIVERSITY, cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
   for (const e of panel) {

@@ -14,7 +14,7 @@ import {
 } from '../../client/operations';
 import { centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
-import { application, callInfo, cmd, commandId, commission, expertActor, experts, understaffed, university } from '../helpers/fixtures';
+import { callInfo, cmd, commandId, commission, expertActor, experts, understaffed, university, applicationFor } from '../helpers/fixtures';
 import { temporal } from '@temporalio/proto';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 
@@ -57,7 +57,7 @@ describe('Art. 7–9, 20: from application to establishment', () => {
     const call = callInfo(await now(), { callId: 'call-happy', quota: 1 });
     await openCall(h.ops, call, commission);
     const u = university('bjut');
-    const submitted = await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', u, { callId: call.callId, application: application('bjut') }));
+    const submitted = await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', u, { callId: call.callId, application: applicationFor('bjut', call) }));
     expect(submitted.state).toBe('application.eligible');
 
     const panel = experts('pku');
@@ -101,7 +101,7 @@ describe('Art. 7–9, 20: from application to establishment', () => {
     const call = callInfo(await now(), { callId: 'call-quota', quota: 1 });
     await openCall(h.ops, call, commission);
     for (const uni of ['ustb', 'bnu']) {
-      await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university(uni), { callId: call.callId, application: application(uni) }));
+      await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university(uni), { callId: call.callId, application: applicationFor(uni, call) }));
       const panel = experts('pku');
       await sendCenterCommand(h.ops, uni, cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
       for (const e of panel) {
@@ -165,7 +165,7 @@ describe('Art. 7–9, 20: from application to establishment', () => {
     const result = await h.env.client.workflow.getHandle(centerWorkflowId('bjfu')).result();
     expect(result.state).toBe('closed.ineligible');
     await expect(
-      submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bjfu'), { callId: call.callId, application: application('bjfu') })),
+      submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bjfu'), { callId: call.callId, application: applicationFor('bjfu', call) })),
     ).rejects.toMatchObject({ reason: 'deadline-passed' });
   });
 });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CommandRefusedError, openCall, sendCenterCommand, submitApplication } from '../../client/operations';
 import { centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
-import { application, callInfo, cmd, commission, experts, university } from '../helpers/fixtures';
+import { callInfo, cmd, commission, experts, university, applicationAsOf } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';
 
 const h = useDevServer({ name: 'command-ids' }, 180_000);
@@ -23,7 +23,7 @@ describe('a repeated command id', () => {
     const repos = createRepositories(h.knex);
     const call = callInfo(Date.now(), { callId: 'call-ids' });
     await openCall(h.ops, call, commission);
-    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bfu'), { callId: call.callId, application: application('bfu') }));
+    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bfu'), { callId: call.callId, application: applicationAsOf('bfu', Date.now()) }));
     const assign = cmd('ASSIGN_EXPERTS', commission, { experts: experts('pku') }, 'cmd-assign-panel-1');
     const first = await sendCenterCommand(h.ops, 'bfu', assign);
     const historyAfterFirst = (await h.client.workflow.getHandle(centerWorkflowId('bfu')).fetchHistory()).events?.length;

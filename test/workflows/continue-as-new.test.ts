@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { getCall, openCall, sendCallCommand, sendCenterCommand, showCenter, submitApplication } from '../../client/operations';
 import { createRepositories } from '../../db/repositories';
 import { callWorkflowId, centerWorkflowId } from '../../contract';
-import { application, callInfo, cmd, commandId, commission, expertActor, experts, promotionRequest, university } from '../helpers/fixtures';
+import { callInfo, cmd, commandId, commission, expertActor, experts, promotionRequest, university, applicationAsOf } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';
 
 const h = useDevServer({ name: 'can', dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': 60 } }, 180_000);
@@ -18,7 +18,7 @@ describe('SPEC §6: continue-as-new when Temporal suggests it', () => {
     const repos = createRepositories(h.knex);
     const call = callInfo(Date.now(), { callId: 'call-can' });
     await openCall(h.ops, call, commission);
-    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', uni, { callId: call.callId, application: application('bnu') }));
+    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', uni, { callId: call.callId, application: applicationAsOf('bnu', Date.now()) }));
     const handle = h.client.workflow.getHandle(centerWorkflowId('bnu'));
     const { runId: firstRun } = await handle.describe();
 
@@ -61,7 +61,7 @@ describe('SPEC §6: continue-as-new when Temporal suggests it', () => {
     const { runId: firstRun } = await h.client.workflow.getHandle(callWorkflowId(call.callId)).describe();
     const unis = ['buct', 'bfsu', 'cufe', 'uibe'];
     for (const u of unis) {
-      await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university(u), { callId: call.callId, application: application(u) }));
+      await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university(u), { callId: call.callId, application: applicationAsOf(u, Date.now()) }));
       const panel = experts('pku');
       await sendCenterCommand(h.ops, u, cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
       for (const e of panel) await sendCenterCommand(h.ops, u, cmd('SUBMIT_REVIEW', expertActor(e), { review: { score: 85, recommendation: 'approve', opinion: 'Good' } }));

@@ -11,7 +11,7 @@ import { openCall, sendCenterCommand, submitApplication } from '../../client/ope
 import { centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import type { PersistTransitionInput } from '../../machines/records.types';
-import { application, callInfo, cmd, commission, expertActor, experts, university } from '../helpers/fixtures';
+import { callInfo, cmd, commission, expertActor, experts, university, applicationAsOf } from '../helpers/fixtures';
 import { timeSkippingHarness, workflowBundle, type Harness } from '../helpers/temporal';
 
 const calls: { seq: number; local: boolean }[] = [];
@@ -35,7 +35,7 @@ describe('persist-transition-scheduled: a new center writes every transition by 
   it('writes each transition once, and the timeline from the history numbers each once', async () => {
     const call = callInfo(Date.now(), { callId: 'call-local', quota: 1 });
     await openCall(h.ops, call, commission);
-    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bjut'), { callId: call.callId, application: application('bjut') }));
+    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bjut'), { callId: call.callId, application: applicationAsOf('bjut', Date.now()) }));
     const panel = experts('pku');
     await sendCenterCommand(h.ops, 'bjut', cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
     for (const e of panel) {

@@ -10,7 +10,7 @@ import { decideCall, type DecideIo } from '../../client/selection';
 import { createRepositories } from '../../db/repositories';
 import { CommandSchema } from '../../machines/commands';
 import { defaultPolicy } from '../../machines/policy';
-import { application, callInfo, cmd, commission, expertActor, experts, university } from '../helpers/fixtures';
+import { callInfo, cmd, commission, expertActor, experts, university, applicationFor } from '../helpers/fixtures';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 
 let h: Harness;
@@ -49,7 +49,7 @@ describe('Art. 9 择优: a call with more applicants than its quota, decided by 
     await openCall(h.ops, call, commission);
     const panel = experts('cas');
     for (const [u, score] of APPLICANTS) {
-      await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university(u), { callId: call.callId, application: application(u) }));
+      await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university(u), { callId: call.callId, application: applicationFor(u, call) }));
       await sendCenterCommand(h.ops, u, cmd('ASSIGN_EXPERTS', commission, { experts: panel }));
       for (const [i, e] of panel.entries()) {
         // One expert of each panel scores 9 points below the other two: the panel's score is the given one, its spread 9.

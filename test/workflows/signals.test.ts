@@ -10,7 +10,7 @@ import { callWorkflowId, centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import { MAX_COMMAND_BYTES } from '../../machines/authorize';
 import { defaultPolicy, PolicySchema } from '../../machines/policy';
-import { application, callInfo, cmd, commission, experts, understaffed, university } from '../helpers/fixtures';
+import { callInfo, cmd, commission, experts, understaffed, university, applicationAsOf } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';
 
 const h = useDevServer({ name: 'signals' }, 180_000);
@@ -20,7 +20,7 @@ describe('forged and malformed signals are dropped, and never jam a center', () 
     const repos = createRepositories(h.knex);
     const call = callInfo(Date.now(), { callId: 'call-signals' });
     await openCall(h.ops, call, commission);
-    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bua'), { callId: call.callId, application: application('bua') }));
+    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bua'), { callId: call.callId, application: applicationAsOf('bua', Date.now()) }));
     const handle = h.client.workflow.getHandle(centerWorkflowId('bua'));
     const windowKey = (await showCenter(h.ops, 'bua')).openDeadlines[0].key;
 
@@ -80,7 +80,7 @@ describe('forged and malformed signals are dropped, and never jam a center', () 
     expect(failure?.cause?.type).toBe('InvalidWorkflowInput');
     expect(failure?.cause?.message).toMatch(/^Not a center workflow the service started: .*call\.title/);
     // The id is free again: the real application starts the real workflow.
-    const applied = await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bsu'), { callId: call.callId, application: application('bsu') }));
+    const applied = await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('bsu'), { callId: call.callId, application: applicationAsOf('bsu', Date.now()) }));
     expect(applied.state).toBe('application.eligible');
   });
 

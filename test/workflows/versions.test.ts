@@ -11,7 +11,7 @@ import { fetchCenterRuns, whatIfOfRuns } from '../../client/audit';
 import { centerVersion, centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import { defaultPolicy, type Policy } from '../../machines/policy';
-import { application, callInfo, cmd, commission, expertActor, experts, promotionRequest, university } from '../helpers/fixtures';
+import { callInfo, cmd, commission, expertActor, experts, promotionRequest, university, applicationAsOf } from '../helpers/fixtures';
 import { useDevServer } from '../helpers/dev-server';
 
 const TIMEOUT = 300_000;
@@ -27,7 +27,7 @@ const PANEL = experts('pku');
 
 /** A center started on version 1 (ops.machineVersion), up to its review: `reviews` of the panel's reviews in. */
 async function startV1(ops: OperationsContext, u: string, reviews: number): Promise<void> {
-  await submitApplication(ops, cmd('SUBMIT_APPLICATION', university(u), { callId: CALL, application: application(u) }));
+  await submitApplication(ops, cmd('SUBMIT_APPLICATION', university(u), { callId: CALL, application: applicationAsOf(u, Date.now()) }));
   await sendCenterCommand(ops, u, cmd('ASSIGN_EXPERTS', commission, { experts: PANEL }));
   for (const e of PANEL.slice(0, reviews)) await review(ops, u, e);
 }
@@ -56,7 +56,7 @@ describe('issue 15 item 4: statechart versions under running centers', { timeout
       await sendCenterCommand(ops, u, cmd('APPROVE', commission, {}));
     }
     await startV1(v1Old, 'buct', 1);
-    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('uibe'), { callId: CALL, application: application('uibe') }));
+    await submitApplication(h.ops, cmd('SUBMIT_APPLICATION', university('uibe'), { callId: CALL, application: applicationAsOf('uibe', Date.now()) }));
     expect((await version('bnu')).version).toBe(1);
     expect((await version('uibe')).version).toBe(2);
 
