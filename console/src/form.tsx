@@ -33,8 +33,8 @@ export interface JsonSchema {
 export interface CommandForm {
   type: string;
   path: string;
-  target: 'center' | 'call' | 'none';
-  host: 'center' | 'call';
+  target: 'center' | 'call' | 'round' | 'none';
+  host: 'center' | 'call' | 'round';
   article: string;
   summary: string;
   roles: string[];
