@@ -201,7 +201,7 @@ export function CommandFormView({ form, target, w, prefill = {}, suggestions = {
   const [busy, setBusy] = useState(false);
 
   const set = (path: string, value: string | boolean) => setRaw((r) => ({ ...r, [path]: value }));
-  const url = form.path.replace(/:callId|:center/, encodeURIComponent(target ?? ''));
+  const url = form.path.replace(/:callId|:center|:roundId/, encodeURIComponent(target ?? ''));
 
   async function submit(e: Event) {
     e.preventDefault();
