@@ -61,6 +61,10 @@ export interface CommandSpec {
 }
 
 
+/** The round's commands, like the call's, go through the API when one is configured (as the other table commands do). */
+const ROUND_ACCESS = 'Through the API (CENTERS_API_URL) as the caller; with CENTERS_API_URL=off, to Temporal directly with --as.';
+const roundId = { name: '<roundId>', description: 'the round id' };
+
 /** A command-table entry as a CLI command: everything but the rendering of its result comes from the table. */
 function fromTable(type: AnyCommandType): CommandSpec {
   const def: CommandDef = COMMAND_TABLE[type];
@@ -83,10 +87,10 @@ function fromTable(type: AnyCommandType): CommandSpec {
     name: cli.name,
     group: STAGES[def.stage],
     summary: def.summary,
-    args: cli.target === 'center' ? [center] : cli.target === 'call' ? [callId] : [],
+    args: [...(cli.target === 'center' ? [center] : cli.target === 'call' ? [callId] : cli.target === 'round' ? [roundId] : []), ...(cli.args ?? []).map(({ name, description }) => ({ name, description }))],
     options,
     sends: sendsFor(def.roles),
-    details: cli.details,
+    details: def.host === 'round' && cli.details ? `${cli.details}\n${ROUND_ACCESS}` : cli.details,
     examples: cli.examples,
     load: async () => (await import('./handlers/table')).tableCommand(type),
   };
@@ -171,47 +175,6 @@ const STAGE_READING: Partial<Record<Stage, CommandSpec[]>> = {
   },
   ],
   funding: [
-  {
-    name: 'round open',
-    group: STAGES.funding,
-    summary: 'Open a yearly funding round (Art. 13 择优): its window and its budget per project kind',
-    args: [],
-    options: { file: { type: 'string', value: 'FILE', description: 'the round: { roundId, title, year, opensAt, closesAt, budgetFen: { promotion, guidance } } (JSON; amounts in fen)', required: true } },
-    sends: { defaultActor: 'commission', actorExample: ACTOR_EXAMPLES.commission },
-    details:
-      `${DIRECT_ACCESS}The round is its own workflow: it holds the requests submitted into it, their scores and the amounts\n` +
-      "committed per kind, and is scored on the policy's roundRubrics as they are when it opens.",
-    examples: ['centers round open --file examples/funding-round.json'],
-    load: async () => (await import('./handlers/funding-rounds')).openRoundCommand,
-  },
-  {
-    name: 'round submit',
-    group: STAGES.funding,
-    summary: "Submit a center's pending funding request into a round (Art. 13; guidance: with external opinions and reserve entries, Art. 15)",
-    args: [{ name: '<roundId>', description: 'the round id' }, center],
-    options: {
-      request: { type: 'string', value: 'ID', description: 'the funding request id (see `centers funding list`)', required: true },
-      as: { type: 'string', value: 'ROLE:ID[@ORG]', description: `the actor (or CENTERS_ACTOR), e.g. ${ACTOR_EXAMPLES.university} or ${ACTOR_EXAMPLES.commission}` },
-    },
-    details: `${DIRECT_ACCESS}Read from the center: kind, amount, opinions, reserve entries and what its tier still allows this year (Art. 19).`,
-    examples: ['centers round submit r2026 bjut --request c1-y1-f1 --as university:bjut-office@bjut'],
-    load: async () => (await import('./handlers/funding-rounds')).submitToRoundCommand,
-  },
-  {
-    name: 'round score',
-    group: STAGES.funding,
-    summary: "Record an expert's scores of a request in a round, on its kind's rubric (Art. 13–15)",
-    args: [{ name: '<roundId>', description: 'the round id' }],
-    options: {
-      request: { type: 'string', value: 'CENTER/ID', description: 'the request in the round: <centerId>/<requestId> (see `centers round show`)', required: true },
-      expert: { type: 'string', value: 'ID', description: 'the expert whose scores these are (default: the actor)' },
-      file: { type: 'string', value: 'FILE', description: "the scores: { dimension: 0–100 } of the kind's rubric (policy roundRubrics)", required: true },
-      as: { type: 'string', value: 'ROLE:ID[@ORG]', description: `the actor (or CENTERS_ACTOR), e.g. ${ACTOR_EXAMPLES.expert} or ${ACTOR_EXAMPLES.commission}` },
-    },
-    details: `${DIRECT_ACCESS}A request's score is the mean over its experts of their weighted scores; guidance projects weigh the external opinions they carry (externalOpinions).`,
-    examples: ['centers round score r2026 --request bjut.call-2026/c1-y1-f1 --file examples/round-scores-promotion.json --as expert:exp-1@casted'],
-    load: async () => (await import('./handlers/funding-rounds')).scoreInRoundCommand,
-  },
   {
     name: 'round show',
     group: STAGES.funding,

@@ -21,7 +21,7 @@ import {
   type CommandResult,
   type FundingRoundStatus,
 } from '../contract';
-import { describeZodError } from '../machines/commands';
+import { COMMAND_TABLE, describeZodError, type RoundCommandType } from '../machines/commands';
 import type { Actor } from '../machines/domain';
 import { FundingRoundSchema, planRound, rankRound, requestKey, RoundDecisionError, type PlannedRoundDecision, type RoundDeparture, type RoundSubmission } from '../machines/funding-rounds';
 import type { fundingRoundWorkflow } from '../workflows/funding-round';
@@ -41,7 +41,8 @@ async function refusedAs<T>(fn: () => Promise<T>): Promise<T> {
 export async function openRound(ops: OperationsContext, round: unknown, actor: Actor, commandId = newCommandId()): Promise<FundingRoundStatus> {
   const parsed = FundingRoundSchema.safeParse(round);
   if (!parsed.success) throw new CommandRefusedError('invalid-input', `Invalid round: ${describeZodError(parsed.error)}`);
-  if (actor.role !== 'commission') throw new CommandRefusedError('forbidden-role', `Opening a funding round is for the commission, not a ${actor.role} (Art. 13).`);
+  const { roles, article } = COMMAND_TABLE.OPEN_ROUND;
+  if (!(roles as readonly string[]).includes(actor.role)) throw new CommandRefusedError('forbidden-role', `Opening a funding round is for the ${roles.join(' or ')}, not a ${actor.role} (${article}).`);
   const workflowId = fundingRoundWorkflowId(parsed.data.roundId);
   try {
     const handle = await ops.client.workflow.start<typeof fundingRoundWorkflow>('fundingRoundWorkflow', {
@@ -70,12 +71,13 @@ const round = (ops: OperationsContext, roundId: string) => ops.client.workflow.g
 /** Art. 13: a center's pending funding request enters the round, as the center holds it. */
 export async function submitToRoundFromCenter(ops: OperationsContext, roundId: string, center: string, requestId: string, actor: Actor): Promise<FundingRoundStatus> {
   const view = await showCenter(ops, center);
+  // Another university hears only that the center is not its own, not what the center holds.
+  if (actor.role === 'university' && actor.orgId !== view.universityId) throw new CommandRefusedError('wrong-organisation', `Only ${view.universityId}'s office submits its requests.`);
   const f = view.funding.find((x) => x.requestId === requestId);
   if (!f) throw new CommandRefusedError('invalid-input', `No funding request "${requestId}" of "${view.centerId}" (see \`centers funding list ${center}\`).`);
   // The request names its round, so the center's grant asks this round for the amount (workflows/center.ts).
   if (f.request.roundId !== roundId) throw new CommandRefusedError('invalid-input', `Funding request ${requestId} of "${view.centerId}" ${f.request.roundId ? `competes in round "${f.request.roundId}"` : 'names no round'}; a request enters the round it names (its roundId, Art. 13).`);
   if (f.status !== 'pending') throw new CommandRefusedError('not-allowed-in-state', `Funding request ${requestId} of "${view.centerId}" is ${f.status}; only a pending request enters a round.`);
-  if (actor.role === 'university' && actor.orgId !== view.universityId) throw new CommandRefusedError('wrong-organisation', `Only ${view.universityId}'s office submits its requests.`);
   const year = view.fundingYear;
   const kind = year && year.cycle === f.cycle && year.year === f.year ? year.kinds[f.request.kind] : null;
   const submission: RoundSubmission = {
@@ -91,8 +93,22 @@ export async function submitToRoundFromCenter(ops: OperationsContext, roundId: s
   return refusedAs(() => round(ops, roundId).executeUpdate(submitToRound, { args: [{ actor, submission }], updateId: `round-submit:${requestKey(submission)}` }));
 }
 
-export async function scoreInRound(ops: OperationsContext, roundId: string, key: string, expertId: string, scores: Record<string, number>, actor: Actor): Promise<FundingRoundStatus> {
-  return refusedAs(() => round(ops, roundId).executeUpdate(scoreRoundRequest, { args: [{ actor, score: { requestKey: key, expertId, scores } }] }));
+export async function scoreInRound(ops: OperationsContext, roundId: string, key: string, expertId: string, scores: Record<string, number>, actor: Actor, commandId?: string): Promise<FundingRoundStatus> {
+  return refusedAs(() => round(ops, roundId).executeUpdate(scoreRoundRequest, { args: [{ actor, score: { requestKey: key, expertId, scores } }], ...(commandId ? { updateId: commandId } : {}) }));
+}
+
+/**
+ * A command of the round's (machines/stages/rounds.ts), its payload already checked against the table's schema:
+ * the one dispatch of the API's derived routes and of the CLI's direct path.
+ */
+export async function sendRoundCommand(ops: OperationsContext, type: RoundCommandType, roundId: string | null, payload: unknown, actor: Actor, commandId: string): Promise<FundingRoundStatus> {
+  if (type === 'OPEN_ROUND') return openRound(ops, payload, actor, commandId);
+  if (type === 'SUBMIT_TO_ROUND') {
+    const p = payload as { center: string; requestId: string };
+    return submitToRoundFromCenter(ops, roundId!, p.center, p.requestId, actor);
+  }
+  const p = payload as { requestKey: string; expertId?: string; scores: Record<string, number> };
+  return scoreInRound(ops, roundId!, p.requestKey, p.expertId ?? actor.id, p.scores, actor, commandId);
 }
 
 export interface RoundOutcome {

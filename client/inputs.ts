@@ -26,7 +26,7 @@ function fieldsOf(schema: ZodTypeAny): Record<string, ZodTypeAny> {
 const under = (path: string, field: string) => path === field || path.startsWith(`${field}.`) || path.startsWith(`${field}[`);
 
 /** The payload of `type` from the options and the --file of a command line, validated. */
-export function commandPayload<T extends AnyCommandType>(type: T, values: Values): CommandPayload<T> {
+export function commandPayload<T extends AnyCommandType>(type: T, values: Values, args: readonly string[] = []): CommandPayload<T> {
   const { cli, payload: schema }: CommandDef = COMMAND_TABLE[type];
   const file = typeof values.file === 'string' ? values.file : undefined;
   const label = file === '-' ? 'standard input' : file;
@@ -39,6 +39,11 @@ export function commandPayload<T extends AnyCommandType>(type: T, values: Values
     payload = fileField ? { [fileField]: value } : value;
   }
   const flags: Record<string, string> = {};
+  // Positionals after the target (`round submit r2026 bjut`): each fills its field.
+  for (const [i, a] of (cli.args ?? []).entries()) {
+    flags[a.field] = a.name;
+    if (args[i] !== undefined && isRecord(payload)) payload[a.field] = args[i];
+  }
   for (const [flag, o] of Object.entries(cli.options ?? {})) {
     flags[o.field] = `--${flag}`;
     const raw = values[flag];

@@ -16,10 +16,12 @@ import { fundingCommands } from './stages/funding';
 import { organisationCommands } from './stages/organisation';
 import { rectificationCommands } from './stages/rectification';
 import { reserveCommands } from './stages/reserve';
+import { roundCommands } from './stages/rounds';
 import { accountsCommands } from './stages/accounts';
 import { summaryCommands } from './stages/summaries';
 import { versionCommands } from './versions';
 
+export type { RoundCommandType } from './stages/rounds';
 export { REFUSAL_REASONS, type Refusal, type RefusalReason, type EventMeta } from './core';
 
 /** The center's commands (the statechart's events), in the order of the regulation. */
@@ -35,8 +37,8 @@ export const CENTER_COMMANDS = {
   ...deadlineCommands,
   ...versionCommands,
 } as const;
-/** Every command: the call's and the center's. */
-export const COMMAND_TABLE = { ...callCommands, ...CENTER_COMMANDS } as const satisfies Record<string, CommandDef>;
+/** Every command: the call's, the center's and the funding round's (last, so the earlier commands keep their order). */
+export const COMMAND_TABLE = { ...callCommands, ...CENTER_COMMANDS, ...roundCommands } as const satisfies Record<string, CommandDef>;
 export type AnyCommandType = keyof typeof COMMAND_TABLE;
 export const ALL_COMMAND_TYPES = Object.keys(COMMAND_TABLE) as AnyCommandType[];
 

@@ -98,8 +98,10 @@ export type Stage = keyof typeof STAGES;
 export interface CliSpec {
   /** The words after `centers`, e.g. "funding grant". */
   name: string;
-  /** The positional argument: a center, a call, or none (an application names its call with --call). */
-  target: 'center' | 'call' | 'none';
+  /** The positional argument: a center, a call, a funding round, or none (an application names its call with --call). */
+  target: 'center' | 'call' | 'round' | 'none';
+  /** Positional arguments after the target, each filling one payload field: `round submit r2026 bjut` → `center: 'bjut'`. */
+  args?: { field: string; name: string; description: string }[];
   /** `--file FILE`: the payload as JSON, or (with `field`) the value of one payload field. */
   file?: { field?: string; description: string; optional?: boolean };
   /** Options that fill one payload field each: `--amount-fen 100` → `amountFen: 100`. */
@@ -116,8 +118,10 @@ export interface CommandDef<P extends z.ZodTypeAny = z.ZodTypeAny> {
   /** One line, for help and forms. */
   summary: string;
   roles: readonly Role[];
-  /** Which workflow takes it: the center's statechart, or the call's. */
-  host: 'center' | 'call';
+  /** Which workflow takes it: the center's statechart, the call's, or a yearly funding round's. */
+  host: 'center' | 'call' | 'round';
+  /** The last segment of its API path, where it is not `commands/<slug>` (the funding round's documented paths: api/paths.ts). */
+  path?: string;
   payload: P;
   cli: CliSpec;
 }

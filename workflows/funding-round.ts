@@ -13,6 +13,7 @@ import { refuse, type Refusal } from '../machines/core';
 import type { Actor } from '../machines/domain';
 import { checkScore, checkSubmission, FundingRoundSchema, newRoundState, recordDecline, releaseBudget, requestKey, reserveBudget, RoundSubmissionSchema, weightedScore } from '../machines/funding-rounds';
 import type { Role } from '../machines/vocabulary';
+import { roundCommands } from '../machines/stages/rounds';
 import { nowIso, refusalFailure, refuseInvalidInput } from './shared';
 import { z } from 'zod';
 
@@ -54,7 +55,7 @@ export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<Fu
     },
     {
       validator: ({ actor, submission }) => {
-        fail(role(actor, ['university', 'commission'], 'Submitting a request'));
+        fail(role(actor, roundCommands.SUBMIT_TO_ROUND.roles, 'Submitting a request'));
         const parsed = RoundSubmissionSchema.safeParse(submission);
         if (!parsed.success) fail(refuse('invalid-input', `Invalid submission: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`));
         fail(checkSubmission(state, parsed.data!, nowIso()));
@@ -71,7 +72,7 @@ export async function fundingRoundWorkflow(input: FundingRoundInput): Promise<Fu
     },
     {
       validator: ({ actor, score }) => {
-        fail(role(actor, ['expert', 'commission'], 'Scoring a request'));
+        fail(role(actor, roundCommands.SCORE_IN_ROUND.roles, 'Scoring a request'));
         // An expert scores as themself; the commission records the scores an expert gave.
         if (actor.role === 'expert' && actor.id !== score.expertId) fail(refuse('not-assigned', `Expert ${actor.id} may record only their own scores, not ${score.expertId}'s.`));
         // Art. 9, 18 as for every panel: no expert scores a request of their own university's center.

@@ -11,7 +11,8 @@ import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
 import { newCommandId, openCall, sendCallCommand, sendCenterCommand, submitApplication } from '../../client/operations';
-import { ALL_COMMAND_TYPES, COMMAND_TABLE, type Command, type CallCommand } from '../../machines/commands';
+import { sendRoundCommand } from '../../client/funding-rounds';
+import { ALL_COMMAND_TYPES, COMMAND_TABLE, type Command, type CallCommand, type RoundCommandType } from '../../machines/commands';
 import { STAGES, type CommandDef } from '../../machines/core';
 import type { ApiDeps } from '../app';
 import { actorOf, requireIdentity } from '../auth';
@@ -75,7 +76,12 @@ export async function commandRoutes(app: FastifyInstance, deps: ApiDeps): Promis
   for (const type of ALL_COMMAND_TYPES) {
     const def: CommandDef = COMMAND_TABLE[type];
     const panel = type === 'ASSIGN_EXPERTS' || type === 'ASSIGN_EVALUATION_EXPERTS';
-    const params = def.host === 'call' && def.cli.target === 'call' ? z.object({ callId: z.string().min(1).max(64) }) : def.cli.target === 'center' ? z.object({ center: z.string().min(1).max(128).describe('A center id (bjut.call-2026) or a university id (bjut)') }) : undefined;
+    const params =
+      def.cli.target === 'round'
+        ? z.object({ roundId: z.string().min(1).max(64) })
+        : def.host === 'call' && def.cli.target === 'call'
+          ? z.object({ callId: z.string().min(1).max(64) })
+          : def.cli.target === 'center' ? z.object({ center: z.string().min(1).max(128).describe('A center id (bjut.call-2026) or a university id (bjut)') }) : undefined;
     api.route({
       method: 'POST',
       url: commandPath(type),
@@ -89,7 +95,7 @@ export async function commandRoutes(app: FastifyInstance, deps: ApiDeps): Promis
         headers: Headers,
         // An expert panel's organisations come from the experts' identities, so the body may leave them out.
         body: panel ? z.object({ experts: z.array(z.object({ id: z.string(), name: z.string(), orgId: z.string().optional() }).strict()).min(1).max(20) }).strict() : def.payload,
-        response: { 200: def.host === 'call' ? z.unknown() : CommandResultSchema, ...errors },
+        response: { 200: def.host === 'center' ? CommandResultSchema : z.unknown(), ...errors },
       },
       handler: async (request) => {
         const t0 = performance.now();
@@ -113,8 +119,9 @@ export async function commandRoutes(app: FastifyInstance, deps: ApiDeps): Promis
           const command = { commandId: commandIdFor(identity, request.headers['idempotency-key'] as string | undefined), actor: actorOf(identity), type, payload };
           t.commandId = command.commandId;
           commandIdOf.set(request.raw, command.commandId);
-          const { callId, center } = (request.params ?? {}) as { callId?: string; center?: string };
+          const { callId, center, roundId } = (request.params ?? {}) as { callId?: string; center?: string; roundId?: string };
           const result = await temporal((): Promise<unknown> => {
+            if (def.host === 'round') return sendRoundCommand(deps.ops, type as RoundCommandType, roundId ?? null, payload, command.actor, command.commandId);
             if (type === 'OPEN_CALL') return openCall(deps.ops, payload, command.actor, command.commandId);
             if (def.host === 'call') return sendCallCommand(deps.ops, callId!, command as CallCommand);
             if (type === 'SUBMIT_APPLICATION') return submitApplication(deps.ops, command as Command);

@@ -44,6 +44,6 @@ function commandForms(doc: OpenApiDoc) {
     const def = COMMAND_TABLE[type];
     const path = `${API_PREFIX}${commandPath(type)}`;
     const body = doc.paths[path.replace(/:(\w+)/g, '{$1}')]?.post?.requestBody?.content?.['application/json']?.schema ?? { type: 'object' };
-    return { type, path, target: def.host === 'call' && def.cli.target === 'none' ? 'none' : def.cli.target, host: def.host, stage: def.stage, stageTitle: STAGES[def.stage], article: def.article, summary: def.summary, roles: def.roles, schema: body };
+    return { type, path, target: def.cli.target, host: def.host, stage: def.stage, stageTitle: STAGES[def.stage], article: def.article, summary: def.summary, roles: def.roles, schema: body };
   });
 }

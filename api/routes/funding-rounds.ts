@@ -1,13 +1,14 @@
 /**
- * Yearly funding rounds over HTTP (Art. 13 择优, 14–15): open a round (the commission), submit a center's pending
- * request into it (its university, or the commission), record an expert's scores (the expert as themself, or the
- * commission for an expert), read it (with its CSV), and decide it in one operation (the commission). The caller's
- * identity is the actor; the round's workflow checks the rules (client/funding-rounds.ts).
+ * Yearly funding rounds over HTTP (Art. 13 择优, 14–15), the operations built on the round's commands: read a round
+ * (with its CSV), and decide it in one operation (the commission). The round's commands — opening it, submitting a
+ * center's pending request into it, recording an expert's scores — are routes of the command table
+ * (machines/stages/rounds.ts, api/routes/commands.ts) at the same paths (POST /funding-rounds, …/submissions,
+ * …/scores). The caller's identity is the actor; the round's workflow checks the rules (client/funding-rounds.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { decideRound, getRound, openRound, roundCsv, scoreInRound, submitToRoundFromCenter } from '../../client/funding-rounds';
+import { decideRound, getRound, roundCsv } from '../../client/funding-rounds';
 import { RoundDecisionError } from '../../machines/funding-rounds';
 import type { Role } from '../../machines/vocabulary';
 import type { ApiDeps } from '../app';
@@ -26,12 +27,6 @@ function allow(identity: Identity, roles: readonly Role[], what: string): void {
 
 export async function fundingRoundRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const api = app.withTypeProvider<ZodTypeProvider>();
-
-  api.post('/funding-rounds', { schema: { operationId: 'openFundingRound', tags, summary: 'Open a yearly funding round: window and budget per project kind (fen)', body: Any, response: { 200: Any, ...errors } } }, async (request) => {
-    const identity = requireIdentity(request);
-    allow(identity, ['commission'], 'Opening a funding round');
-    return openRound(deps.ops, request.body, actorOf(identity));
-  });
 
   api.get('/funding-rounds/:roundId', { schema: { operationId: 'getFundingRound', tags, summary: "A round: its budget, committed amounts, requests, scores and decisions", params: RoundParams, response: { 200: Any, ...errors } } }, async (request) => {
     const identity = requireIdentity(request);
@@ -52,35 +47,6 @@ export async function fundingRoundRoutes(app: FastifyInstance, deps: ApiDeps): P
     allow(identity, ['commission', 'auditor'], 'The round report');
     return reply.type('text/csv; charset=utf-8').send(roundCsv(await getRound(deps.ops, request.params.roundId)));
   });
-
-  api.post(
-    '/funding-rounds/:roundId/submissions',
-    { schema: { operationId: 'submitToFundingRound', tags, summary: "Submit a center's pending funding request into the round", params: RoundParams, body: z.object({ center: z.string().min(1).max(128), requestId: z.string().min(1).max(64) }).strict(), response: { 200: Any, ...errors } } },
-    async (request) => {
-      const identity = requireIdentity(request);
-      allow(identity, ['university', 'commission'], 'Submitting a request');
-      return submitToRoundFromCenter(deps.ops, request.params.roundId, request.body.center, request.body.requestId, actorOf(identity));
-    },
-  );
-
-  api.post(
-    '/funding-rounds/:roundId/scores',
-    {
-      schema: {
-        operationId: 'scoreInFundingRound',
-        tags,
-        summary: "An expert's scores of one request, on its kind's rubric (policy roundRubrics)",
-        params: RoundParams,
-        body: z.object({ requestKey: z.string().min(1).max(200), expertId: z.string().min(1).max(64).optional(), scores: z.record(z.string(), z.number()) }).strict(),
-        response: { 200: Any, ...errors },
-      },
-    },
-    async (request) => {
-      const identity = requireIdentity(request);
-      allow(identity, ['expert', 'commission'], 'Scoring a request');
-      return scoreInRound(deps.ops, request.params.roundId, request.body.requestKey, request.body.expertId ?? identity.userId, request.body.scores, actorOf(identity));
-    },
-  );
 
   api.post(
     '/funding-rounds/:roundId/decision',

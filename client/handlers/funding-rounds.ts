@@ -1,19 +1,22 @@
 /**
  * `centers round open|submit|score|show|decide` (Art. 13 择优, 14–15): yearly funding rounds, ranked across centers.
- * Operators' tools: they talk to Temporal directly (the round's workflow), the center commands they send are the
- * ordinary GRANT_FUNDING and DECLINE_FUNDING.
+ * open, submit and score are the round's commands of the command table (sendToRound, from handlers/table.ts); show
+ * and decide are operators' tools built on them that talk to Temporal directly (the round's workflow), the center
+ * commands decide sends are the ordinary GRANT_FUNDING and DECLINE_FUNDING.
  */
 import fs from 'node:fs';
+import { commandUrl } from '../../api/paths';
 import type { FundingRoundStatus } from '../../contract';
+import type { RoundCommandType } from '../../machines/commands';
 import { defaultPolicy } from '../../machines/policy';
 import { rankRound, RoundDecisionError } from '../../machines/funding-rounds';
-import { DEFAULT_COMMISSION_ACTOR, readJson } from '../args';
+import { DEFAULT_COMMISSION_ACTOR } from '../args';
 import type { CommandContext, Output } from '../commands';
 import { UsageError } from '../errors';
-import { decideRound, getRound, openRound, parseRoundDeparture, roundCsv, scoreInRound, submitToRoundFromCenter, type RoundDecision } from '../funding-rounds';
+import { decideRound, getRound, parseRoundDeparture, roundCsv, sendRoundCommand, type RoundDecision } from '../funding-rounds';
 import { fields, money, section, table, time } from '../format';
 import { ACTOR_EXAMPLES } from '../options';
-import { actorAndId, str, temporalFor } from './send';
+import { actorAndId, idempotencyKeyFor, str, temporalFor, type Send } from './send';
 
 const list = (v: unknown): string[] => (v === undefined ? [] : Array.isArray(v) ? (v as string[]) : [v as string]);
 
@@ -43,30 +46,27 @@ export function roundText(s: FundingRoundStatus): string {
   ].join('\n\n');
 }
 
-export async function openRoundCommand(ctx: CommandContext): Promise<Output> {
-  const file = str(ctx.values.file)!;
-  const { actor, commandId } = actorAndId(ctx, { command: 'round open', defaultActor: DEFAULT_COMMISSION_ACTOR, actorExample: ACTOR_EXAMPLES.commission });
+/**
+ * Sends a round's command (machines/stages/rounds.ts: `round open`, `round submit`, `round score`), its payload
+ * already checked against the table's schema (handlers/table.ts): through the API when one is configured (the
+ * caller's identity is the actor), else to the round's workflow directly as --as.
+ */
+export async function sendToRound(ctx: CommandContext, type: RoundCommandType, payload: unknown, s: Pick<Send<never>, 'command' | 'defaultActor' | 'actorExample'>): Promise<Output> {
+  const roundId = type === 'OPEN_ROUND' ? null : ctx.positionals[0]!;
+  const api = ctx.services.api;
+  if (api) {
+    ctx.warn(`Sending ${type} to ${roundId ? `round ${roundId}` : 'the funding rounds'} through ${api.url}…`);
+    const status = await api.request<FundingRoundStatus>('POST', commandUrl(type, roundId), { body: payload, idempotencyKey: idempotencyKeyFor(ctx) });
+    return { data: status, text: roundText(status) };
+  }
+  const { actor, commandId } = actorAndId(ctx, s);
+  // The scores are an expert's: the commission names whose it records.
+  if (type === 'SCORE_IN_ROUND' && actor.role !== 'expert' && (payload as { expertId?: string }).expertId === undefined) {
+    throw new UsageError(`--expert: name the expert whose scores the ${actor.role} records (an expert's own are recorded as --as expert:ID).`, s.command);
+  }
   const t = await temporalFor(ctx);
-  const s = await openRound(t.ops, readJson(file), actor, commandId);
-  return { data: s, text: roundText(s) };
-}
-
-export async function submitToRoundCommand(ctx: CommandContext): Promise<Output> {
-  const [roundId, center] = ctx.positionals as [string, string];
-  const { actor } = actorAndId(ctx, { command: 'round submit', defaultActor: null, actorExample: `${ACTOR_EXAMPLES.university} or ${ACTOR_EXAMPLES.commission}` });
-  const t = await temporalFor(ctx);
-  const s = await submitToRoundFromCenter(t.ops, roundId, center, str(ctx.values.request)!, actor);
-  return { data: s, text: roundText(s) };
-}
-
-export async function scoreInRoundCommand(ctx: CommandContext): Promise<Output> {
-  const [roundId] = ctx.positionals as [string];
-  const { actor } = actorAndId(ctx, { command: 'round score', defaultActor: null, actorExample: `${ACTOR_EXAMPLES.expert} or ${ACTOR_EXAMPLES.commission}` });
-  const scores = readJson(str(ctx.values.file)!);
-  if (typeof scores !== 'object' || scores === null || Array.isArray(scores)) throw new UsageError('--file: the scores are a JSON object { dimension: 0–100 } of the kind\'s rubric (policy roundRubrics).', 'round score');
-  const t = await temporalFor(ctx);
-  const s = await scoreInRound(t.ops, roundId, str(ctx.values.request)!, str(ctx.values.expert) ?? actor.id, scores as Record<string, number>, actor);
-  return { data: s, text: roundText(s) };
+  const status = await sendRoundCommand(t.ops, type, roundId, payload, actor, commandId);
+  return { data: status, text: roundText(status) };
 }
 
 export async function showRoundCommand(ctx: CommandContext): Promise<Output> {

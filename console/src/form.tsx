@@ -33,8 +33,8 @@ export interface JsonSchema {
 export interface CommandForm {
   type: string;
   path: string;
-  target: 'center' | 'call' | 'none';
-  host: 'center' | 'call';
+  target: 'center' | 'call' | 'round' | 'none';
+  host: 'center' | 'call' | 'round';
   article: string;
   summary: string;
   roles: string[];
@@ -201,7 +201,7 @@ export function CommandFormView({ form, target, w, prefill = {}, suggestions = {
   const [busy, setBusy] = useState(false);
 
   const set = (path: string, value: string | boolean) => setRaw((r) => ({ ...r, [path]: value }));
-  const url = form.path.replace(/:callId|:center/, encodeURIComponent(target ?? ''));
+  const url = form.path.replace(/:callId|:center|:roundId/, encodeURIComponent(target ?? ''));
 
   async function submit(e: Event) {
     e.preventDefault();

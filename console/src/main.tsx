@@ -15,6 +15,7 @@ import { Dashboard } from './pages/dashboard';
 import { CenterList } from './pages/centers';
 import { CenterPage } from './pages/center';
 import { CallList, CallPage } from './pages/calls';
+import { RoundList, RoundPage } from './pages/rounds';
 import { Notices } from './pages/notices';
 import { AuditPage } from './pages/audit';
 import { ApiError } from './api';
@@ -81,6 +82,8 @@ function Root() {
   else if (/^\/centers\/[^/]+$/.test(path)) page = <CenterPage centerId={decodeURIComponent(path.split('/')[2])} />;
   else if (path === '/calls') page = <CallList />;
   else if (/^\/calls\/[^/]+$/.test(path)) page = <CallPage callId={decodeURIComponent(path.split('/')[2])} />;
+  else if (path === '/funding-rounds') page = <RoundList />;
+  else if (/^\/funding-rounds\/[^/]+$/.test(path)) page = <RoundPage roundId={decodeURIComponent(path.split('/')[2])} />;
   else page = <NotFound />;
 
   return (
@@ -100,6 +103,7 @@ function Root() {
                 <NavLink href="/" current={path === '/'} label={w.t('nav.dashboard')} />
                 <NavLink href="/centers" current={path.startsWith('/centers')} label={w.t('nav.centers')} />
                 <NavLink href="/calls" current={path.startsWith('/calls')} label={w.t('nav.calls')} />
+                <NavLink href="/funding-rounds" current={path.startsWith('/funding-rounds')} label={w.t('nav.rounds')} />
               </>
             ) : null}
             <NavLink href="/notices" current={path === '/notices'} label={w.t('nav.notices')} />

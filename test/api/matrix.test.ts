@@ -18,7 +18,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createIdentities, type User } from '../../api/identities';
 import { commandUrl } from '../../api/paths';
-import { callWorkflowId, centerIdFor, centerWorkflowId } from '../../contract';
+import { callWorkflowId, centerIdFor, centerWorkflowId, fundingRoundWorkflowId } from '../../contract';
 import { checkCallCommand, checkCommand, handledEventTypes } from '../../machines/authorize';
 import { stateName, type CenterSnapshot } from '../../machines/center';
 import type { CallView } from '../../machines/context';
@@ -29,7 +29,8 @@ import { useApi, type HttpAnswer } from '../helpers/api';
 import { rowCounts } from '../helpers/database';
 import { send as drive, start } from '../helpers/drive';
 import { callInfo } from '../helpers/fixtures';
-import { CALL, OPENED_CALL, SAMPLES, SPARE_CALL } from '../helpers/samples';
+import { CALL, OPENED_CALL, ROUND, SAMPLES, SPARE_CALL } from '../helpers/samples';
+import { checkScore, type RoundState } from '../../machines/funding-rounds';
 import { TableName } from '../../db/tables';
 
 // The matrix sends several hundred requests per identity: the general limit is not what is tested here.
@@ -91,19 +92,26 @@ function expectProblem(res: HttpAnswer, reason: string, what: string): void {
 }
 
 async function historyLength(workflowId: string): Promise<number> {
-  const history = await api.h.client.workflow.getHandle(workflowId).fetchHistory();
-  return history.events?.length ?? 0;
+  try {
+    const history = await api.h.client.workflow.getHandle(workflowId).fetchHistory();
+    return history.events?.length ?? 0;
+  } catch (err) {
+    // The round before OPEN_ROUND: no workflow (a refused opening must start none).
+    if (workflowId === fundingRoundWorkflowId(ROUND) && /not.?found/i.test(`${(err as Error).name} ${(err as Error).message}`)) return -1;
+    throw err;
+  }
 }
 
 /** What must not move when a request is refused: the workflows' histories and every table's row count. */
 async function trace(): Promise<{ histories: Record<string, number>; rows: Record<string, number> }> {
-  const ids = [centerWorkflowId('bjut'), centerWorkflowId('pku'), callWorkflowId(CALL), callWorkflowId(SPARE_CALL)];
+  const ids = [centerWorkflowId('bjut'), centerWorkflowId('pku'), callWorkflowId(CALL), callWorkflowId(SPARE_CALL), fundingRoundWorkflowId(ROUND)];
   const histories = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await historyLength(id)] as const)));
   return { histories, rows: await rowCounts(api.h.knex) };
 }
 
 function targetOf(type: AnyCommandType, center: CenterUnderTest | null): string | null {
-  const def = COMMAND_TABLE[type];
+  const def: CommandDef = COMMAND_TABLE[type];
+  if (def.host === 'round') return def.cli.target === 'round' ? ROUND : null;
   if (def.host === 'call') return def.cli.target === 'call' ? SPARE_CALL : null;
   return def.cli.target === 'center' ? center!.centerId : null;
 }
@@ -117,6 +125,21 @@ async function callView(callId: string): Promise<CallView> {
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   const { title, opensAt, closesAt, quota, approvedCount, closedEarlyAt } = res.body;
   return { callId, title, opensAt, closesAt, quota, approvedCount, closedEarlyAt };
+}
+
+/**
+ * The answer to a round's command by a caller of a role it lists. The round is opened before any center has a funding
+ * request: submitting bjut's request names its absence (invalid-input) unless the caller is another university
+ * (wrong-organisation, before anything of the center is told); a score is the pure rule's answer (checkScore) of
+ * the round as it is.
+ */
+async function roundAnswer(type: AnyCommandType, actor: Actor, payload: unknown): Promise<'ok' | string> {
+  if (type === 'OPEN_ROUND') return 'ok';
+  if (type === 'SUBMIT_TO_ROUND') return actor.role === 'university' && actor.orgId !== 'bjut' ? 'wrong-organisation' : 'invalid-input';
+  const res = await api.http('GET', `/api/v1/funding-rounds/${ROUND}`, { token: callers.commission.token });
+  expect(res.status, JSON.stringify(res.body)).toBe(200);
+  const score = payload as { requestKey: string; scores: Record<string, number> };
+  return checkScore(res.body as RoundState, { ...score, expertId: actor.id })?.reason ?? 'ok';
 }
 
 /** The pure check's answer for a center command (SUBMIT_APPLICATION: the API checks a fresh center first, then the live one). */
@@ -223,6 +246,7 @@ describe('SPEC §3a, the authorisation matrix through HTTP', () => {
     const centerTypes = ALL_COMMAND_TYPES.filter((t) => COMMAND_TABLE[t].host === 'center') as CommandType[];
     const plan: [AnyCommandType, CenterUnderTest | null][] = [
       ...ALL_COMMAND_TYPES.filter((t) => COMMAND_TABLE[t].host === 'call').map((t) => [t, null] as [AnyCommandType, null]),
+      ...ALL_COMMAND_TYPES.filter((t) => COMMAND_TABLE[t].host === 'round').map((t) => [t, null] as [AnyCommandType, null]),
       ...centerTypes.map((t) => [t, centers.bjut] as [AnyCommandType, CenterUnderTest]),
       ...centerTypes.map((t) => [t, centers.pku] as [AnyCommandType, CenterUnderTest]),
     ];
@@ -230,11 +254,13 @@ describe('SPEC §3a, the authorisation matrix through HTTP', () => {
     for (const [type, center] of plan) {
       const def: CommandDef = COMMAND_TABLE[type];
       const payload = SAMPLES[type]({ now, universityId: center?.universityId ?? 'bjut', panel: center?.panel ?? [] });
-      const where = center ? `${type} on ${center.centerId}` : `${type} (call)`;
+      const where = center ? `${type} on ${center.centerId}` : `${type} (${def.host})`;
       /** The rightful caller: the role the table lists, the center's own university, the expert it assigned. */
       const rightful = (who: Who): boolean => {
         const actor = callers[who].actor;
         if (!actor || !def.roles.includes(actor.role)) return false;
+        // A round's commands are the commission's to drive here (a university's and an expert's answers are checked too).
+        if (def.host === 'round') return actor.role === 'commission';
         if (actor.role === 'university') return actor.orgId === center?.universityId;
         if (actor.role === 'expert') return who === 'assigned-expert';
         return true;
@@ -242,6 +268,10 @@ describe('SPEC §3a, the authorisation matrix through HTTP', () => {
       const order = [...CALLERS.filter((w) => !rightful(w)), ...CALLERS.filter(rightful)];
       expect(CALLERS.filter(rightful), `${where}: exactly one rightful caller`).toHaveLength(1);
 
+      if (type === 'OPEN_ROUND') {
+        const absent = await api.http('GET', `/api/v1/funding-rounds/${ROUND}`, { token: callers.commission.token });
+        expectProblem(absent, 'not-found', 'the round to be opened does not exist yet');
+      }
       if (type === 'OPEN_CALL') {
         const absent = await api.http('GET', `/api/v1/calls/${OPENED_CALL}`, { token: callers.commission.token });
         expectProblem(absent, 'not-found', 'the call to be opened does not exist yet');
@@ -253,6 +283,7 @@ describe('SPEC §3a, the authorisation matrix through HTTP', () => {
         let expected: 'ok' | string;
         if (isUnauthenticated(who)) expected = 'unauthenticated';
         else if (!def.roles.includes(actor!.role)) expected = 'forbidden-role';
+        else if (def.host === 'round') expected = await roundAnswer(type, actor!, payload);
         else if (actor!.role === 'university' && actor!.orgId !== center!.universityId) expected = 'wrong-organisation';
         else if (who === 'unassigned-expert') expected = handledEventTypes(center!.snapshot).has(type) ? 'not-assigned' : 'not-allowed-in-state';
         else if (type === 'OPEN_CALL') expected = 'ok';
@@ -299,6 +330,7 @@ describe('SPEC §3a, the authorisation matrix through HTTP', () => {
       'OPEN_CALL (call)',
       'RAISE_QUOTA (call)',
       'CLOSE_EARLY (call)',
+      'OPEN_ROUND (round)',
       'REQUEST_FUNDING on bjut.call-matrix',
       'GRANT_FUNDING on bjut.call-matrix',
       'RECORD_RESULT on bjut.call-matrix',

@@ -182,6 +182,21 @@ describe('the web console, in a real browser', () => {
     expect(auditor.errors).toEqual([]);
   });
 
+  it('opens a funding round through the form the command table generates, and shows the round with its commands (Art. 13)', async () => {
+    const s = await as('wang-fang');
+    const p = s.page;
+    await p.getByRole('link', { name: '年度择优' }).click();
+    const form = await commandForm(p, 'OPEN_ROUND');
+    const now = Date.now();
+    await fillForm(form, { roundId: 'r-console', title: '2026 年度资金择优（控制台）', year: 2026, opensAt: beijingInput(now - 3600_000), closesAt: beijingInput(now + 7 * 86_400_000), budgetFen: { promotion: 500_000_00, guidance: 0 } });
+    await form.getByRole('button', { name: '发布年度资金申报' }).click();
+    await p.getByRole('heading', { name: '2026 年度资金择优（控制台）' }).waitFor();
+    // The round's other commands, for the commission while the window is open.
+    await p.locator('details[data-command="SUBMIT_TO_ROUND"]').waitFor();
+    await p.locator('details[data-command="SCORE_IN_ROUND"]').waitFor();
+    expect(s.errors).toEqual([]);
+  });
+
   it('is readable at a phone width', async () => {
     const s = await as('bjut-office', { width: 390, height: 844 });
     await s.page.goto(`${api.url}/centers/${CENTER}`);

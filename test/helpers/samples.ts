@@ -9,6 +9,8 @@ import { annualSummary, applicationAsOf, callInfo, promotionRequest, scores } fr
 export const CALL = 'call-matrix';
 export const SPARE_CALL = 'call-matrix-spare';
 export const OPENED_CALL = 'call-matrix-opened';
+/** The funding round the matrix opens (OPEN_ROUND) and then sends its other commands to. */
+export const ROUND = 'round-matrix';
 
 export interface SampleContext {
   now: number;
@@ -22,6 +24,9 @@ export const SAMPLES: Samples = {
   OPEN_CALL: (c) => callInfo(c.now, { callId: OPENED_CALL, quota: 1 }),
   RAISE_QUOTA: () => ({ quota: 3, reason: 'Two more strong applicants are expected' }),
   CLOSE_EARLY: () => ({ reason: 'The spare call is no longer needed' }),
+  OPEN_ROUND: (c) => ({ roundId: ROUND, title: 'Matrix round', year: 2026, opensAt: new Date(c.now - 3600_000).toISOString(), closesAt: new Date(c.now + 7 * 86_400_000).toISOString(), budgetFen: { promotion: 500_000_00, guidance: 0 } }),
+  SUBMIT_TO_ROUND: (c) => ({ center: c.universityId, requestId: 'c1-y1-f1' }),
+  SCORE_IN_ROUND: (c) => ({ requestKey: `${c.universityId}.${CALL}/c1-y1-f1`, scores: { mechanisms: 80, intellectualProperty: 80, training: 80, sharing: 80, services: 80 } }),
   SUBMIT_APPLICATION: (c) => ({ callId: CALL, application: applicationAsOf(c.universityId, c.now) }),
   AMEND_APPLICATION: (c) => ({ application: applicationAsOf(c.universityId, c.now) }),
   ASSIGN_EXPERTS: (c) => ({ experts: c.panel }),

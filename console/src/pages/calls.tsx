@@ -10,7 +10,16 @@ export function CallList() {
   const { w, identity, forms } = useApp();
   const [version, setVersion] = useState(0);
   const [done, setDone] = useState<string | null>(null);
-  const calls = useLoad(() => get<any>('/calls'), [version]);
+  const [opened, setOpened] = useState<string | null>(null);
+  const calls = useLoad(async () => {
+    // The list is the read model, which the call's workflow writes just after it answers: a call just opened is
+    // waited for a few seconds, so it is listed instead of missing until the next visit.
+    for (let i = 0; ; i++) {
+      const list = await get<any>('/calls');
+      if (!opened || i >= 20 || list.calls.some((c: any) => c.callId === opened)) return list;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }, [version]);
   const open = forms.find((f) => f.type === 'OPEN_CALL' && f.roles.includes(identity!.role));
   return (
     <>
@@ -49,6 +58,7 @@ export function CallList() {
               w={w}
               onDone={(r) => {
                 setDone(w.t('common.doneCall', { what: `${w.command('OPEN_CALL')} ${r.callId ?? ''}` }));
+                setOpened(r.callId ?? null);
                 setVersion((n) => n + 1);
               }}
             />
