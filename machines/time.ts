@@ -30,3 +30,6 @@ export function daysMs(policy: Policy, days: number): number {
 }
 
 export const addMs = (iso: string, ms: number): string => new Date(Date.parse(iso) + ms).toISOString();
+
+/** When a deadline due at `dueAt` is reminded: the policy's `reminderDaysBefore` days before it (Art. 18; Art. 9, 18, 19). */
+export const reminderAt = (policy: Policy, dueAt: string): string => addMs(dueAt, -daysMs(policy, policy.reminderDaysBefore));

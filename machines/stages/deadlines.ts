@@ -21,7 +21,7 @@ import type { Policy } from '../policy';
 import type { DomainRecord } from '../records.types';
 import type { NotificationRecipient, WaitingStep } from '../vocabulary';
 import type { EventOf } from '../commands';
-import { addMs, daysMs } from '../time';
+import { addMs, daysMs, reminderAt } from '../time';
 
 export const deadlineCommands = defineCommands({
   EXTEND_DEADLINE: {
@@ -75,7 +75,8 @@ export function waitingSteps(ctx: CenterContext): Wait[] {
 }
 
 const sameWait = (w: Wait, d: Deadline): boolean => !!d.wait && d.wait.step === w.step && d.wait.scope === w.scope && d.wait.party === w.party;
-const isWaiting = (ctx: CenterContext, d: Deadline): boolean => waitingSteps(ctx).some((w) => sameWait(w, d));
+/** The step a deadline belongs to still waits (the guard of its reminder and its deadline, and of an extension). */
+const stillWaiting = (ctx: CenterContext, d: Deadline): boolean => waitingSteps(ctx).some((w) => sameWait(w, d));
 /** The key every deadline of a wait starts with. */
 export const waitKey = (cycle: number, w: Wait): string => `c${cycle}:${w.scope}:${w.step}${w.party ? `:${w.party}` : ''}`;
 
@@ -95,7 +96,7 @@ const stepDeadline = (ctx: CenterContext, key: string, kind: 'stepReminder' | 's
 
 /** The reminder before `dueAt`, when the policy reminds and there is still time to. */
 function reminderFor(ctx: CenterContext, key: string, dueAt: string, at: string, wait: StepWait): Deadline[] {
-  const remindAt = addMs(dueAt, -daysMs(ctx.policy, ctx.policy.reminderDaysBefore));
+  const remindAt = reminderAt(ctx.policy, dueAt);
   return ctx.policy.reminderDaysBefore > 0 && Date.parse(remindAt) > Date.parse(at) ? [stepDeadline(ctx, key, 'stepReminder', remindAt, wait)] : [];
 }
 
@@ -126,7 +127,7 @@ export function syncStepDeadlines(ctx: CenterContext, at: string): Deadline[] | 
       return d.wait.armedAt === at ? [] : [{ ...d, status: 'cancelled' }];
     }
     if (d.wait.step === 'rectificationReport' && ctx.rectification) {
-      const remindAt = addMs(ctx.rectification.dueAt, -daysMs(ctx.policy, ctx.policy.reminderDaysBefore));
+      const remindAt = reminderAt(ctx.policy, ctx.rectification.dueAt);
       if (remindAt !== d.dueAt) {
         changed = true;
         return [{ ...d, dueAt: remindAt }];
@@ -166,7 +167,7 @@ const extendable: Rule<EventOf<'EXTEND_DEADLINE'>> = (ctx, event) => {
       ? refuse('invalid-input', `${event.key} is the rectification deadline (Art. 19): extend it with "rectification extend".`)
       : refuse('invalid-input', `No step deadline has the key "${event.key}"; centers show lists the open ones.`);
   }
-  if (!isWaiting(ctx, d)) return refuse('not-allowed-in-state', `The step ${d.wait!.step} (${d.wait!.scope}${d.wait!.party ? `, ${d.wait!.party}` : ''}) no longer waits: nothing to extend.`);
+  if (!stillWaiting(ctx, d)) return refuse('not-allowed-in-state', `The step ${d.wait!.step} (${d.wait!.scope}${d.wait!.party ? `, ${d.wait!.party}` : ''}) no longer waits: nothing to extend.`);
   if (d.wait!.step === 'rectificationReport') return refuse('invalid-input', `The rectification report's deadline is the rectification's (Art. 19): extend it with "rectification extend".`);
   const due = currentDue(ctx, d.wait!)!;
   const ofCurrent = d.key === due.key || (d.kind === 'stepReminder' && d.wait!.armedAt === due.wait!.armedAt);
@@ -237,7 +238,6 @@ const overdueRecord = effect<DeadlineEvent>((ctx, event) => {
 
 // ---- Transitions ----
 
-const stillWaiting = (ctx: CenterContext, d: Deadline) => isWaiting(ctx, d);
 /** The step deadlines' transitions, wherever the center waits (application and building). */
 export const stepDeadlineTransitions = [
   { guard: deadlineIs('stepReminder', stillWaiting), actions: ['markDeadlineFired', reminderRecord] },

@@ -10,7 +10,7 @@ import { evidenceField } from '../evidence';
 import { deadline, deadlineIs, markFired, type CenterContext, type Deadline, type DeadlineEvent } from '../context';
 import { AnnualSummarySchema, ReasonSchema, type AnnualSummary } from '../domain';
 import type { DomainRecord } from '../records.types';
-import { addMs, daysMs, yearEndAt } from '../time';
+import { addMs, daysMs, reminderAt, yearEndAt } from '../time';
 import type { SummaryStatus } from '../vocabulary';
 import type { EventOf } from '../commands';
 import { transfersMatchReserve } from './reserve';
@@ -134,7 +134,7 @@ const endYear: Update<DeadlineEvent> = (ctx, event) => {
   const dueAt = addMs(d.dueAt, daysMs(ctx.policy, ctx.policy.summaryGraceDays));
   const reminders =
     ctx.policy.reminderDaysBefore > 0
-      ? [deadline(summaryReminderKey(d.cycle, d.year), 'summaryReminder', addMs(dueAt, -daysMs(ctx.policy, ctx.policy.reminderDaysBefore)), d.cycle, d.year)]
+      ? [deadline(summaryReminderKey(d.cycle, d.year), 'summaryReminder', reminderAt(ctx.policy, dueAt), d.cycle, d.year)]
       : [];
   return {
     yearsEnded: Math.max(ctx.yearsEnded, d.year),
