@@ -8,11 +8,11 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileCenter } from '../../client/audit';
-import { main, type Io } from '../../client/cli';
 import { createRepositories } from '../../db/repositories';
 import { TableName } from '../../db/tables';
 import { cmd, commission, promotionRequest } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
+import { harnessCliEnv, runCentersCli } from '../helpers/cli';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 
 const HOUR = 3600_000;
@@ -28,24 +28,13 @@ beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   h = await timeSkippingHarness();
   repos = createRepositories(h.knex);
-  env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_'))),
-    CENTERS_TEMPORAL_ADDRESS: h.env.address,
-    CENTERS_TEMPORAL_NAMESPACE: h.env.namespace ?? 'default',
-    CENTERS_TEMPORAL_TASK_QUEUE: h.taskQueue,
-    CENTERS_DATABASE_FILENAME: h.db.filename,
-    CENTERS_API_URL: 'off',
-  };
+  env = harnessCliEnv(h);
 }, 120_000);
 afterAll(async () => {
   await h?.teardown();
 });
 
-async function centers(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let [stdout, stderr] = ['', ''];
-  const io: Io = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), env };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const centers = (...argv: string[]) => runCentersCli(env, ...argv);
 
 describe('issue 15 item 1: the whole dossier reconciled', { timeout: 120_000 }, () => {
   it('a funded center graded unqualified with a notice reconciles clean, every record table included', async () => {

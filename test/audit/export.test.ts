@@ -16,11 +16,11 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sealArchive, type Archive, type ArchiveContent } from '../../client/audit';
 import { DOSSIER_TABLES } from '../../client/audit/dossier';
-import { main, type Io } from '../../client/cli';
 import { createRepositories } from '../../db/repositories';
 import { createEvidenceStore } from '../../evidence/store';
 import { cmd, commission, promotionRequest } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
+import { harnessCliEnv, runCentersCli } from '../helpers/cli';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 
 const HOUR = 3600_000;
@@ -38,26 +38,14 @@ let exported: { auditRows: number; lastSeq: number; runIds: string[] };
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   h = await timeSkippingHarness();
-  env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_'))),
-    CENTERS_TEMPORAL_ADDRESS: h.env.address,
-    CENTERS_TEMPORAL_NAMESPACE: h.env.namespace ?? 'default',
-    CENTERS_TEMPORAL_TASK_QUEUE: h.taskQueue,
-    CENTERS_DATABASE_FILENAME: h.db.filename,
-    CENTERS_EVIDENCE_DIR: evidenceDir,
-    CENTERS_API_URL: 'off',
-  };
+  env = harnessCliEnv(h, { CENTERS_EVIDENCE_DIR: evidenceDir });
 }, 120_000);
 afterAll(async () => {
   await h?.teardown();
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function centers(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let [stdout, stderr] = ['', ''];
-  const io: Io = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), env };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const centers = (...argv: string[]) => runCentersCli(env, ...argv);
 
 const readArchive = (file: string): Archive => JSON.parse(zlib.gunzipSync(fs.readFileSync(file)).toString('utf8')) as Archive;
 const writeArchive = (file: string, archive: unknown) => fs.writeFileSync(file, zlib.gzipSync(JSON.stringify(archive)));

@@ -7,11 +7,11 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileCenter, verifyChain, type TimelineEntry } from '../../client/audit';
 import { GENESIS } from '../../db/audit-chain';
-import { main, type Io } from '../../client/cli';
 import { createRepositories } from '../../db/repositories';
 import { TableName } from '../../db/tables';
 import { cmd, commission, promotionRequest } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
+import { harnessCliEnv, runCentersCli } from '../helpers/cli';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 
 let h: Harness;
@@ -25,28 +25,14 @@ beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   h = await timeSkippingHarness();
   repos = createRepositories(h.knex);
-  const filename = (h.knex.client.config.connection as { filename: string }).filename;
-  env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_'))),
-    CENTERS_TEMPORAL_ADDRESS: h.env.address,
-    CENTERS_TEMPORAL_NAMESPACE: h.env.namespace ?? 'default',
-    CENTERS_TEMPORAL_TASK_QUEUE: h.taskQueue,
-    CENTERS_DATABASE_FILENAME: filename,
-    CENTERS_API_URL: 'off',
-  };
+  env = harnessCliEnv(h);
 });
 afterAll(async () => {
   await h?.teardown();
 });
 
 /** Runs the real CLI in this process (the server and database are the harness's). */
-async function centers(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), env };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const centers = (...argv: string[]) => runCentersCli(env, ...argv);
 
 /** The CLI with some settings changed. */
 async function centersWith(over: NodeJS.ProcessEnv, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -11,12 +11,12 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { whatIfCenter } from '../../client/audit';
-import { main, type Io } from '../../client/cli';
 import { openCall, sendCenterCommand, submitApplication } from '../../client/operations';
 import { centerWorkflowId } from '../../contract';
 import { TableName } from '../../db/tables';
 import { applicationAsOf, callInfo, cmd, commission, expertActor, experts, university } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
+import { harnessCliEnv, runCentersCli } from '../helpers/cli';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 
 let h: Harness;
@@ -27,15 +27,7 @@ const CALL_ID = 'call-whatif';
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   h = await timeSkippingHarness();
-  const filename = (h.knex.client.config.connection as { filename: string }).filename;
-  env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_'))),
-    CENTERS_TEMPORAL_ADDRESS: h.env.address,
-    CENTERS_TEMPORAL_NAMESPACE: h.env.namespace ?? 'default',
-    CENTERS_TEMPORAL_TASK_QUEUE: h.taskQueue,
-    CENTERS_DATABASE_FILENAME: filename,
-    CENTERS_API_URL: 'off',
-  };
+  env = harnessCliEnv(h);
 });
 afterAll(async () => {
   await h?.teardown();
@@ -43,13 +35,7 @@ afterAll(async () => {
 });
 
 /** Runs the real CLI in this process (the server and database are the harness's). */
-async function centers(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: Io = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), env };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const centers = (...argv: string[]) => runCentersCli(env, ...argv);
 
 const policyFile = (name: string, policy: unknown) => {
   const file = path.join(dir, name);

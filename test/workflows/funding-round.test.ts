@@ -9,13 +9,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main, type Io } from '../../client/cli';
 import { fundingRoundWorkflowId, reserveRoundBudget, submitToRound } from '../../contract';
 import { decideRound, getRound, openRound, roundCsv, scoreInRound, submitToRoundFromCenter } from '../../client/funding-rounds';
 import { CommandRefusedError } from '../../client/operations-errors';
 import { defaultPolicy } from '../../machines/policy';
 import { cmd, commission, guidanceRequest, promotionRequest } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
+import { harnessCliEnv, runCentersCli } from '../helpers/cli';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 
 const HOUR = 3600_000;
@@ -179,19 +179,8 @@ describe('Art. 13 择优: a yearly funding round, ranked across centers', { time
   });
 
   it('from the CLI: `round show --csv` writes the ranking as CSV, `round decide` again prints each request and repeats nothing', async () => {
-    const env = {
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_'))),
-      CENTERS_TEMPORAL_ADDRESS: h.env.address,
-      CENTERS_TEMPORAL_NAMESPACE: h.env.namespace ?? 'default',
-      CENTERS_TEMPORAL_TASK_QUEUE: h.taskQueue,
-      CENTERS_DATABASE_FILENAME: h.db.filename,
-      CENTERS_API_URL: 'off',
-    };
-    const centersCli = async (...argv: string[]) => {
-      let [stdout, stderr] = ['', ''];
-      const io: Io = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), env };
-      return { code: await main(argv, io), stdout, stderr };
-    };
+    const env = harnessCliEnv(h);
+    const centersCli = (...argv: string[]) => runCentersCli(env, ...argv);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-round-'));
     try {
       const file = path.join(dir, 'r2026.csv');

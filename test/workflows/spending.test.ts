@@ -10,12 +10,12 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reconcileCenter } from '../../client/audit';
-import { main, type Io } from '../../client/cli';
 import { CommandRefusedError } from '../../client/operations-errors';
 import { centerWorkflowId } from '../../contract';
 import { createRepositories } from '../../db/repositories';
 import { cmd, commission, promotionRequest } from '../helpers/fixtures';
 import { lifecycle } from '../helpers/lifecycle';
+import { harnessCliEnv, runCentersCli } from '../helpers/cli';
 import { timeSkippingHarness, type Harness } from '../helpers/temporal';
 
 const HOUR = 3600_000;
@@ -39,25 +39,14 @@ beforeAll(async () => {
   h = await timeSkippingHarness();
   repos = createRepositories(h.knex);
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'centers-spending-'));
-  env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CENTERS_'))),
-    CENTERS_TEMPORAL_ADDRESS: h.env.address,
-    CENTERS_TEMPORAL_NAMESPACE: h.env.namespace ?? 'default',
-    CENTERS_TEMPORAL_TASK_QUEUE: h.taskQueue,
-    CENTERS_DATABASE_FILENAME: h.db.filename,
-    CENTERS_API_URL: 'off',
-  };
+  env = harnessCliEnv(h);
 }, 120_000);
 afterAll(async () => {
   await h?.teardown();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function centers(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let [stdout, stderr] = ['', ''];
-  const io: Io = { stdout: (t) => void (stdout += `${t}\n`), stderr: (t) => void (stderr += `${t}\n`), env };
-  return { code: await main(argv, io), stdout, stderr };
-}
+const centers = (...argv: string[]) => runCentersCli(env, ...argv);
 const historyEventName = (t: unknown) => (typeof t === 'number' ? temporal.api.enums.v1.EventType[t] : t);
 async function historyEventTypes(): Promise<string[]> {
   const history = await h.env.client.workflow.getHandle(centerWorkflowId(UNIVERSITY)).fetchHistory();
