@@ -4,9 +4,9 @@
  * or the database, and the money read back from GET /centers/:center/accounts by those who may read accounts.
  */
 import { describe, expect, it } from 'vitest';
-import { applicationAsOf, callInfo, promotionRequest } from '../helpers/fixtures';
+import { promotionRequest } from '../helpers/fixtures';
 import { rowCounts } from '../helpers/database';
-import { useApi } from '../helpers/api';
+import { establishOverHttp, useApi } from '../helpers/api';
 
 const api = useApi({ name: 'api-accounts' }, 180_000);
 
@@ -29,13 +29,8 @@ describe('Art. 16 through HTTP: spending against budget lines, and the money rea
       return r;
     };
 
-    await ok(post(commission.token, '/calls', callInfo(now, { callId: 'call-acc', quota: 2 })));
-    await ok(post(bjut.token, '/commands/submit-application', { callId: 'call-acc', application: applicationAsOf('bjut', now) }));
-    const centerId = 'bjut.call-acc';
+    const centerId = await establishOverHttp(api, { callId: 'call-acc', now, commission, university: bjut, panel });
     const cmd = (token: string, command: string, body: unknown) => post(token, `/centers/${centerId}/commands/${command}`, body);
-    await ok(cmd(commission.token, 'assign-experts', { experts: panel.map((e) => ({ id: e.user.id, name: e.user.name })) }));
-    for (const e of panel) await ok(cmd(e.token, 'submit-review', { review: { score: 90, recommendation: 'approve', opinion: 'Good' } }));
-    await ok(cmd(commission.token, 'approve', {}));
     await ok(cmd(bjut.token, 'request-funding', { request: promotionRequest(300_000_00) }));
     const lines = [
       { line: 'equipment', amountFen: 100_000_00 },

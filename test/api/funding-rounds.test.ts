@@ -5,8 +5,8 @@
  * and a decision while the window is open is a 409 naming the window.
  */
 import { describe, expect, it } from 'vitest';
-import { useApi } from '../helpers/api';
-import { applicationAsOf, callInfo, promotionRequest } from '../helpers/fixtures';
+import { establishOverHttp, useApi } from '../helpers/api';
+import { promotionRequest } from '../helpers/fixtures';
 import { defaultPolicy } from '../../machines/policy';
 
 const api = useApi({ name: 'api-rounds' }, 180_000);
@@ -28,13 +28,8 @@ describe('Art. 13 through HTTP: a funding round', () => {
       return r;
     };
 
-    await ok(post(commission.token, '/calls', callInfo(now, { callId: 'call-rnd', quota: 2 })));
-    await ok(post(bjut.token, '/commands/submit-application', { callId: 'call-rnd', application: applicationAsOf('bjut', now) }));
-    const centerId = 'bjut.call-rnd';
+    const centerId = await establishOverHttp(api, { callId: 'call-rnd', now, commission, university: bjut, panel });
     const cmd = (token: string, command: string, body: unknown) => post(token, `/centers/${centerId}/commands/${command}`, body);
-    await ok(cmd(commission.token, 'assign-experts', { experts: panel.map((e) => ({ id: e.user.id, name: e.user.name })) }));
-    for (const e of panel) await ok(cmd(e.token, 'submit-review', { review: { score: 90, recommendation: 'approve', opinion: 'Good' } }));
-    await ok(cmd(commission.token, 'approve', {}));
     await ok(cmd(bjut.token, 'request-funding', { request: { ...promotionRequest(300_000_00), roundId: 'r-http' } }));
 
     const round = { roundId: 'r-http', title: 'HTTP round', year: 2026, opensAt: new Date(now - 3600_000).toISOString(), closesAt: new Date(now + 7 * 86400_000).toISOString(), budgetFen: { promotion: 500_000_00, guidance: 0 } };

@@ -3,7 +3,7 @@
  * harness's Temporal client and database file, spoken to with real HTTP (fetch). Users are made in the database
  * as `centers users add` makes them.
  */
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApi, type ApiDeps } from '../../api/app';
 import { createIdentities, type IssuedToken, type User } from '../../api/identities';
@@ -12,6 +12,7 @@ import { loadConfig, type AppConfig } from '../../config';
 import { createRepositories } from '../../db/repositories';
 import type { Role } from '../../machines/vocabulary';
 import { useDevServer, type DevServerHarness, type DevServerTestOptions } from './dev-server';
+import { applicationAsOf, callInfo } from './fixtures';
 
 export interface HttpAnswer {
   status: number;
@@ -97,4 +98,26 @@ export function useApi(options: DevServerTestOptions & { config?: (cfg: AppConfi
     },
     http: (method, path, opts) => http(running().url, method, path, opts),
   };
+}
+
+/**
+ * Art. 7–9, 20 through HTTP only, each step as its rightful user: the commission opens the call, the university
+ * applies, each expert of the panel reviews and the commission approves. Returns the established center's id.
+ */
+export async function establishOverHttp(
+  api: Pick<ApiHarness, 'http'>,
+  o: { callId: string; now: number; commission: { token: string }; university: { token: string; user: User }; panel: { token: string; user: User }[] },
+): Promise<string> {
+  const ok = async (token: string, path: string, body: unknown) => {
+    const r = await api.http('POST', `/api/v1${path}`, { token, body });
+    expect(r.status, `POST ${path}: ${JSON.stringify(r.body)}`).toBe(200);
+  };
+  const orgId = o.university.user.orgId!;
+  const centerId = `${orgId}.${o.callId}`;
+  await ok(o.commission.token, '/calls', callInfo(o.now, { callId: o.callId, quota: 2 }));
+  await ok(o.university.token, '/commands/submit-application', { callId: o.callId, application: applicationAsOf(orgId, o.now) });
+  await ok(o.commission.token, `/centers/${centerId}/commands/assign-experts`, { experts: o.panel.map((e) => ({ id: e.user.id, name: e.user.name })) });
+  for (const e of o.panel) await ok(e.token, `/centers/${centerId}/commands/submit-review`, { review: { score: 90, recommendation: 'approve', opinion: 'Good' } });
+  await ok(o.commission.token, `/centers/${centerId}/commands/approve`, {});
+  return centerId;
 }
